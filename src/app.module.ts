@@ -1,0 +1,31 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { type AppConfig } from './config/app-config';
+import { AppConfigModule } from './config/config.module';
+import { KeyProviderModule } from './common/crypto/key-provider.module';
+import { DatabaseModule } from './common/database/database.module';
+import { GraphqlInfraModule } from './common/graphql/graphql.module';
+import { TenancyModule } from './common/tenancy/tenancy.module';
+import { AuditModule } from './modules/audit/audit.module';
+import { HealthModule } from './modules/health/health.module';
+import { OrganizationsModule } from './modules/organizations/organizations.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        DatabaseModule,
+        KeyProviderModule,
+        TenancyModule,
+        GraphqlInfraModule,
+        ScheduleModule.forRoot(),
+        AuditModule,
+        OrganizationsModule,
+        HealthModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,122 @@
+import 'reflect-metadata';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { type AppConfig, ConfigError, loadConfig } from './config/app-config';
+import { AppConfigModule } from './config/config.module';
+import { withDevelopmentDefaults } from './config/development-defaults';
+import { KeyProviderModule } from './common/crypto/key-provider.module';
+import { DatabaseModule } from './common/database/database.module';
+import { attachOrStartEmbeddedMongo, type EmbeddedMongo, EmbeddedMongoUnavailableError } from './common/database/embedded-mongo';
+import { PubSubModule } from './common/graphql/pubsub.module';
+import { DomainError } from './common/errors/domain.error';
+import { isObjectIdHex, ROLES, type Role } from './common/tenancy/principal';
+import { TokenService } from './common/tenancy/token.service';
+import { OrganizationsModule } from './modules/organizations/organizations.module';
+import { OrganizationsService } from './modules/organizations/organizations.service';
+
+const USAGE = `Usage:
+  npm run cli -- org create --name <name> [--ttl <seconds>]
+      Creates an organization and its data key; prints {"organizationId","adminToken"}.
+  npm run cli -- token --org <organizationId> --role <ADMIN|MEMBER|AUDITOR> --sub <userId> [--ttl <seconds>]
+      Mints an access token; prints it.
+`;
+
+const DEFAULT_TTL_S = 24 * 3600;
+
+class UsageError extends Error {}
+
+type Flags = Record<string, string>;
+
+function parse(argv: readonly string[]): { command: string[]; flags: Flags } {
+  const command: string[] = [];
+  const flags: Flags = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg.startsWith('--')) {
+      const value = argv[i + 1];
+      if (value === undefined || value.startsWith('--')) throw new UsageError(`${arg} needs a value`);
+      flags[arg.slice(2)] = value;
+      i++;
+    } else {
+      command.push(arg);
+    }
+  }
+  return { command, flags };
+}
+
+function ttl(flags: Flags): number {
+  const raw = flags.ttl ?? String(DEFAULT_TTL_S);
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 60 || n > 30 * 86400) throw new UsageError('--ttl must be 60 to 2592000 seconds');
+  return n;
+}
+
+@Module({})
+class CliModule {
+  static forRoot(config: AppConfig, withDatabase: boolean): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        ...(withDatabase ? [DatabaseModule, KeyProviderModule, PubSubModule, OrganizationsModule] : []),
+      ],
+      providers: [TokenService],
+    };
+  }
+}
+
+async function run(argv: readonly string[]): Promise<string> {
+  const { command, flags } = parse(argv);
+  let config = withDevelopmentDefaults(loadConfig(process.env));
+  const verb = command.join(' ');
+  if (verb !== 'org create' && verb !== 'token') throw new UsageError(verb === '' ? 'No command given' : `Unknown command "${verb}"`);
+
+  if (verb === 'token') {
+    const org = flags.org;
+    const role = flags.role as Role | undefined;
+    const sub = flags.sub;
+    if (!isObjectIdHex(org)) throw new UsageError('--org must be a 24-character hex organization id');
+    if (role === undefined || !ROLES.includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+    if (sub === undefined || sub.length > 200) throw new UsageError('--sub (user id, up to 200 characters) is required');
+    const app = await NestFactory.createApplicationContext(CliModule.forRoot(config, false), { logger: ['error'] });
+    try {
+      return await app.get(TokenService).issue({ organizationId: org, role, userId: sub }, ttl(flags));
+    } finally {
+      await app.close();
+    }
+  }
+
+  const name = flags.name;
+  if (name === undefined || name.trim() === '') throw new UsageError('--name is required');
+  const lifetime = ttl(flags);
+  let embedded: EmbeddedMongo | undefined;
+  if (config.mongoUrl === undefined) {
+    embedded = await attachOrStartEmbeddedMongo(config.dataDir);
+    config = { ...config, mongoUrl: embedded.uri };
+  }
+  const app = await NestFactory.createApplicationContext(CliModule.forRoot(config, true), { logger: ['error'] });
+  try {
+    const organization = await app.get(OrganizationsService).create(name, 'cli');
+    const adminToken = await app
+      .get(TokenService)
+      .issue({ organizationId: organization.id, role: 'ADMIN', userId: 'cli-admin' }, lifetime);
+    return JSON.stringify({ organizationId: organization.id, adminToken });
+  } finally {
+    await app.close();
+    await embedded?.stop();
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (line) => {
+    process.stdout.write(`${line}\n`);
+    process.exit(0);
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) process.stderr.write(`${error.message}\n\n${USAGE}`);
+    else if (error instanceof ConfigError || error instanceof EmbeddedMongoUnavailableError || error instanceof DomainError) {
+      process.stderr.write(`${error.message}\n`);
+    } else process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);

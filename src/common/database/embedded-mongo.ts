@@ -1,0 +1,59 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createConnection } from 'mongoose';
+
+export interface EmbeddedMongo {
+  readonly uri: string;
+  stop(): Promise<void>;
+}
+
+export class EmbeddedMongoUnavailableError extends Error {
+  constructor(reason: string) {
+    super(
+      [
+        'Could not start the embedded MongoDB (mongodb-memory-server could not download or run mongod):',
+        `  ${reason}`,
+        'Set MONGO_URL to a MongoDB-compatible server instead, for example:',
+        '  MONGO_URL=mongodb://127.0.0.1:27017 npm start',
+      ].join('\n'),
+    );
+    this.name = 'EmbeddedMongoUnavailableError';
+  }
+}
+
+/** Starts mongodb-memory-server with its data kept in `<dataDir>/mongo`, and advertises its URL. */
+export async function startEmbeddedMongo(dataDir: string): Promise<EmbeddedMongo> {
+  const dbPath = join(dataDir, 'mongo');
+  mkdirSync(dbPath, { recursive: true, mode: 0o700 });
+  let server: import('mongodb-memory-server').MongoMemoryServer;
+  try {
+    const { MongoMemoryServer } = await import('mongodb-memory-server');
+    server = await MongoMemoryServer.create({ instance: { dbPath, storageEngine: 'wiredTiger', ip: '127.0.0.1' } });
+  } catch (error) {
+    throw new EmbeddedMongoUnavailableError(error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error));
+  }
+  const uri = server.getUri();
+  const marker = join(dataDir, 'mongo.url');
+  writeFileSync(marker, `${uri}\n`, { mode: 0o600 });
+  return {
+    uri,
+    stop: async () => {
+      rmSync(marker, { force: true });
+      await server.stop({ doCleanup: false });
+    },
+  };
+}
+
+/**
+ * For short-lived tools (the CLI): reuse the embedded server a running `npm start` advertises, or start one.
+ */
+export async function attachOrStartEmbeddedMongo(dataDir: string): Promise<EmbeddedMongo> {
+  try {
+    const uri = readFileSync(join(dataDir, 'mongo.url'), 'utf8').trim();
+    const connection = await createConnection(uri, { serverSelectionTimeoutMS: 1500 }).asPromise();
+    await connection.close();
+    return { uri, stop: () => Promise.resolve() };
+  } catch {
+    return startEmbeddedMongo(dataDir);
+  }
+}

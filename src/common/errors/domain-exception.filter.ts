@@ -1,0 +1,102 @@
+import { type ArgumentsHost, Catch, HttpException, Logger } from '@nestjs/common';
+import { type GqlExceptionFilter } from '@nestjs/graphql';
+import { type Response } from 'express';
+import { GraphQLError } from 'graphql';
+import { DomainError, type ErrorCode } from './domain.error';
+
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  BAD_USER_INPUT: 400,
+  CONFLICT: 409,
+  CONNECTOR_UNAVAILABLE: 503,
+  INTERNAL_SERVER_ERROR: 500,
+};
+
+function codeForStatus(status: number): ErrorCode {
+  switch (status) {
+    case 400:
+    case 422:
+      return 'BAD_USER_INPUT';
+    case 401:
+      return 'UNAUTHENTICATED';
+    case 403:
+      return 'FORBIDDEN';
+    case 404:
+      return 'NOT_FOUND';
+    case 409:
+      return 'CONFLICT';
+    default:
+      return status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_USER_INPUT';
+  }
+}
+
+interface SafeError {
+  code: ErrorCode;
+  message: string;
+  details?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The one place errors become responses. `DomainError`s map by code; Nest HTTP exceptions (validation)
+ * become BAD_USER_INPUT with their messages; anything else is logged and becomes a generic
+ * INTERNAL_SERVER_ERROR so no internal detail (or secret) reaches a client.
+ */
+@Catch()
+export class DomainExceptionFilter implements GqlExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): unknown {
+    const safe = this.toSafe(exception);
+    if (host.getType<'graphql' | 'http'>() === 'graphql') {
+      if (exception instanceof GraphQLError) return exception;
+      return new GraphQLError(safe.message, { extensions: { code: safe.code, ...(safe.details ?? {}) } });
+    }
+    const response = host.switchToHttp().getResponse<Response>();
+    if (exception instanceof HttpException && exception.getStatus() < 500) {
+      response.status(exception.getStatus()).json(exception.getResponse());
+      return undefined;
+    }
+    if (exception instanceof HttpException && exception.getStatus() === 503) {
+      // Health checks report which dependency is down; their bodies carry no secrets.
+      response.status(503).json(exception.getResponse());
+      return undefined;
+    }
+    response.status(HTTP_STATUS[safe.code]).json({ code: safe.code, message: safe.message, ...(safe.details ?? {}) });
+    return undefined;
+  }
+
+  private toSafe(exception: unknown): SafeError {
+    if (exception instanceof DomainError) {
+      if (exception.code === 'CONNECTOR_UNAVAILABLE' || exception.code === 'INTERNAL_SERVER_ERROR') {
+        this.logger.warn(describe(exception));
+      }
+      return { code: exception.code, message: exception.message, ...(exception.details ? { details: exception.details } : {}) };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const body = exception.getResponse();
+      const messages =
+        typeof body === 'object' && body !== null && 'message' in body ? (body as { message: unknown }).message : undefined;
+      if (status >= 500) this.logger.error(describe(exception));
+      const list = Array.isArray(messages) ? messages.map(String) : [typeof messages === 'string' ? messages : exception.message];
+      return {
+        code: codeForStatus(status),
+        message: list.join('; '),
+        ...(Array.isArray(messages) ? { details: { validationErrors: list } } : {}),
+      };
+    }
+    if (exception instanceof GraphQLError) {
+      return { code: 'BAD_USER_INPUT', message: exception.message };
+    }
+    this.logger.error(describe(exception));
+    return { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' };
+  }
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return `Non-error thrown: ${typeof error}`;
+  const cause = error.cause instanceof Error ? ` (cause: ${error.cause.name}: ${error.cause.message})` : '';
+  return `${error.name}: ${error.message}${cause}\n${error.stack ?? ''}`;
+}

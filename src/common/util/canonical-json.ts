@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Deterministic JSON: object keys sorted, `undefined` members dropped, Dates as ISO-8601 and anything
+ * with a `toHexString()` (ObjectId) as its hex. Used for hashes and fingerprints, so it must never change
+ * shape for equal inputs.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(normalize(value));
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** The JSON-safe form `canonicalJson` serializes: useful for returning stored `Mixed` values over GraphQL. */
+export function normalize(value: unknown): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new TypeError('canonicalJson: non-finite number');
+    return value;
+  }
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : normalize(v)));
+  if (typeof value === 'object') {
+    if (typeof (value as { toHexString?: unknown }).toHexString === 'function') {
+      return (value as { toHexString(): string }).toHexString();
+    }
+    if (Buffer.isBuffer(value)) throw new TypeError('canonicalJson: binary values are not allowed');
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const member = (value as Record<string, unknown>)[key];
+      if (member !== undefined) out[key] = normalize(member);
+    }
+    return out;
+  }
+  throw new TypeError(`canonicalJson: unsupported ${typeof value}`);
+}

@@ -1,0 +1,175 @@
+import { isAbsolute, resolve } from 'node:path';
+
+export type NodeEnv = 'development' | 'test' | 'production';
+export type KmsProviderName = 'aws' | 'local';
+export type InstanceRole = 'api' | 'worker' | 'all';
+
+export interface AppConfig {
+  readonly nodeEnv: NodeEnv;
+  readonly port: number;
+  readonly publicUrl: string;
+  readonly dashboardUrl: string;
+  /** Unset: an embedded MongoDB is started (see `common/database/embedded-mongo`). */
+  readonly mongoUrl: string | undefined;
+  readonly mongoDbName: string;
+  readonly dataDir: string;
+  readonly auth: {
+    readonly jwtSecret: string | undefined;
+    readonly jwksUrl: string | undefined;
+  };
+  readonly kms: {
+    readonly provider: KmsProviderName;
+    readonly keyId: string | undefined;
+    readonly region: string | undefined;
+    readonly endpoint: string | undefined;
+    readonly localMasterKeyFile: string;
+    readonly dataKeyCacheTtlMs: number;
+    readonly dataKeyCacheSize: number;
+  };
+  readonly oktaAllowedInsecureHosts: readonly string[];
+  readonly redisUrl: string | undefined;
+  readonly role: InstanceRole;
+  readonly schedulerTickMs: number;
+  readonly stalenessCheckMs: number;
+  readonly retentionDays: number;
+  readonly graphql: {
+    readonly maxDepth: number;
+    readonly maxComplexity: number;
+  };
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Thrown when the environment cannot be turned into a valid configuration; names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+class EnvReader {
+  readonly problems: string[] = [];
+
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    this.problems.push(`${name}: expected one of ${allowed.join(', ')}; got "${value}"`);
+    return fallback;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+      this.problems.push(`${name}: expected an integer from ${min} to ${max}; got "${value}"`);
+      return fallback;
+    }
+    return n;
+  }
+
+  url(name: string, fallback: string | undefined, protocols: readonly string[]): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      this.problems.push(`${name}: expected an absolute URL (${protocols.join(' or ')}); got "${value}"`);
+      return fallback;
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      this.problems.push(`${name}: expected a ${protocols.join(' or ')} URL; got "${parsed.protocol}"`);
+      return fallback;
+    }
+    return value.replace(/\/+$/, '');
+  }
+
+  require(name: string, why: string): void {
+    this.problems.push(`${name}: required ${why}`);
+  }
+}
+
+const MIN_SECRET_LENGTH = 32;
+
+/**
+ * Turns the environment into a typed configuration, collecting every problem before failing so that an
+ * operator can fix them all in one go. Pure: reads nothing but `env` and `cwd`.
+ */
+export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
+  const r = new EnvReader(env);
+  const nodeEnv = r.oneOf<NodeEnv>('NODE_ENV', ['development', 'test', 'production'], 'development');
+  const port = r.int('PORT', 3000, 0, 65535);
+  const publicUrl = r.url('PUBLIC_URL', `http://localhost:${port}`, ['http:', 'https:']) as string;
+  const dashboardUrl = r.url('DASHBOARD_URL', publicUrl, ['http:', 'https:']) as string;
+  const mongoUrl = r.url('MONGO_URL', undefined, ['mongodb:', 'mongodb+srv:']);
+  const dataDir = absolute(r.raw('DATA_DIR') ?? '.data', cwd);
+
+  const jwtSecret = r.raw('AUTH_JWT_SECRET');
+  const jwksUrl = r.url('AUTH_JWKS_URL', undefined, ['http:', 'https:']);
+  if (jwtSecret !== undefined && jwtSecret.length < MIN_SECRET_LENGTH) {
+    r.problems.push(`AUTH_JWT_SECRET: expected at least ${MIN_SECRET_LENGTH} characters`);
+  }
+  if (jwtSecret === undefined && jwksUrl === undefined && nodeEnv !== 'development') {
+    r.require('AUTH_JWT_SECRET', `when NODE_ENV=${nodeEnv} (an HS256 secret of ${MIN_SECRET_LENGTH}+ characters, or set AUTH_JWKS_URL)`);
+  }
+
+  const provider = r.oneOf<KmsProviderName>('KMS_PROVIDER', ['aws', 'local'], nodeEnv === 'production' ? 'aws' : 'local');
+  const keyId = r.raw('KMS_KEY_ID');
+  const region = r.raw('AWS_REGION') ?? r.raw('AWS_DEFAULT_REGION');
+  if (provider === 'aws') {
+    if (keyId === undefined) r.require('KMS_KEY_ID', 'when KMS_PROVIDER=aws (a key id, ARN or alias)');
+    if (region === undefined) r.require('AWS_REGION', 'when KMS_PROVIDER=aws');
+  }
+  if (provider === 'local' && nodeEnv === 'production') {
+    r.problems.push('KMS_PROVIDER: "local" is for development only; use "aws" when NODE_ENV=production');
+  }
+
+  const config: AppConfig = {
+    nodeEnv,
+    port,
+    publicUrl,
+    dashboardUrl,
+    mongoUrl,
+    mongoDbName: r.raw('MONGO_DB_NAME') ?? 'okta_evidence',
+    dataDir,
+    auth: { jwtSecret, jwksUrl },
+    kms: {
+      provider,
+      keyId,
+      region,
+      endpoint: r.url('AWS_ENDPOINT_URL_KMS', undefined, ['http:', 'https:']),
+      localMasterKeyFile: absolute(r.raw('LOCAL_MASTER_KEY_FILE') ?? `${dataDir}/master.key`, cwd),
+      dataKeyCacheTtlMs: r.int('DATA_KEY_CACHE_TTL_MS', 300_000, 0, 3_600_000),
+      dataKeyCacheSize: r.int('DATA_KEY_CACHE_SIZE', 1000, 0, 100_000),
+    },
+    oktaAllowedInsecureHosts: (r.raw('OKTA_ALLOWED_INSECURE_HOSTS') ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter((h) => h !== ''),
+    redisUrl: r.url('REDIS_URL', undefined, ['redis:', 'rediss:']),
+    role: r.oneOf<InstanceRole>('ROLE', ['api', 'worker', 'all'], 'all'),
+    schedulerTickMs: r.int('SCHEDULER_TICK_MS', 60_000, 50, 86_400_000),
+    stalenessCheckMs: r.int('STALENESS_CHECK_MS', 60_000, 50, 86_400_000),
+    retentionDays: r.int('RETENTION_DAYS', 400, 1, 36_500),
+    graphql: {
+      maxDepth: r.int('GRAPHQL_MAX_DEPTH', 10, 2, 50),
+      maxComplexity: r.int('GRAPHQL_MAX_COMPLEXITY', 2000, 10, 1_000_000),
+    },
+  };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}
+
+function absolute(path: string, cwd: string): string {
+  return isAbsolute(path) ? path : resolve(cwd, path);
+}

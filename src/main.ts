@@ -1,0 +1,40 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module';
+import { configureApp } from './bootstrap';
+import { type AppConfig, ConfigError, loadConfig } from './config/app-config';
+import { withDevelopmentDefaults } from './config/development-defaults';
+import { type EmbeddedMongo, EmbeddedMongoUnavailableError, startEmbeddedMongo } from './common/database/embedded-mongo';
+
+async function bootstrap(): Promise<void> {
+  const logger = new Logger('Main');
+  let config: AppConfig = withDevelopmentDefaults(loadConfig(process.env));
+  let embedded: EmbeddedMongo | undefined;
+  if (config.mongoUrl === undefined) {
+    logger.log(`MONGO_URL not set: starting an embedded MongoDB with data in ${config.dataDir}/mongo`);
+    embedded = await startEmbeddedMongo(config.dataDir);
+    config = { ...config, mongoUrl: embedded.uri };
+  }
+  if (config.kms.provider === 'local') {
+    logger.warn(`KMS_PROVIDER=local: secrets are protected by ${config.kms.localMasterKeyFile}. For development only.`);
+  }
+  const app = configureApp(await NestFactory.create(AppModule.forRoot(config)), config);
+  if (embedded !== undefined) {
+    const stopEmbedded = embedded.stop;
+    process.once('exit', () => void stopEmbedded());
+    app.getHttpServer().once('close', () => void stopEmbedded());
+  }
+  await app.listen(config.port);
+  logger.log(`GraphQL API at ${config.publicUrl}/graphql`);
+  logger.log('Get a token: npm run cli -- org create --name "Acme"   (prints organizationId and adminToken)');
+}
+
+bootstrap().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof EmbeddedMongoUnavailableError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(`Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { DATA_KEY_SOURCE } from '#src/common/crypto/envelope.service';
+import { AuditModule } from '#src/modules/audit/audit.module';
+import { MeResolver } from './me.resolver';
+import { OrganizationDocument, OrganizationSchema } from './organization.schema';
+import { OrganizationsService } from './organizations.service';
+import { OrganizationsSystemRepository } from './organizations.system-repository';
+
+@Module({
+  imports: [MongooseModule.forFeature([{ name: OrganizationDocument.name, schema: OrganizationSchema }]), AuditModule],
+  providers: [
+    OrganizationsSystemRepository,
+    OrganizationsService,
+    MeResolver,
+    { provide: DATA_KEY_SOURCE, useExisting: OrganizationsSystemRepository },
+  ],
+  exports: [OrganizationsService, OrganizationsSystemRepository, DATA_KEY_SOURCE],
+})
+export class OrganizationsModule {}

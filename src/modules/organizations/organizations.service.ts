@@ -1,0 +1,48 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Types } from 'mongoose';
+import { KEY_PROVIDER, type KeyProvider } from '#src/common/crypto/key-provider';
+import { DomainError } from '#src/common/errors/domain.error';
+import { OrgContext } from '#src/common/tenancy/org-context';
+import { AuditService } from '#src/modules/audit/audit.service';
+import { type Organization, OrganizationsSystemRepository } from './organizations.system-repository';
+
+/** Creating a tenant: its id, its KMS data key (stored wrapped only) and the first audit entry. */
+@Injectable()
+export class OrganizationsService {
+  constructor(
+    private readonly organizations: OrganizationsSystemRepository,
+    @Inject(KEY_PROVIDER) private readonly keys: KeyProvider,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(name: string, createdBy: string): Promise<Organization> {
+    const trimmed = name.trim();
+    if (trimmed === '' || trimmed.length > 200) {
+      throw new DomainError('BAD_USER_INPUT', 'Organization name must be 1 to 200 characters', { field: 'name' });
+    }
+    const id = new Types.ObjectId().toHexString();
+    const dataKey = await this.keys.generateDataKey(id);
+    dataKey.plaintext.fill(0);
+    const organization = await this.organizations.insert({
+      id,
+      name: trimmed,
+      dataKeyCiphertext: dataKey.ciphertext,
+      keyProvider: this.keys.name,
+    });
+    await OrgContext.runAsSystem(id, createdBy, () =>
+      this.audit.append({
+        action: 'ORGANIZATION_CREATE',
+        target: { type: 'organization', id },
+        details: { name: trimmed, keyProvider: this.keys.name },
+      }),
+    );
+    return organization;
+  }
+
+  /** The organization in context; used by `me`. */
+  async current(): Promise<Organization> {
+    const organization = await this.organizations.findById(OrgContext.organizationId());
+    if (organization === undefined) throw DomainError.notFound('Organization');
+    return organization;
+  }
+}
