@@ -1,9 +1,9 @@
 import { AuditResolver } from './modules/audit/audit.resolver';
-import { MeResolver } from './modules/organizations/me.resolver';
+import { OrganizationResolver } from './modules/organizations/organization.resolver';
 
 /**
  * Every resolver class, for building `schema.gql` without booting the application. The e2e suite fails
  * when the running application's schema differs from the committed file, so a resolver missing here
  * cannot go unnoticed.
  */
-export const SCHEMA_RESOLVERS = [MeResolver, AuditResolver];
+export const SCHEMA_RESOLVERS = [OrganizationResolver, AuditResolver];

@@ -1,6 +1,7 @@
 /**
- * Plaintext data keys, briefly, in memory only: bounded by age and count. Evicted keys are zeroed.
- * Concurrent misses for one organization share one unwrap.
+ * Plaintext data keys, briefly, in memory only: bounded by age and count. Concurrent misses for one
+ * organization share one unwrap. Keys are zeroed on `clear()` (shutdown); an evicted key is only dropped,
+ * because an operation that fetched it a moment earlier may still be about to use it.
  */
 export class DataKeyCache {
   private readonly entries = new Map<string, { key: Buffer; expiresAt: number }>();
@@ -18,11 +19,11 @@ export class DataKeyCache {
     if (hit !== undefined) this.evict(organizationId);
     const pending = this.inFlight.get(organizationId);
     if (pending !== undefined) return pending;
-    const loading = load().finally(() => this.inFlight.delete(organizationId));
+    const loading = load()
+      .then((key) => this.put(organizationId, key))
+      .finally(() => this.inFlight.delete(organizationId));
     this.inFlight.set(organizationId, loading);
-    const key = await loading;
-    this.put(organizationId, key);
-    return key;
+    return loading;
   }
 
   get size(): number {
@@ -30,23 +31,26 @@ export class DataKeyCache {
   }
 
   clear(): void {
-    for (const id of [...this.entries.keys()]) this.evict(id);
+    for (const entry of this.entries.values()) entry.key.fill(0);
+    this.entries.clear();
   }
 
-  private put(organizationId: string, key: Buffer): void {
-    if (this.ttlMs <= 0 || this.maxEntries <= 0) return;
+  /** Keeps a private copy and returns it (the loaded buffer is zeroed), so eviction wipes the only copy. */
+  private put(organizationId: string, key: Buffer): Buffer {
+    if (this.ttlMs <= 0 || this.maxEntries <= 0) return key;
     this.entries.delete(organizationId);
     while (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next().value;
       if (oldest === undefined) break;
       this.evict(oldest);
     }
-    // A private copy: the caller may zero its own buffer.
-    this.entries.set(organizationId, { key: Buffer.from(key), expiresAt: this.now() + this.ttlMs });
+    const copy = Buffer.from(key);
+    key.fill(0);
+    this.entries.set(organizationId, { key: copy, expiresAt: this.now() + this.ttlMs });
+    return copy;
   }
 
   private evict(organizationId: string): void {
-    this.entries.get(organizationId)?.key.fill(0);
     this.entries.delete(organizationId);
   }
 }

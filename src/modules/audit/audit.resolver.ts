@@ -1,9 +1,10 @@
 import { Inject } from '@nestjs/common';
 import { Args, ID, Query, Resolver, Subscription } from '@nestjs/graphql';
-import { IsOptional, ValidateNested } from 'class-validator';
-import { Type } from 'class-transformer';
 import { ArgsType, Field } from '@nestjs/graphql';
+import { Type } from 'class-transformer';
+import { IsOptional, ValidateNested } from 'class-validator';
 import { DomainError } from '#src/common/errors/domain.error';
+import { Roles } from '#src/common/tenancy/decorators';
 import { PUB_SUB, type PubSubEngine, type TenantEvent } from '#src/common/graphql/pubsub';
 import { type Connection, decodeCursor, encodeCursor, PageArgs, pageSize, toConnection } from '#src/common/graphql/relay';
 import { type GraphqlRequestContext } from '#src/common/tenancy/request-context';
@@ -47,7 +48,8 @@ export class AuditResolver {
     return entry;
   }
 
-  @Query(() => AuditChainVerificationModel, { description: "Recomputes the organization's audit hash chain" })
+  @Query(() => AuditChainVerificationModel, { description: "Recomputes the organization's audit hash chain (ADMIN, AUDITOR)" })
+  @Roles('ADMIN', 'AUDITOR')
   verifyAuditChain(): Promise<ChainVerification> {
     return this.audit.verify();
   }

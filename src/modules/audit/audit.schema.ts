@@ -5,6 +5,7 @@ import { tenantScopedPlugin } from '#src/common/tenancy/tenant.plugin';
 
 export const AUDIT_ACTIONS = [
   'ORGANIZATION_CREATE',
+  'ORGANIZATION_UPDATE',
   'CONNECT',
   'SYNC',
   'SYNC_FAILURE',
@@ -18,14 +19,14 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 @Schema({ _id: false })
 export class AuditActorDocument {
-  @Prop({ required: true, enum: ['user', 'system'] }) type: 'user' | 'system';
-  @Prop({ required: true }) id: string;
+  @Prop({ required: true, type: String, enum: ['user', 'system'] }) type: 'user' | 'system';
+  @Prop({ required: true, type: String }) id: string;
 }
 
 @Schema({ _id: false })
 export class AuditTargetDocument {
-  @Prop({ required: true }) type: string;
-  @Prop({ required: true }) id: string;
+  @Prop({ required: true, type: String }) type: string;
+  @Prop({ required: true, type: String }) id: string;
 }
 
 /** One link of an organization's hash chain. Append-only: the schema rejects updates and deletes. */
@@ -34,14 +35,14 @@ export class AuditLogDocument {
   _id: Types.ObjectId;
 
   @Prop({ required: true, type: Types.ObjectId }) organizationId: Types.ObjectId;
-  @Prop({ required: true, min: 1 }) seq: number;
-  @Prop({ required: true }) at: Date;
+  @Prop({ required: true, type: Number, min: 1 }) seq: number;
+  @Prop({ required: true, type: Date }) at: Date;
   @Prop({ required: true, type: AuditActorDocument }) actor: AuditActorDocument;
-  @Prop({ required: true, enum: AUDIT_ACTIONS }) action: AuditAction;
+  @Prop({ required: true, type: String, enum: AUDIT_ACTIONS }) action: AuditAction;
   @Prop({ required: true, type: AuditTargetDocument }) target: AuditTargetDocument;
   @Prop({ type: MongooseSchema.Types.Mixed, default: {} }) details: Record<string, unknown>;
-  @Prop({ required: true }) prevHash: string;
-  @Prop({ required: true }) hash: string;
+  @Prop({ required: true, type: String }) prevHash: string;
+  @Prop({ required: true, type: String }) hash: string;
 }
 
 export const AuditLogSchema = SchemaFactory.createForClass(AuditLogDocument);

@@ -6,14 +6,14 @@ import { type HydratedDocument, Types } from 'mongoose';
 export class OrganizationDocument {
   _id: Types.ObjectId;
 
-  @Prop({ required: true, trim: true, maxlength: 200 })
+  @Prop({ required: true, type: String, trim: true, maxlength: 200 })
   name: string;
 
   /** The organization's data key wrapped by the key provider; the plaintext is never stored. */
   @Prop({ required: true, type: Buffer })
   dataKeyCiphertext: Buffer;
 
-  @Prop({ required: true, enum: ['aws', 'local'] })
+  @Prop({ required: true, type: String, enum: ['aws', 'local'] })
   keyProvider: 'aws' | 'local';
 
   createdAt: Date;

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { DATA_KEY_SOURCE } from '#src/common/crypto/envelope.service';
 import { AuditModule } from '#src/modules/audit/audit.module';
-import { MeResolver } from './me.resolver';
+import { OrganizationResolver } from './organization.resolver';
 import { OrganizationDocument, OrganizationSchema } from './organization.schema';
 import { OrganizationsService } from './organizations.service';
 import { OrganizationsSystemRepository } from './organizations.system-repository';
@@ -12,7 +12,7 @@ import { OrganizationsSystemRepository } from './organizations.system-repository
   providers: [
     OrganizationsSystemRepository,
     OrganizationsService,
-    MeResolver,
+    OrganizationResolver,
     { provide: DATA_KEY_SOURCE, useExisting: OrganizationsSystemRepository },
   ],
   exports: [OrganizationsService, OrganizationsSystemRepository, DATA_KEY_SOURCE],

@@ -16,10 +16,7 @@ export class OrganizationsService {
   ) {}
 
   async create(name: string, createdBy: string): Promise<Organization> {
-    const trimmed = name.trim();
-    if (trimmed === '' || trimmed.length > 200) {
-      throw new DomainError('BAD_USER_INPUT', 'Organization name must be 1 to 200 characters', { field: 'name' });
-    }
+    const trimmed = validName(name);
     const id = new Types.ObjectId().toHexString();
     const dataKey = await this.keys.generateDataKey(id);
     dataKey.plaintext.fill(0);
@@ -39,10 +36,31 @@ export class OrganizationsService {
     return organization;
   }
 
+  async rename(name: string): Promise<Organization> {
+    const organizationId = OrgContext.organizationId();
+    const before = await this.current();
+    const renamed = await this.organizations.rename(organizationId, validName(name));
+    if (renamed === undefined) throw DomainError.notFound('Organization');
+    await this.audit.append({
+      action: 'ORGANIZATION_UPDATE',
+      target: { type: 'organization', id: organizationId },
+      details: { from: before.name, to: renamed.name },
+    });
+    return renamed;
+  }
+
   /** The organization in context; used by `me`. */
   async current(): Promise<Organization> {
     const organization = await this.organizations.findById(OrgContext.organizationId());
     if (organization === undefined) throw DomainError.notFound('Organization');
     return organization;
   }
+}
+
+function validName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed === '' || trimmed.length > 200) {
+    throw new DomainError('BAD_USER_INPUT', 'Organization name must be 1 to 200 characters', { field: 'name' });
+  }
+  return trimmed;
 }

@@ -33,6 +33,12 @@ export class OrganizationsSystemRepository {
     return doc === null ? undefined : { id: doc._id.toHexString(), name: doc.name, createdAt: doc.createdAt };
   }
 
+  async rename(id: string, name: string): Promise<Organization | undefined> {
+    // No projection: FerretDB 1.x does not support `fields` on findAndModify.
+    const doc = await this.model.findByIdAndUpdate(id, { $set: { name } }, { returnDocument: 'after' }).lean();
+    return doc === null ? undefined : { id: doc._id.toHexString(), name: doc.name, createdAt: doc.createdAt };
+  }
+
   async wrappedDataKey(id: string): Promise<Buffer | undefined> {
     const doc = await this.model.findById(id, { dataKeyCiphertext: 1 }).lean();
     if (doc === null) return undefined;

@@ -1,4 +1,6 @@
-import { Field, ID, ObjectType, Query, registerEnumType, Resolver } from '@nestjs/graphql';
+import { Args, Field, ID, InputType, Mutation, ObjectType, Query, registerEnumType, Resolver } from '@nestjs/graphql';
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { Roles } from '#src/common/tenancy/decorators';
 import { OrgContext } from '#src/common/tenancy/org-context';
 import { ROLES, type Role } from '#src/common/tenancy/principal';
 import { OrganizationsService } from './organizations.service';
@@ -21,8 +23,17 @@ export class PrincipalModel {
   @Field(() => OrganizationModel) organization: OrganizationModel;
 }
 
+@InputType()
+export class RenameOrganizationInput {
+  @Field()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name: string;
+}
+
 @Resolver(() => PrincipalModel)
-export class MeResolver {
+export class OrganizationResolver {
   constructor(private readonly organizations: OrganizationsService) {}
 
   @Query(() => PrincipalModel, { description: 'The caller, as proven by the access token' })
@@ -30,5 +41,11 @@ export class MeResolver {
     const principal = OrgContext.current().principal;
     if (principal === undefined) throw new Error('me: no principal in a request context');
     return { ...principal, organization: await this.organizations.current() };
+  }
+
+  @Mutation(() => OrganizationModel, { description: "Renames the caller's organization (ADMIN)" })
+  @Roles('ADMIN')
+  renameOrganization(@Args('input') input: RenameOrganizationInput): Promise<OrganizationModel> {
+    return this.organizations.rename(input.name);
   }
 }

@@ -1,0 +1,130 @@
+import { createServer, type Server } from 'node:http';
+import { type AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { errorCode, TestApp, type TestOrg } from '../support/test-app';
+import { TEST_JWT_SECRET } from '../support/test-config';
+
+const ME = '{ me { userId organizationId role organization { id name } } }';
+
+function hs256(claims: Record<string, unknown>, secret = TEST_JWT_SECRET, expiresIn: number | string = '1h'): Promise<string> {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(new TextEncoder().encode(secret));
+}
+
+describe('authentication and roles (e2e)', () => {
+  let t: TestApp;
+  let org: TestOrg;
+
+  beforeAll(async () => {
+    t = await TestApp.start();
+    org = await t.createOrg('Acme');
+  });
+  afterAll(() => t.close());
+
+  it('returns the principal and organization for a valid token', async () => {
+    const result = await t.gql(org.adminToken, ME);
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({
+      me: {
+        userId: 'user-admin',
+        organizationId: org.organizationId,
+        role: 'ADMIN',
+        organization: { id: org.organizationId, name: 'Acme' },
+      },
+    });
+  });
+
+  it.each<[string, () => Promise<string | undefined>]>([
+    ['no token', () => Promise.resolve(undefined)],
+    ['a malformed token', () => Promise.resolve('not.a.jwt')],
+    ['garbage', () => Promise.resolve('x')],
+    ['an expired token', () => hs256({ sub: 'u1', org: org.organizationId, role: 'ADMIN' }, TEST_JWT_SECRET, Math.floor(Date.now() / 1000) - 60)],
+    ['a token signed with another secret', () => hs256({ sub: 'u1', org: org.organizationId, role: 'ADMIN' }, 'another-secret-another-secret-another-secret')],
+    ['a token without an organization', () => hs256({ sub: 'u1', role: 'ADMIN' })],
+    ['a token with a malformed organization', () => hs256({ sub: 'u1', org: 'acme', role: 'ADMIN' })],
+    ['a token with an unknown role', () => hs256({ sub: 'u1', org: org.organizationId, role: 'OWNER' })],
+    ['a token without a subject', () => hs256({ org: org.organizationId, role: 'ADMIN' })],
+    ['an unsigned (alg none) token', () => {
+      const encode = (v: object): string => Buffer.from(JSON.stringify(v)).toString('base64url');
+      return Promise.resolve(`${encode({ alg: 'none' })}.${encode({ sub: 'u', org: org.organizationId, role: 'ADMIN', exp: 9999999999 })}.`);
+    }],
+  ])('rejects %s with UNAUTHENTICATED and no data', async (_name, makeToken) => {
+    const result = await t.gql(await makeToken(), ME);
+    expect(errorCode(result)).toBe('UNAUTHENTICATED');
+    expect(result.data).toBeNull();
+  });
+
+  it('gives a MEMBER FORBIDDEN on an admin-only mutation, and changes nothing', async () => {
+    const member = await t.token(org.organizationId, 'MEMBER');
+    const result = await t.gql(member, 'mutation { renameOrganization(input: { name: "Hacked" }) { name } }');
+    expect(errorCode(result)).toBe('FORBIDDEN');
+    const me = await t.gql<{ me: { organization: { name: string } } }>(org.adminToken, ME);
+    expect(me.data?.me.organization.name).toBe('Acme');
+  });
+
+  it('gives a MEMBER FORBIDDEN on the audit chain verification, which ADMIN and AUDITOR may run', async () => {
+    const query = '{ verifyAuditChain { ok } }';
+    expect(errorCode(await t.gql(await t.token(org.organizationId, 'MEMBER'), query))).toBe('FORBIDDEN');
+    expect((await t.gql(await t.token(org.organizationId, 'AUDITOR'), query)).errors).toBeUndefined();
+    expect((await t.gql(org.adminToken, query)).errors).toBeUndefined();
+  });
+
+  it('validates input: an empty or over-long name is BAD_USER_INPUT', async () => {
+    const empty = await t.gql(org.adminToken, 'mutation { renameOrganization(input: { name: "" }) { name } }');
+    expect(errorCode(empty)).toBe('BAD_USER_INPUT');
+    expect(empty.errors?.[0]?.message).toContain('name should not be empty');
+    const long = await t.gql(org.adminToken, 'mutation($n: String!) { renameOrganization(input: { name: $n }) { name } }', {
+      n: 'x'.repeat(201),
+    });
+    expect(errorCode(long)).toBe('BAD_USER_INPUT');
+  });
+
+  it('lets an ADMIN rename the organization', async () => {
+    const result = await t.gql(org.adminToken, 'mutation { renameOrganization(input: { name: "Acme Inc" }) { id name } }');
+    expect(result.data).toEqual({ renameOrganization: { id: org.organizationId, name: 'Acme Inc' } });
+  });
+
+  it('serves health without a token', async () => {
+    await t.http().get('/health/live').expect(200, { status: 'ok' });
+    const ready = await t.http().get('/health/ready').expect(200);
+    expect(ready.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' }, keyProvider: { status: 'up' } } });
+  });
+});
+
+describe('RS256 tokens via AUTH_JWKS_URL (e2e)', () => {
+  let jwks: Server;
+  let t: TestApp;
+  let signingKey: CryptoKey;
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair('RS256');
+    signingKey = pair.privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    jwks = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+    const { port } = jwks.address() as AddressInfo;
+    t = await TestApp.start({ AUTH_JWKS_URL: `http://127.0.0.1:${port}/jwks.json` });
+  });
+  afterAll(async () => {
+    await t.close();
+    await new Promise((resolve) => jwks.close(resolve));
+  });
+
+  it('accepts a token signed by the JWKS key and rejects one signed by another key', async () => {
+    const org = await t.createOrg('Jwks Org');
+    const claims = { org: org.organizationId, role: 'AUDITOR' };
+    const good = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('idp-user').setExpirationTime('5m').sign(signingKey);
+    const result = await t.gql<{ me: { userId: string; role: string } }>(good, '{ me { userId role } }');
+    expect(result.data?.me).toEqual({ userId: 'idp-user', role: 'AUDITOR' });
+
+    const other = await generateKeyPair('RS256');
+    const bad = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('idp-user').setExpirationTime('5m').sign(other.privateKey);
+    expect(errorCode(await t.gql(bad, '{ me { userId } }'))).toBe('UNAUTHENTICATED');
+  });
+});

@@ -1,0 +1,19 @@
+/**
+ * With MONGO_URL set (CI: FerretDB), the suite uses that server. Without it, mongodb-memory-server starts
+ * one for the run (needs internet the first time to download mongod).
+ */
+export default async function globalSetup(): Promise<void> {
+  if (process.env.MONGO_URL !== undefined && process.env.MONGO_URL !== '') return;
+  const { MongoMemoryServer } = await import('mongodb-memory-server');
+  let server: import('mongodb-memory-server').MongoMemoryServer;
+  try {
+    server = await MongoMemoryServer.create({ instance: { ip: '127.0.0.1' } });
+  } catch (error) {
+    throw new Error(
+      `mongodb-memory-server could not start MongoDB (${error instanceof Error ? error.message.split('\n')[0] : String(error)}). ` +
+        'Set MONGO_URL to a MongoDB-compatible server to run the tests.',
+    );
+  }
+  process.env.MONGO_URL = server.getUri();
+  (globalThis as { __MONGOD__?: typeof server }).__MONGOD__ = server;
+}
