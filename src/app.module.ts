@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { type AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
+import { CryptoModule } from './common/crypto/crypto.module';
 import { KeyProviderModule } from './common/crypto/key-provider.module';
 import { DatabaseModule } from './common/database/database.module';
 import { GraphqlInfraModule } from './common/graphql/graphql.module';
@@ -19,6 +20,7 @@ export class AppModule {
         AppConfigModule.forRoot(config),
         DatabaseModule,
         KeyProviderModule,
+        CryptoModule,
         TenancyModule,
         GraphqlInfraModule,
         ScheduleModule.forRoot(),

@@ -48,21 +48,18 @@ export class DomainExceptionFilter implements GqlExceptionFilter {
   private readonly logger = new Logger('Errors');
 
   catch(exception: unknown, host: ArgumentsHost): unknown {
-    const safe = this.toSafe(exception);
     if (host.getType<'graphql' | 'http'>() === 'graphql') {
       if (exception instanceof GraphQLError) return exception;
+      const safe = this.toSafe(exception);
       return new GraphQLError(safe.message, { extensions: { code: safe.code, ...(safe.details ?? {}) } });
     }
     const response = host.switchToHttp().getResponse<Response>();
-    if (exception instanceof HttpException && exception.getStatus() < 500) {
+    if (exception instanceof HttpException && (exception.getStatus() < 500 || exception.getStatus() === 503)) {
+      // Client errors and health checks (503 names the dependency that is down) carry no secrets.
       response.status(exception.getStatus()).json(exception.getResponse());
       return undefined;
     }
-    if (exception instanceof HttpException && exception.getStatus() === 503) {
-      // Health checks report which dependency is down; their bodies carry no secrets.
-      response.status(503).json(exception.getResponse());
-      return undefined;
-    }
+    const safe = this.toSafe(exception);
     response.status(HTTP_STATUS[safe.code]).json({ code: safe.code, message: safe.message, ...(safe.details ?? {}) });
     return undefined;
   }
