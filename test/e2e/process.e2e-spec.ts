@@ -1,0 +1,111 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TestApp } from '../support/test-app';
+import { TEST_JWT_SECRET, testConfig } from '../support/test-config';
+
+const ROOT = join(__dirname, '..', '..');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a compiled entry point (`npm test` builds first) with a clean, explicit environment. */
+function run(script: string, args: string[], env: Record<string, string | undefined>, timeoutMs = 30_000): Promise<Run> {
+  const entry = join(ROOT, 'dist', script);
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` (npm test does it first)`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [entry, ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${script} did not exit within ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The environment a test process needs to reach the same database and key provider as the suite. */
+function processEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  const config = testConfig();
+  return {
+    NODE_ENV: 'test',
+    MONGO_URL: config.mongoUrl,
+    MONGO_DB_NAME: config.mongoDbName,
+    DATA_DIR: config.dataDir,
+    AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    KMS_PROVIDER: config.kms.provider,
+    KMS_KEY_ID: config.kms.keyId,
+    AWS_REGION: config.kms.region,
+    AWS_ENDPOINT_URL_KMS: config.kms.endpoint,
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY,
+    ...overrides,
+  };
+}
+
+describe('the server process', () => {
+  it.each<[string, Record<string, string>, RegExp]>([
+    ['a bad PORT', { PORT: 'eighty' }, /PORT: expected an integer from 0 to 65535; got "eighty"/],
+    ['a missing AUTH_JWT_SECRET in production', { NODE_ENV: 'production', AUTH_JWT_SECRET: '' }, /AUTH_JWT_SECRET: required when NODE_ENV=production/],
+    ['KMS_PROVIDER=aws without a key', { KMS_PROVIDER: 'aws', KMS_KEY_ID: '' }, /KMS_KEY_ID: required when KMS_PROVIDER=aws/],
+  ])('exits 1 on %s, naming the variable', async (_name, overrides, message) => {
+    const result = await run('main.js', [], processEnv(overrides));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^Invalid configuration:/);
+    expect(result.stderr).toMatch(message);
+  });
+});
+
+describe('the CLI', () => {
+  it('creates an organization and prints one JSON line with a working admin token', async () => {
+    const env = processEnv();
+    const result = await run('cli.js', ['org', 'create', '--name', 'Acme CLI'], env);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const printed = JSON.parse(lines[0] ?? '') as { organizationId: string; adminToken: string };
+    expect(Object.keys(printed).sort()).toEqual(['adminToken', 'organizationId']);
+    expect(printed.organizationId).toMatch(/^[0-9a-f]{24}$/);
+
+    const t = await TestApp.start({ MONGO_DB_NAME: env.MONGO_DB_NAME, DATA_DIR: env.DATA_DIR });
+    try {
+      const me = await t.gql(printed.adminToken, '{ me { role organization { id name } } }');
+      expect(me.data).toEqual({ me: { role: 'ADMIN', organization: { id: printed.organizationId, name: 'Acme CLI' } } });
+
+      const minted = await run('cli.js', ['token', '--org', printed.organizationId, '--role', 'AUDITOR', '--sub', 'u1'], env);
+      expect(minted.code).toBe(0);
+      const auditor = await t.gql(minted.stdout.trim(), '{ me { userId role } }');
+      expect(auditor.data).toEqual({ me: { userId: 'u1', role: 'AUDITOR' } });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it.each<[string, string[], RegExp]>([
+    ['no command', [], /No command given/],
+    ['an unknown command', ['org', 'delete'], /Unknown command "org delete"/],
+    ['a missing name', ['org', 'create'], /--name is required/],
+    ['a bad role', ['token', '--org', '0123456789abcdef01234567', '--role', 'ROOT', '--sub', 'u'], /--role must be one of ADMIN, MEMBER, AUDITOR/],
+    ['a bad organization id', ['token', '--org', 'acme', '--role', 'ADMIN', '--sub', 'u'], /--org must be a 24-character hex/],
+  ])('exits 2 with usage on %s', async (_name, args, message) => {
+    const result = await run('cli.js', args, processEnv({ DATA_DIR: mkdtempSync(join(tmpdir(), 'cli-')) }));
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toContain('Usage:');
+  });
+});
