@@ -2,7 +2,7 @@ import { type INestApplication } from '@nestjs/common';
 import helmet from 'helmet';
 import { type AppConfig } from './config/app-config';
 
-/** HTTP hardening and lifecycle shared by `main.ts` and the test harness. */
+/** HTTP hardening shared by `main.ts` and the test harness. */
 export function configureApp(app: INestApplication, config: AppConfig): INestApplication {
   app.use(
     helmet({
@@ -11,6 +11,5 @@ export function configureApp(app: INestApplication, config: AppConfig): INestApp
       crossOriginEmbedderPolicy: false,
     }),
   );
-  app.enableShutdownHooks();
   return app;
 }

@@ -6,7 +6,11 @@ import { AppConfigModule } from './config/config.module';
 import { withDevelopmentDefaults } from './config/development-defaults';
 import { KeyProviderModule } from './common/crypto/key-provider.module';
 import { DatabaseModule } from './common/database/database.module';
-import { attachOrStartEmbeddedMongo, type EmbeddedMongo, EmbeddedMongoUnavailableError } from './common/database/embedded-mongo';
+import {
+  attachOrStartEmbeddedMongo,
+  type EmbeddedMongo,
+  EmbeddedMongoUnavailableError,
+} from './common/database/embedded-mongo';
 import { PubSubModule } from './common/graphql/pubsub.module';
 import { DomainError } from './common/errors/domain.error';
 import { isObjectIdHex, ROLES, type Role } from './common/tenancy/principal';
@@ -47,7 +51,8 @@ function parse(argv: readonly string[]): { command: string[]; flags: Flags } {
 function ttl(flags: Flags): number {
   const raw = flags.ttl ?? String(DEFAULT_TTL_S);
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 60 || n > 30 * 86400) throw new UsageError('--ttl must be 60 to 2592000 seconds');
+  if (!Number.isInteger(n) || n < 60 || n > 30 * 86400)
+    throw new UsageError('--ttl must be 60 to 2592000 seconds');
   return n;
 }
 
@@ -69,16 +74,21 @@ async function run(argv: readonly string[]): Promise<string> {
   const { command, flags } = parse(argv);
   let config = withDevelopmentDefaults(loadConfig(process.env));
   const verb = command.join(' ');
-  if (verb !== 'org create' && verb !== 'token') throw new UsageError(verb === '' ? 'No command given' : `Unknown command "${verb}"`);
+  if (verb !== 'org create' && verb !== 'token')
+    throw new UsageError(verb === '' ? 'No command given' : `Unknown command "${verb}"`);
 
   if (verb === 'token') {
     const org = flags.org;
     const role = flags.role as Role | undefined;
     const sub = flags.sub;
     if (!isObjectIdHex(org)) throw new UsageError('--org must be a 24-character hex organization id');
-    if (role === undefined || !ROLES.includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
-    if (sub === undefined || sub.length > 200) throw new UsageError('--sub (user id, up to 200 characters) is required');
-    const app = await NestFactory.createApplicationContext(CliModule.forRoot(config, false), { logger: ['error'] });
+    if (role === undefined || !ROLES.includes(role))
+      throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+    if (sub === undefined || sub.length > 200)
+      throw new UsageError('--sub (user id, up to 200 characters) is required');
+    const app = await NestFactory.createApplicationContext(CliModule.forRoot(config, false), {
+      logger: ['error'],
+    });
     try {
       return await app.get(TokenService).issue({ organizationId: org, role, userId: sub }, ttl(flags));
     } finally {
@@ -94,7 +104,9 @@ async function run(argv: readonly string[]): Promise<string> {
     embedded = await attachOrStartEmbeddedMongo(config.dataDir);
     config = { ...config, mongoUrl: embedded.uri };
   }
-  const app = await NestFactory.createApplicationContext(CliModule.forRoot(config, true), { logger: ['error'] });
+  const app = await NestFactory.createApplicationContext(CliModule.forRoot(config, true), {
+    logger: ['error'],
+  });
   try {
     const organization = await app.get(OrganizationsService).create(name, 'cli');
     const adminToken = await app
@@ -114,9 +126,14 @@ run(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     if (error instanceof UsageError) process.stderr.write(`${error.message}\n\n${USAGE}`);
-    else if (error instanceof ConfigError || error instanceof EmbeddedMongoUnavailableError || error instanceof DomainError) {
+    else if (
+      error instanceof ConfigError ||
+      error instanceof EmbeddedMongoUnavailableError ||
+      error instanceof DomainError
+    ) {
       process.stderr.write(`${error.message}\n`);
-    } else process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    } else
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(error instanceof UsageError ? 2 : 1);
   },
 );

@@ -5,7 +5,11 @@ import { AppModule } from './app.module';
 import { configureApp } from './bootstrap';
 import { type AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { withDevelopmentDefaults } from './config/development-defaults';
-import { type EmbeddedMongo, EmbeddedMongoUnavailableError, startEmbeddedMongo } from './common/database/embedded-mongo';
+import {
+  type EmbeddedMongo,
+  EmbeddedMongoUnavailableError,
+  startEmbeddedMongo,
+} from './common/database/embedded-mongo';
 
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Main');
@@ -17,14 +21,18 @@ async function bootstrap(): Promise<void> {
     config = { ...config, mongoUrl: embedded.uri };
   }
   if (config.kms.provider === 'local') {
-    logger.warn(`KMS_PROVIDER=local: secrets are protected by ${config.kms.localMasterKeyFile}. For development only.`);
+    logger.warn(
+      `KMS_PROVIDER=local: secrets are protected by ${config.kms.localMasterKeyFile}. For development only.`,
+    );
   }
   const app = configureApp(await NestFactory.create(AppModule.forRoot(config)), config);
-  if (embedded !== undefined) {
-    const stopEmbedded = embedded.stop;
-    process.once('exit', () => void stopEmbedded());
-    app.getHttpServer().once('close', () => void stopEmbedded());
-  }
+  const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
+    logger.log(`${signal}: shutting down`);
+    await app.close();
+    await embedded?.stop();
+    process.exit(0);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, (s) => void shutdown(s));
   await app.listen(config.port);
   logger.log(`GraphQL API at ${config.publicUrl}/graphql`);
   logger.log('Get a token: npm run cli -- org create --name "Acme"   (prints organizationId and adminToken)');
@@ -34,7 +42,9 @@ bootstrap().catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof EmbeddedMongoUnavailableError) {
     process.stderr.write(`${error.message}\n`);
   } else {
-    process.stderr.write(`Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
   }
   process.exit(1);
 });

@@ -44,16 +44,44 @@ describe('loadConfig', () => {
   it.each<[string, Record<string, string>, string]>([
     ['a non-numeric port', { PORT: 'abc' }, 'PORT: expected an integer from 0 to 65535; got "abc"'],
     ['an out-of-range port', { PORT: '70000' }, 'PORT: expected an integer'],
-    ['an unknown NODE_ENV', { NODE_ENV: 'staging' }, 'NODE_ENV: expected one of development, test, production'],
-    ['a non-mongo MONGO_URL', { MONGO_URL: 'postgres://x' }, 'MONGO_URL: expected a mongodb: or mongodb+srv: URL'],
+    [
+      'an unknown NODE_ENV',
+      { NODE_ENV: 'staging' },
+      'NODE_ENV: expected one of development, test, production',
+    ],
+    [
+      'a non-mongo MONGO_URL',
+      { MONGO_URL: 'postgres://x' },
+      'MONGO_URL: expected a mongodb: or mongodb+srv: URL',
+    ],
     ['a relative PUBLIC_URL', { PUBLIC_URL: 'localhost:3000' }, 'PUBLIC_URL: expected'],
     ['a short JWT secret', { AUTH_JWT_SECRET: 'short' }, 'AUTH_JWT_SECRET: expected at least 32 characters'],
-    ['no JWT secret in production', { NODE_ENV: 'production', KMS_KEY_ID: 'k', AWS_REGION: 'eu-west-1' }, 'AUTH_JWT_SECRET: required'],
-    ['aws without a key', { KMS_PROVIDER: 'aws', AWS_REGION: 'eu-west-1' }, 'KMS_KEY_ID: required when KMS_PROVIDER=aws'],
-    ['aws without a region', { KMS_PROVIDER: 'aws', KMS_KEY_ID: 'alias/x' }, 'AWS_REGION: required when KMS_PROVIDER=aws'],
-    ['the local provider in production', { NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET, KMS_PROVIDER: 'local' }, 'KMS_PROVIDER: "local" is for development only'],
+    [
+      'no JWT secret in production',
+      { NODE_ENV: 'production', KMS_KEY_ID: 'k', AWS_REGION: 'eu-west-1' },
+      'AUTH_JWT_SECRET: required',
+    ],
+    [
+      'aws without a key',
+      { KMS_PROVIDER: 'aws', AWS_REGION: 'eu-west-1' },
+      'KMS_KEY_ID: required when KMS_PROVIDER=aws',
+    ],
+    [
+      'aws without a region',
+      { KMS_PROVIDER: 'aws', KMS_KEY_ID: 'alias/x' },
+      'AWS_REGION: required when KMS_PROVIDER=aws',
+    ],
+    [
+      'the local provider in production',
+      { NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET, KMS_PROVIDER: 'local' },
+      'KMS_PROVIDER: "local" is for development only',
+    ],
     ['an unknown ROLE', { ROLE: 'both' }, 'ROLE: expected one of api, worker, all'],
-    ['a too-fast scheduler tick', { SCHEDULER_TICK_MS: '1' }, 'SCHEDULER_TICK_MS: expected an integer from 50'],
+    [
+      'a too-fast scheduler tick',
+      { SCHEDULER_TICK_MS: '1' },
+      'SCHEDULER_TICK_MS: expected an integer from 50',
+    ],
   ])('rejects %s, naming the variable', (_case, env, expected) => {
     expect(problemsOf(env).join('\n')).toContain(expected);
   });

@@ -120,10 +120,17 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
     r.problems.push(`AUTH_JWT_SECRET: expected at least ${MIN_SECRET_LENGTH} characters`);
   }
   if (jwtSecret === undefined && jwksUrl === undefined && nodeEnv !== 'development') {
-    r.require('AUTH_JWT_SECRET', `when NODE_ENV=${nodeEnv} (an HS256 secret of ${MIN_SECRET_LENGTH}+ characters, or set AUTH_JWKS_URL)`);
+    r.require(
+      'AUTH_JWT_SECRET',
+      `when NODE_ENV=${nodeEnv} (an HS256 secret of ${MIN_SECRET_LENGTH}+ characters, or set AUTH_JWKS_URL)`,
+    );
   }
 
-  const provider = r.oneOf<KmsProviderName>('KMS_PROVIDER', ['aws', 'local'], nodeEnv === 'production' ? 'aws' : 'local');
+  const provider = r.oneOf<KmsProviderName>(
+    'KMS_PROVIDER',
+    ['aws', 'local'],
+    nodeEnv === 'production' ? 'aws' : 'local',
+  );
   const keyId = r.raw('KMS_KEY_ID');
   const region = r.raw('AWS_REGION') ?? r.raw('AWS_DEFAULT_REGION');
   if (provider === 'aws') {

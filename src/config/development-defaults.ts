@@ -8,7 +8,11 @@ import { type AppConfig } from './app-config';
  * that tokens minted by the CLI stay valid across restarts. Never used in test or production.
  */
 export function withDevelopmentDefaults(config: AppConfig): AppConfig {
-  if (config.nodeEnv !== 'development' || config.auth.jwtSecret !== undefined || config.auth.jwksUrl !== undefined) {
+  if (
+    config.nodeEnv !== 'development' ||
+    config.auth.jwtSecret !== undefined ||
+    config.auth.jwksUrl !== undefined
+  ) {
     return config;
   }
   const file = join(config.dataDir, 'dev-jwt-secret');

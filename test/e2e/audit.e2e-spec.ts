@@ -6,7 +6,10 @@ import { AuditService } from '#src/modules/audit/audit.service';
 import { errorCode, TestApp, type TestOrg } from '../support/test-app';
 
 interface Page {
-  auditLog: { edges: { cursor: string; node: { seq: number; action: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+  auditLog: {
+    edges: { cursor: string; node: { seq: number; action: string } }[];
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  };
 }
 
 const PAGE = `query($first: Int, $after: String, $filter: AuditLogFilter) {
@@ -37,7 +40,12 @@ describe('audit log (e2e)', () => {
 
   it('keeps the chain gap-free under concurrent appends', async () => {
     await Promise.all(Array.from({ length: 30 }, (_, i) => append(i)));
-    const seqs = (await model.find({ organizationId: new Types.ObjectId(org.organizationId) }, { seq: 1 }).sort({ seq: 1 }).lean()).map((d) => d.seq);
+    const seqs = (
+      await model
+        .find({ organizationId: new Types.ObjectId(org.organizationId) }, { seq: 1 })
+        .sort({ seq: 1 })
+        .lean()
+    ).map((d) => d.seq);
     expect(seqs).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
     const verified = await t.gql(org.adminToken, '{ verifyAuditChain { ok checked firstBrokenSeq } }');
     expect(verified.data).toEqual({ verifyAuditChain: { ok: true, checked: 31, firstBrokenSeq: null } });
@@ -53,13 +61,20 @@ describe('audit log (e2e)', () => {
   it('refuses details that carry a secret-looking key', async () => {
     await expect(
       t.asOrg(org.organizationId, () =>
-        audit.append({ action: 'CONNECT', target: { type: 'connection', id: 'c' }, details: { accessToken: 'x' } }),
+        audit.append({
+          action: 'CONNECT',
+          target: { type: 'connection', id: 'c' },
+          details: { accessToken: 'x' },
+        }),
       ),
     ).rejects.toThrow(/looks like a secret/);
   });
 
   describe('the model rejects updates and deletes', () => {
-    const scoped = (): { organizationId: Types.ObjectId; seq: number } => ({ organizationId: new Types.ObjectId(org.organizationId), seq: 1 });
+    const scoped = (): { organizationId: Types.ObjectId; seq: number } => ({
+      organizationId: new Types.ObjectId(org.organizationId),
+      seq: 1,
+    });
     it.each<[string, () => Promise<unknown>]>([
       ['updateOne', () => model.updateOne(scoped(), { $set: { action: 'REVOKE' } }).exec()],
       ['updateMany', () => model.updateMany(scoped(), { $set: { action: 'REVOKE' } }).exec()],
@@ -68,12 +83,18 @@ describe('audit log (e2e)', () => {
       ['deleteOne', () => model.deleteOne(scoped()).exec()],
       ['deleteMany', () => model.deleteMany(scoped()).exec()],
       ['findOneAndDelete', () => model.findOneAndDelete(scoped()).exec()],
-      ['bulkWrite update', () => model.bulkWrite([{ updateOne: { filter: scoped(), update: { $set: { seq: 9 } } } }])],
-      ['document save', async () => {
-        const doc = await model.findOne(scoped()).orFail().exec();
-        doc.action = 'REVOKE';
-        return doc.save();
-      }],
+      [
+        'bulkWrite update',
+        () => model.bulkWrite([{ updateOne: { filter: scoped(), update: { $set: { seq: 9 } } } }]),
+      ],
+      [
+        'document save',
+        async () => {
+          const doc = await model.findOne(scoped()).orFail().exec();
+          doc.action = 'REVOKE';
+          return doc.save();
+        },
+      ],
       ['document deleteOne', async () => (await model.findOne(scoped()).orFail().exec()).deleteOne()],
     ])('%s', async (_name, run) => {
       await expect(run()).rejects.toBeInstanceOf(AppendOnlyViolationError);
@@ -92,12 +113,19 @@ describe('audit log (e2e)', () => {
 
     const creates = await t.gql<Page>(org.adminToken, PAGE, { filter: { action: 'ORGANIZATION_CREATE' } });
     expect(creates.data?.auditLog.edges.map((e) => e.node.seq)).toEqual([1]);
-    expect(creates.data?.auditLog.pageInfo).toEqual({ hasNextPage: false, endCursor: creates.data?.auditLog.edges[0]?.cursor });
+    expect(creates.data?.auditLog.pageInfo).toEqual({
+      hasNextPage: false,
+      endCursor: creates.data?.auditLog.edges[0]?.cursor,
+    });
 
-    const byTarget = await t.gql<Page>(org.adminToken, PAGE, { filter: { targetType: 'connection', targetId: 'c7' } });
+    const byTarget = await t.gql<Page>(org.adminToken, PAGE, {
+      filter: { targetType: 'connection', targetId: 'c7' },
+    });
     expect(byTarget.data?.auditLog.edges).toHaveLength(1);
 
-    const future = await t.gql<Page>(org.adminToken, PAGE, { filter: { from: new Date(Date.now() + 60_000).toISOString() } });
+    const future = await t.gql<Page>(org.adminToken, PAGE, {
+      filter: { from: new Date(Date.now() + 60_000).toISOString() },
+    });
     expect(future.data?.auditLog.edges).toEqual([]);
   });
 
@@ -114,7 +142,10 @@ describe('audit log (e2e)', () => {
     if (db === undefined) throw new Error('no database');
     await db
       .collection('audit_log')
-      .updateOne({ organizationId: new Types.ObjectId(org.organizationId), seq: 7 }, { $set: { 'details.run': 999 } });
+      .updateOne(
+        { organizationId: new Types.ObjectId(org.organizationId), seq: 7 },
+        { $set: { 'details.run': 999 } },
+      );
     const verified = await t.gql(org.adminToken, '{ verifyAuditChain { ok checked firstBrokenSeq } }');
     expect(verified.data).toEqual({ verifyAuditChain: { ok: false, checked: 7, firstBrokenSeq: 7 } });
   });
@@ -122,9 +153,12 @@ describe('audit log (e2e)', () => {
   it('detects an entry deleted directly in the database', async () => {
     const other = await t.createOrg('Other');
     await t.asOrg(other.organizationId, async () => {
-      for (let i = 0; i < 3; i++) await audit.append({ action: 'SYNC', target: { type: 'connection', id: 'c' } });
+      for (let i = 0; i < 3; i++)
+        await audit.append({ action: 'SYNC', target: { type: 'connection', id: 'c' } });
     });
-    await t.connection.db?.collection('audit_log').deleteOne({ organizationId: new Types.ObjectId(other.organizationId), seq: 2 });
+    await t.connection.db
+      ?.collection('audit_log')
+      .deleteOne({ organizationId: new Types.ObjectId(other.organizationId), seq: 2 });
     const verified = await t.gql(other.adminToken, '{ verifyAuditChain { ok firstBrokenSeq } }');
     expect(verified.data).toEqual({ verifyAuditChain: { ok: false, firstBrokenSeq: 2 } });
   });

@@ -6,7 +6,11 @@ import { TEST_JWT_SECRET } from '../support/test-config';
 
 const ME = '{ me { userId organizationId role organization { id name } } }';
 
-function hs256(claims: Record<string, unknown>, secret = TEST_JWT_SECRET, expiresIn: number | string = '1h'): Promise<string> {
+function hs256(
+  claims: Record<string, unknown>,
+  secret = TEST_JWT_SECRET,
+  expiresIn: number | string = '1h',
+): Promise<string> {
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuedAt()
@@ -41,16 +45,36 @@ describe('authentication and roles (e2e)', () => {
     ['no token', () => Promise.resolve(undefined)],
     ['a malformed token', () => Promise.resolve('not.a.jwt')],
     ['garbage', () => Promise.resolve('x')],
-    ['an expired token', () => hs256({ sub: 'u1', org: org.organizationId, role: 'ADMIN' }, TEST_JWT_SECRET, Math.floor(Date.now() / 1000) - 60)],
-    ['a token signed with another secret', () => hs256({ sub: 'u1', org: org.organizationId, role: 'ADMIN' }, 'another-secret-another-secret-another-secret')],
+    [
+      'an expired token',
+      () =>
+        hs256(
+          { sub: 'u1', org: org.organizationId, role: 'ADMIN' },
+          TEST_JWT_SECRET,
+          Math.floor(Date.now() / 1000) - 60,
+        ),
+    ],
+    [
+      'a token signed with another secret',
+      () =>
+        hs256(
+          { sub: 'u1', org: org.organizationId, role: 'ADMIN' },
+          'another-secret-another-secret-another-secret',
+        ),
+    ],
     ['a token without an organization', () => hs256({ sub: 'u1', role: 'ADMIN' })],
     ['a token with a malformed organization', () => hs256({ sub: 'u1', org: 'acme', role: 'ADMIN' })],
     ['a token with an unknown role', () => hs256({ sub: 'u1', org: org.organizationId, role: 'OWNER' })],
     ['a token without a subject', () => hs256({ org: org.organizationId, role: 'ADMIN' })],
-    ['an unsigned (alg none) token', () => {
-      const encode = (v: object): string => Buffer.from(JSON.stringify(v)).toString('base64url');
-      return Promise.resolve(`${encode({ alg: 'none' })}.${encode({ sub: 'u', org: org.organizationId, role: 'ADMIN', exp: 9999999999 })}.`);
-    }],
+    [
+      'an unsigned (alg none) token',
+      () => {
+        const encode = (v: object): string => Buffer.from(JSON.stringify(v)).toString('base64url');
+        return Promise.resolve(
+          `${encode({ alg: 'none' })}.${encode({ sub: 'u', org: org.organizationId, role: 'ADMIN', exp: 9999999999 })}.`,
+        );
+      },
+    ],
   ])('rejects %s with UNAUTHENTICATED and no data', async (_name, makeToken) => {
     const result = await t.gql(await makeToken(), ME);
     expect(errorCode(result)).toBe('UNAUTHENTICATED');
@@ -73,31 +97,44 @@ describe('authentication and roles (e2e)', () => {
   });
 
   it('validates input: an empty or over-long name is BAD_USER_INPUT', async () => {
-    const empty = await t.gql(org.adminToken, 'mutation { renameOrganization(input: { name: "" }) { name } }');
+    const empty = await t.gql(
+      org.adminToken,
+      'mutation { renameOrganization(input: { name: "" }) { name } }',
+    );
     expect(errorCode(empty)).toBe('BAD_USER_INPUT');
     expect(empty.errors?.[0]?.message).toContain('name should not be empty');
-    const long = await t.gql(org.adminToken, 'mutation($n: String!) { renameOrganization(input: { name: $n }) { name } }', {
-      n: 'x'.repeat(201),
-    });
+    const long = await t.gql(
+      org.adminToken,
+      'mutation($n: String!) { renameOrganization(input: { name: $n }) { name } }',
+      {
+        n: 'x'.repeat(201),
+      },
+    );
     expect(errorCode(long)).toBe('BAD_USER_INPUT');
   });
 
   it('lets an ADMIN rename the organization', async () => {
-    const result = await t.gql(org.adminToken, 'mutation { renameOrganization(input: { name: "Acme Inc" }) { id name } }');
+    const result = await t.gql(
+      org.adminToken,
+      'mutation { renameOrganization(input: { name: "Acme Inc" }) { id name } }',
+    );
     expect(result.data).toEqual({ renameOrganization: { id: org.organizationId, name: 'Acme Inc' } });
   });
 
   it('serves health without a token', async () => {
     await t.http().get('/health/live').expect(200, { status: 'ok' });
     const ready = await t.http().get('/health/ready').expect(200);
-    expect(ready.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' }, keyProvider: { status: 'up' } } });
+    expect(ready.body).toMatchObject({
+      status: 'ok',
+      info: { database: { status: 'up' }, keyProvider: { status: 'up' } },
+    });
   });
 });
 
 describe('RS256 tokens via AUTH_JWKS_URL (e2e)', () => {
   let jwks: Server;
   let t: TestApp;
-  let signingKey: CryptoKey;
+  let signingKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
   beforeAll(async () => {
     const pair = await generateKeyPair('RS256');
@@ -119,12 +156,20 @@ describe('RS256 tokens via AUTH_JWKS_URL (e2e)', () => {
   it('accepts a token signed by the JWKS key and rejects one signed by another key', async () => {
     const org = await t.createOrg('Jwks Org');
     const claims = { org: org.organizationId, role: 'AUDITOR' };
-    const good = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('idp-user').setExpirationTime('5m').sign(signingKey);
+    const good = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setSubject('idp-user')
+      .setExpirationTime('5m')
+      .sign(signingKey);
     const result = await t.gql<{ me: { userId: string; role: string } }>(good, '{ me { userId role } }');
     expect(result.data?.me).toEqual({ userId: 'idp-user', role: 'AUDITOR' });
 
     const other = await generateKeyPair('RS256');
-    const bad = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('idp-user').setExpirationTime('5m').sign(other.privateKey);
+    const bad = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setSubject('idp-user')
+      .setExpirationTime('5m')
+      .sign(other.privateKey);
     expect(errorCode(await t.gql(bad, '{ me { userId } }'))).toBe('UNAUTHENTICATED');
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Types } from 'mongoose';
+import { mongo, Types } from 'mongoose';
 import { AwsKeyProvider } from '#src/common/crypto/aws-key.provider';
 import { EnvelopeService } from '#src/common/crypto/envelope.service';
 import { KEY_PROVIDER, type KeyProvider, SecretIntegrityError } from '#src/common/crypto/key-provider';
@@ -28,7 +28,9 @@ function providers(): [string, () => KeyProvider][] {
         }),
     ]);
   } else {
-    console.warn('AWS_ENDPOINT_URL_KMS/KMS_KEY_ID not set: the aws key provider is exercised only in CI (.ci/run).');
+    console.warn(
+      'AWS_ENDPOINT_URL_KMS/KMS_KEY_ID not set: the aws key provider is exercised only in CI (.ci/run).',
+    );
   }
   return list;
 }
@@ -67,16 +69,23 @@ describe('local key provider master key', () => {
     const first = new LocalKeyProvider(file);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const key = await first.generateDataKey('65a1b2c3d4e5f60718293a4b');
-    await expect(new LocalKeyProvider(file).decryptDataKey('65a1b2c3d4e5f60718293a4b', key.ciphertext)).resolves.toEqual(
-      key.plaintext,
-    );
+    await expect(
+      new LocalKeyProvider(file).decryptDataKey('65a1b2c3d4e5f60718293a4b', key.ciphertext),
+    ).resolves.toEqual(key.plaintext);
   });
 });
 
 describe('unreachable KMS', () => {
   it('fails with CONNECTOR_UNAVAILABLE rather than crashing', async () => {
-    const provider = new AwsKeyProvider({ keyId: 'alias/none', region: 'eu-west-1', endpoint: 'http://127.0.0.1:9', requestTimeoutMs: 1000 });
-    const error: unknown = await provider.generateDataKey(new Types.ObjectId().toHexString()).catch((e: unknown) => e);
+    const provider = new AwsKeyProvider({
+      keyId: 'alias/none',
+      region: 'eu-west-1',
+      endpoint: 'http://127.0.0.1:9',
+      requestTimeoutMs: 1000,
+    });
+    const error: unknown = await provider
+      .generateDataKey(new Types.ObjectId().toHexString())
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DomainError);
     expect((error as DomainError).code).toBe('CONNECTOR_UNAVAILABLE');
     expect((error as DomainError).message).toMatch(/key management service is unavailable/);
@@ -123,31 +132,48 @@ describe('envelope encryption in the application (e2e)', () => {
 
   it('does not open under another organization, another record, or with a flipped bit', async () => {
     const sealed = await t.asOrg(a.organizationId, () => envelope.seal('record-1', SECRET));
-    await expect(t.asOrg(b.organizationId, () => envelope.open('record-1', sealed))).rejects.toBeInstanceOf(SecretIntegrityError);
-    await expect(t.asOrg(a.organizationId, () => envelope.open('record-2', sealed))).rejects.toBeInstanceOf(SecretIntegrityError);
+    await expect(t.asOrg(b.organizationId, () => envelope.open('record-1', sealed))).rejects.toBeInstanceOf(
+      SecretIntegrityError,
+    );
+    await expect(t.asOrg(a.organizationId, () => envelope.open('record-2', sealed))).rejects.toBeInstanceOf(
+      SecretIntegrityError,
+    );
     const parts = sealed.split('.');
     const body = Buffer.from(parts[3] ?? '', 'base64url');
     body[0] = (body[0] ?? 0) ^ 0x80;
     const flipped = [parts[0], parts[1], parts[2], body.toString('base64url')].join('.');
-    await expect(t.asOrg(a.organizationId, () => envelope.open('record-1', flipped))).rejects.toBeInstanceOf(SecretIntegrityError);
-    await expect(t.asOrg(a.organizationId, () => envelope.open('record-1', 'garbage'))).rejects.toBeInstanceOf(SecretIntegrityError);
+    await expect(t.asOrg(a.organizationId, () => envelope.open('record-1', flipped))).rejects.toBeInstanceOf(
+      SecretIntegrityError,
+    );
+    await expect(
+      t.asOrg(a.organizationId, () => envelope.open('record-1', 'garbage')),
+    ).rejects.toBeInstanceOf(SecretIntegrityError);
   });
 
   it('leaves no plaintext secret or data key anywhere in the database', async () => {
     const sealed = await t.asOrg(a.organizationId, () => envelope.seal('record-9', SECRET));
     const db = t.connection.db;
     if (db === undefined) throw new Error('no database');
-    await db.collection('scratch_secrets').insertOne({ organizationId: new Types.ObjectId(a.organizationId), sealed });
+    await db
+      .collection('scratch_secrets')
+      .insertOne({ organizationId: new Types.ObjectId(a.organizationId), sealed });
 
     const provider = t.get<KeyProvider>(KEY_PROVIDER);
-    const wrapped = await t.get<OrganizationsSystemRepository>(OrganizationsSystemRepository).wrappedDataKey(a.organizationId);
+    const wrapped = await t
+      .get<OrganizationsSystemRepository>(OrganizationsSystemRepository)
+      .wrappedDataKey(a.organizationId);
     const dataKey = await provider.decryptDataKey(a.organizationId, wrapped ?? Buffer.alloc(0));
-    const needles = [Buffer.from(SECRET), dataKey, Buffer.from(dataKey.toString('base64')), Buffer.from(dataKey.toString('hex'))];
+    const needles = [
+      Buffer.from(SECRET),
+      dataKey,
+      Buffer.from(dataKey.toString('base64')),
+      Buffer.from(dataKey.toString('hex')),
+    ];
 
     let scanned = 0;
     for (const { name } of await db.listCollections().toArray()) {
       for await (const doc of db.collection(name).find({})) {
-        const raw = Buffer.from(JSON.stringify(doc) + JSON.stringify(Object.values(doc).map((v) => (Buffer.isBuffer(v) ? v.toString('latin1') : v))));
+        const raw = Buffer.from(mongo.BSON.serialize(doc));
         for (const needle of needles) expect(raw.includes(needle)).toBe(false);
         scanned++;
       }

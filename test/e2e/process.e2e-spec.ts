@@ -14,13 +14,24 @@ interface Run {
 }
 
 /** Runs a compiled entry point (`npm test` builds first) with a clean, explicit environment. */
-function run(script: string, args: string[], env: Record<string, string | undefined>, timeoutMs = 30_000): Promise<Run> {
+function run(
+  script: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  timeoutMs = 30_000,
+): Promise<Run> {
   const entry = join(ROOT, 'dist', script);
-  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` (npm test does it first)`);
+  if (!existsSync(entry))
+    throw new Error(`${entry} is missing: run \`npm run build\` (npm test does it first)`);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [entry, ...args], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        ...env,
+      },
     });
     let stdout = '';
     let stderr = '';
@@ -59,8 +70,16 @@ function processEnv(overrides: Record<string, string | undefined> = {}): Record<
 describe('the server process', () => {
   it.each<[string, Record<string, string>, RegExp]>([
     ['a bad PORT', { PORT: 'eighty' }, /PORT: expected an integer from 0 to 65535; got "eighty"/],
-    ['a missing AUTH_JWT_SECRET in production', { NODE_ENV: 'production', AUTH_JWT_SECRET: '' }, /AUTH_JWT_SECRET: required when NODE_ENV=production/],
-    ['KMS_PROVIDER=aws without a key', { KMS_PROVIDER: 'aws', KMS_KEY_ID: '' }, /KMS_KEY_ID: required when KMS_PROVIDER=aws/],
+    [
+      'a missing AUTH_JWT_SECRET in production',
+      { NODE_ENV: 'production', AUTH_JWT_SECRET: '' },
+      /AUTH_JWT_SECRET: required when NODE_ENV=production/,
+    ],
+    [
+      'KMS_PROVIDER=aws without a key',
+      { KMS_PROVIDER: 'aws', KMS_KEY_ID: '' },
+      /KMS_KEY_ID: required when KMS_PROVIDER=aws/,
+    ],
   ])('exits 1 on %s, naming the variable', async (_name, overrides, message) => {
     const result = await run('main.js', [], processEnv(overrides));
     expect(result.code).toBe(1);
@@ -84,9 +103,15 @@ describe('the CLI', () => {
     const t = await TestApp.start({ MONGO_DB_NAME: env.MONGO_DB_NAME, DATA_DIR: env.DATA_DIR });
     try {
       const me = await t.gql(printed.adminToken, '{ me { role organization { id name } } }');
-      expect(me.data).toEqual({ me: { role: 'ADMIN', organization: { id: printed.organizationId, name: 'Acme CLI' } } });
+      expect(me.data).toEqual({
+        me: { role: 'ADMIN', organization: { id: printed.organizationId, name: 'Acme CLI' } },
+      });
 
-      const minted = await run('cli.js', ['token', '--org', printed.organizationId, '--role', 'AUDITOR', '--sub', 'u1'], env);
+      const minted = await run(
+        'cli.js',
+        ['token', '--org', printed.organizationId, '--role', 'AUDITOR', '--sub', 'u1'],
+        env,
+      );
       expect(minted.code).toBe(0);
       const auditor = await t.gql(minted.stdout.trim(), '{ me { userId role } }');
       expect(auditor.data).toEqual({ me: { userId: 'u1', role: 'AUDITOR' } });
@@ -99,8 +124,16 @@ describe('the CLI', () => {
     ['no command', [], /No command given/],
     ['an unknown command', ['org', 'delete'], /Unknown command "org delete"/],
     ['a missing name', ['org', 'create'], /--name is required/],
-    ['a bad role', ['token', '--org', '0123456789abcdef01234567', '--role', 'ROOT', '--sub', 'u'], /--role must be one of ADMIN, MEMBER, AUDITOR/],
-    ['a bad organization id', ['token', '--org', 'acme', '--role', 'ADMIN', '--sub', 'u'], /--org must be a 24-character hex/],
+    [
+      'a bad role',
+      ['token', '--org', '0123456789abcdef01234567', '--role', 'ROOT', '--sub', 'u'],
+      /--role must be one of ADMIN, MEMBER, AUDITOR/,
+    ],
+    [
+      'a bad organization id',
+      ['token', '--org', 'acme', '--role', 'ADMIN', '--sub', 'u'],
+      /--org must be a 24-character hex/,
+    ],
   ])('exits 2 with usage on %s', async (_name, args, message) => {
     const result = await run('cli.js', args, processEnv({ DATA_DIR: mkdtempSync(join(tmpdir(), 'cli-')) }));
     expect(result.code).toBe(2);

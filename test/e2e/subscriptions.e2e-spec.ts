@@ -32,20 +32,28 @@ describe('graphql-ws subscriptions (e2e)', () => {
   });
 
   it("delivers the subscriber's own organization's events and nothing from another organization", async () => {
-    const subA = subscribe<Appended>(t.url, AUDIT_SUBSCRIPTION, `Bearer ${await t.token(a.organizationId, 'AUDITOR')}`);
+    const subA = subscribe<Appended>(
+      t.url,
+      AUDIT_SUBSCRIPTION,
+      `Bearer ${await t.token(a.organizationId, 'AUDITOR')}`,
+    );
     const subB = subscribe<Appended>(t.url, AUDIT_SUBSCRIPTION, `Bearer ${b.adminToken}`);
     await Promise.all([subA.connected, subB.connected]);
     await sleep(200); // the subscribe message follows the connection ack
 
     const audit = t.get<AuditService>(AuditService);
-    await t.asOrg(a.organizationId, () => audit.append({ action: 'SYNC', target: { type: 'connection', id: 'a-conn' } }));
+    await t.asOrg(a.organizationId, () =>
+      audit.append({ action: 'SYNC', target: { type: 'connection', id: 'a-conn' } }),
+    );
     const event = await subA.next();
     expect(event.auditLogAppended).toEqual({ seq: 2, action: 'SYNC', target: { id: 'a-conn' } });
 
     await sleep(300);
     expect(subB.events).toEqual([]);
 
-    await t.asOrg(b.organizationId, () => audit.append({ action: 'SYNC', target: { type: 'connection', id: 'b-conn' } }));
+    await t.asOrg(b.organizationId, () =>
+      audit.append({ action: 'SYNC', target: { type: 'connection', id: 'b-conn' } }),
+    );
     expect((await subB.next()).auditLogAppended.target.id).toBe('b-conn');
     await sleep(200);
     expect(subA.events).toEqual([]);

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
-import { RESOLVER_TYPE_METADATA } from '@nestjs/graphql/dist/graphql.constants';
 import { getModelToken } from '@nestjs/mongoose';
 import { type Model, Types } from 'mongoose';
 import { IS_PUBLIC } from '#src/common/tenancy/decorators';
@@ -12,6 +11,9 @@ import { AuditLogDocument } from '#src/modules/audit/audit.schema';
 import { AuditService } from '#src/modules/audit/audit.service';
 import { printAppSchema } from '#src/schema-generate';
 import { rootOperations } from '../support/resolver-walk';
+
+/** The metadata key @nestjs/graphql puts on @Query/@Mutation/@Subscription/@ResolveField methods. */
+const RESOLVER_TYPE_METADATA = 'graphql:resolver_type';
 import { errorCode, TestApp, type TestOrg } from '../support/test-app';
 
 describe('tenancy (e2e)', () => {
@@ -53,10 +55,15 @@ describe('tenancy (e2e)', () => {
         if (!instance || !wrapper.metatype) continue;
         const proto = Object.getPrototypeOf(instance) as Record<string, unknown>;
         for (const name of scanner.getAllMethodNames(proto)) {
-          const handler = proto[name] as object;
+          const handler = proto[name] as (...args: unknown[]) => unknown;
           if (reflector.get(RESOLVER_TYPE_METADATA, handler) === undefined) continue;
           methods++;
-          if (reflector.getAllAndOverride(IS_PUBLIC, [handler, wrapper.metatype]) === true) {
+          if (
+            reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [
+              handler,
+              wrapper.metatype as () => unknown,
+            ]) === true
+          ) {
             publicResolvers.push(`${wrapper.name}.${name}`);
           }
         }
@@ -94,12 +101,16 @@ describe('tenancy (e2e)', () => {
 
     it('lets scoped reads through', async () => {
       await expect(model.countDocuments({ organizationId: org() }).exec()).resolves.toBeGreaterThanOrEqual(1);
-      const rows = await model.aggregate<{ n: number }>([{ $match: { organizationId: org() } }, { $count: 'n' }]).exec();
+      const rows = await model
+        .aggregate<{ n: number }>([{ $match: { organizationId: org() } }, { $count: 'n' }])
+        .exec();
       expect(rows[0]?.n).toBeGreaterThanOrEqual(1);
     });
 
     it('makes tenant repositories throw outside an organization context', async () => {
-      await expect(t.get<AuditService>(AuditService).page({}, 10)).rejects.toBeInstanceOf(MissingOrgContextError);
+      await expect(t.get<AuditService>(AuditService).page({}, 10)).rejects.toBeInstanceOf(
+        MissingOrgContextError,
+      );
     });
   });
 
@@ -120,7 +131,10 @@ describe('tenancy (e2e)', () => {
 
     it("never lists another organization's audit entries", async () => {
       const query = '{ auditLog(first: 100) { edges { node { id target { id } } } } }';
-      const b = await t.gql<{ auditLog: { edges: { node: { target: { id: string } } }[] } }>(orgB.adminToken, query);
+      const b = await t.gql<{ auditLog: { edges: { node: { target: { id: string } } }[] } }>(
+        orgB.adminToken,
+        query,
+      );
       const targets = b.data?.auditLog.edges.map((e) => e.node.target.id) ?? [];
       expect(targets.length).toBeGreaterThan(0);
       expect(targets.every((id) => id === orgB.organizationId)).toBe(true);

@@ -12,6 +12,7 @@ export default async function globalSetup(): Promise<void> {
     throw new Error(
       `mongodb-memory-server could not start MongoDB (${error instanceof Error ? error.message.split('\n')[0] : String(error)}). ` +
         'Set MONGO_URL to a MongoDB-compatible server to run the tests.',
+      { cause: error },
     );
   }
   process.env.MONGO_URL = server.getUri();

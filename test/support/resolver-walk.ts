@@ -74,5 +74,7 @@ export function rootOperations(schema: GraphQLSchema): RootOperation[] {
     ['mutation', schema.getMutationType()],
     ['subscription', schema.getSubscriptionType()],
   ];
-  return roots.flatMap(([kind, type]) => (type ? Object.values(type.getFields()).map((f) => operation(kind, f)) : []));
+  return roots.flatMap(([kind, type]) =>
+    type ? Object.values(type.getFields()).map((f) => operation(kind, f)) : [],
+  );
 }

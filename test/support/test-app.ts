@@ -1,3 +1,5 @@
+import { type Server } from 'node:http';
+import { type AddressInfo } from 'node:net';
 import { type INestApplication } from '@nestjs/common';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { Test } from '@nestjs/testing';
@@ -36,7 +38,8 @@ export class TestApp {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
     const app = configureApp(moduleRef.createNestApplication({ logger: ['error', 'warn'] }), config);
     await app.listen(0, '127.0.0.1');
-    const address = app.getHttpServer().address() as { port: number };
+    const server = app.getHttpServer() as Server;
+    const address = server.address() as AddressInfo;
     return new TestApp(app, config, `http://127.0.0.1:${address.port}`);
   }
 
@@ -49,7 +52,7 @@ export class TestApp {
   }
 
   http(): ReturnType<typeof request> {
-    return request(this.app.getHttpServer());
+    return request(this.app.getHttpServer() as Server);
   }
 
   async createOrg(name = 'Acme'): Promise<TestOrg> {
@@ -57,7 +60,12 @@ export class TestApp {
     return { organizationId: org.id, adminToken: await this.token(org.id, 'ADMIN') };
   }
 
-  token(organizationId: string, role: Role, userId = `user-${role.toLowerCase()}`, ttlSeconds = 3600): Promise<string> {
+  token(
+    organizationId: string,
+    role: Role,
+    userId = `user-${role.toLowerCase()}`,
+    ttlSeconds = 3600,
+  ): Promise<string> {
     return this.app.get(TokenService).issue({ organizationId, role, userId }, ttlSeconds);
   }
 

@@ -45,7 +45,10 @@ export class AwsKeyProvider implements KeyProvider {
       ),
     );
     if (out.Plaintext === undefined || out.CiphertextBlob === undefined) {
-      throw new DomainError('CONNECTOR_UNAVAILABLE', 'The key management service returned an incomplete data key');
+      throw new DomainError(
+        'CONNECTOR_UNAVAILABLE',
+        'The key management service returned an incomplete data key',
+      );
     }
     return { plaintext: Buffer.from(out.Plaintext), ciphertext: Buffer.from(out.CiphertextBlob) };
   }
@@ -77,9 +80,14 @@ export class AwsKeyProvider implements KeyProvider {
       }
       // Unreachable endpoint, timeout, throttling, disabled key, access denied: the service cannot help now.
       const reason = error instanceof KMSServiceException ? error.name : 'unreachable';
-      throw new DomainError('CONNECTOR_UNAVAILABLE', `The key management service is unavailable (${reason})`, undefined, {
-        cause: error,
-      });
+      throw new DomainError(
+        'CONNECTOR_UNAVAILABLE',
+        `The key management service is unavailable (${reason})`,
+        undefined,
+        {
+          cause: error,
+        },
+      );
     }
   }
 }

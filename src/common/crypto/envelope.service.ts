@@ -58,7 +58,9 @@ export class EnvelopeService implements OnModuleDestroy {
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
       decipher.setAAD(aad(organizationId, recordId));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString(
+        'utf8',
+      );
     } catch (error) {
       throw new SecretIntegrityError('a sealed secret', { cause: error });
     }
@@ -71,7 +73,8 @@ export class EnvelopeService implements OnModuleDestroy {
   private dataKey(organizationId: string): Promise<Buffer> {
     return this.cache.get(organizationId, async () => {
       const wrapped = await this.source.wrappedDataKey(organizationId);
-      if (wrapped === undefined) throw new SecretIntegrityError('a secret (the organization has no data key)');
+      if (wrapped === undefined)
+        throw new SecretIntegrityError('a secret (the organization has no data key)');
       return this.keys.decryptDataKey(organizationId, wrapped);
     });
   }

@@ -56,7 +56,8 @@ function context(organizationId: string): Buffer {
 function loadOrCreateMasterKey(file: string): Buffer {
   try {
     const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
-    if (key.length !== 32) throw new Error(`Local master key file ${file} does not hold a 32-byte base64 key`);
+    if (key.length !== 32)
+      throw new Error(`Local master key file ${file} does not hold a 32-byte base64 key`);
     return key;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;

@@ -10,7 +10,8 @@ import { APP_CONFIG } from '#src/config/config.module';
     MongooseModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => {
-        if (config.mongoUrl === undefined) throw new Error('MONGO_URL must be resolved before the application boots');
+        if (config.mongoUrl === undefined)
+          throw new Error('MONGO_URL must be resolved before the application boots');
         return {
           uri: config.mongoUrl,
           dbName: config.mongoDbName,

@@ -28,9 +28,13 @@ export async function startEmbeddedMongo(dataDir: string): Promise<EmbeddedMongo
   let server: import('mongodb-memory-server').MongoMemoryServer;
   try {
     const { MongoMemoryServer } = await import('mongodb-memory-server');
-    server = await MongoMemoryServer.create({ instance: { dbPath, storageEngine: 'wiredTiger', ip: '127.0.0.1' } });
+    server = await MongoMemoryServer.create({
+      instance: { dbPath, storageEngine: 'wiredTiger', ip: '127.0.0.1' },
+    });
   } catch (error) {
-    throw new EmbeddedMongoUnavailableError(error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error));
+    throw new EmbeddedMongoUnavailableError(
+      error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error),
+    );
   }
   const uri = server.getUri();
   const marker = join(dataDir, 'mongo.url');

@@ -54,13 +54,18 @@ export class DomainExceptionFilter implements GqlExceptionFilter {
       return new GraphQLError(safe.message, { extensions: { code: safe.code, ...(safe.details ?? {}) } });
     }
     const response = host.switchToHttp().getResponse<Response>();
-    if (exception instanceof HttpException && (exception.getStatus() < 500 || exception.getStatus() === 503)) {
+    if (
+      exception instanceof HttpException &&
+      (exception.getStatus() < 500 || exception.getStatus() === 503)
+    ) {
       // Client errors and health checks (503 names the dependency that is down) carry no secrets.
       response.status(exception.getStatus()).json(exception.getResponse());
       return undefined;
     }
     const safe = this.toSafe(exception);
-    response.status(HTTP_STATUS[safe.code]).json({ code: safe.code, message: safe.message, ...(safe.details ?? {}) });
+    response
+      .status(HTTP_STATUS[safe.code])
+      .json({ code: safe.code, message: safe.message, ...(safe.details ?? {}) });
     return undefined;
   }
 
@@ -69,15 +74,21 @@ export class DomainExceptionFilter implements GqlExceptionFilter {
       if (exception.code === 'CONNECTOR_UNAVAILABLE' || exception.code === 'INTERNAL_SERVER_ERROR') {
         this.logger.warn(describe(exception));
       }
-      return { code: exception.code, message: exception.message, ...(exception.details ? { details: exception.details } : {}) };
+      return {
+        code: exception.code,
+        message: exception.message,
+        ...(exception.details ? { details: exception.details } : {}),
+      };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
       const messages =
-        typeof body === 'object' && body !== null && 'message' in body ? (body as { message: unknown }).message : undefined;
+        typeof body === 'object' && body !== null && 'message' in body ? body.message : undefined;
       if (status >= 500) this.logger.error(describe(exception));
-      const list = Array.isArray(messages) ? messages.map(String) : [typeof messages === 'string' ? messages : exception.message];
+      const list = Array.isArray(messages)
+        ? messages.map(String)
+        : [typeof messages === 'string' ? messages : exception.message];
       return {
         code: codeForStatus(status),
         message: list.join('; '),

@@ -16,11 +16,19 @@ const PASSTHROUGH_CODES = new Set<string>([
  * Stack traces and original errors never leave.
  */
 export function formatGraphqlError(formatted: GraphQLFormattedError): GraphQLFormattedError {
-  const { stacktrace: _stacktrace, originalError: _originalError, exception: _exception, ...extensions } =
-    formatted.extensions ?? {};
+  const {
+    stacktrace: _stacktrace,
+    originalError: _originalError,
+    exception: _exception,
+    ...extensions
+  } = formatted.extensions ?? {};
   const code = typeof extensions.code === 'string' ? extensions.code : 'INTERNAL_SERVER_ERROR';
   if (!PASSTHROUGH_CODES.has(code) || code === 'INTERNAL_SERVER_ERROR') {
-    return { message: 'Internal server error', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+    return {
+      message: 'Internal server error',
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    };
   }
   return { ...formatted, extensions: { ...extensions, code } };
 }

@@ -1,11 +1,16 @@
 import { type ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import { type ComplexityEstimator, fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import {
+  type ComplexityEstimator,
+  fieldExtensionsEstimator,
+  getComplexity,
+  simpleEstimator,
+} from 'graphql-query-complexity';
 import { DEFAULT_PAGE_SIZE } from './relay';
 
 /** A list field costs its children times the page size asked for (`first`), so wide pages cost more. */
 const pageEstimator: ComplexityEstimator = ({ args, childComplexity, field }) => {
-  if (!('first' in (field.args.reduce<Record<string, true>>((acc, a) => ({ ...acc, [a.name]: true }), {})))) {
+  if (!('first' in field.args.reduce<Record<string, true>>((acc, a) => ({ ...acc, [a.name]: true }), {}))) {
     return undefined;
   }
   const first = typeof args.first === 'number' ? args.first : DEFAULT_PAGE_SIZE;
@@ -23,7 +28,11 @@ export function complexityPlugin(maxComplexity: number): ApolloServerPlugin {
             query: document,
             ...(request.operationName === undefined ? {} : { operationName: request.operationName }),
             variables: request.variables ?? {},
-            estimators: [fieldExtensionsEstimator(), pageEstimator, simpleEstimator({ defaultComplexity: 1 })],
+            estimators: [
+              fieldExtensionsEstimator(),
+              pageEstimator,
+              simpleEstimator({ defaultComplexity: 1 }),
+            ],
           });
           if (complexity > maxComplexity) {
             throw new GraphQLError(

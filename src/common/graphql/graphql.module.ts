@@ -1,5 +1,5 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import depthLimit from 'graphql-depth-limit';
 import { type Context } from 'graphql-ws';
@@ -43,11 +43,19 @@ function bearerFromParams(params: Readonly<Record<string, unknown>> | undefined)
         validationRules: [depthLimit(config.graphql.maxDepth)],
         plugins: [complexityPlugin(config.graphql.maxComplexity)],
         fieldResolverEnhancers: ['guards', 'interceptors', 'filters'],
-        context: ({ req, extra }: { req?: GraphqlRequestContext['req']; extra?: WsExtra }): GraphqlRequestContext =>
+        context: ({
+          req,
+          extra,
+        }: {
+          req?: GraphqlRequestContext['req'];
+          extra?: WsExtra;
+        }): GraphqlRequestContext =>
           extra !== undefined ? (extra.principal ? { principal: extra.principal } : {}) : req ? { req } : {},
         subscriptions: {
           'graphql-ws': {
-            onConnect: async (ctx: Context<Record<string, unknown> | undefined, unknown>): Promise<boolean> => {
+            onConnect: async (
+              ctx: Context<Record<string, unknown> | undefined, unknown>,
+            ): Promise<boolean> => {
               const token = bearerFromParams(ctx.connectionParams);
               if (token === undefined) return false;
               try {

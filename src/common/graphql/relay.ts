@@ -8,7 +8,10 @@ export const MAX_PAGE_SIZE = 100;
 
 @ArgsType()
 export class PageArgs {
-  @Field(() => Int, { nullable: true, description: `Page size, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE})` })
+  @Field(() => Int, {
+    nullable: true,
+    description: `Page size, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE})`,
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -80,7 +83,11 @@ export function pageSize(first: number | undefined): number {
 /**
  * Builds a connection from `limit + 1` fetched rows (the extra row only tells whether there is a next page).
  */
-export function toConnection<T>(rows: readonly T[], limit: number, cursorOf: (row: T) => string): Connection<T> {
+export function toConnection<T>(
+  rows: readonly T[],
+  limit: number,
+  cursorOf: (row: T) => string,
+): Connection<T> {
   const page = rows.slice(0, limit);
   const edges = page.map((node) => ({ cursor: cursorOf(node), node }));
   return { edges, pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null } };

@@ -21,12 +21,18 @@ export class AuthGuard implements CanActivate {
     const holder = principalHolder(context);
     if (holder.principal !== undefined) return true; // graphql-ws: verified at connection time
     const token = bearerToken(holder);
-    if (token === undefined) throw new DomainError('UNAUTHENTICATED', 'Missing, invalid or expired access token');
+    if (token === undefined)
+      throw new DomainError('UNAUTHENTICATED', 'Missing, invalid or expired access token');
     holder.principal = await this.tokens.verify(token);
     return true;
   }
 }
 
 export function isPublic(reflector: Reflector, context: ExecutionContext): boolean {
-  return reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [context.getHandler(), context.getClass()]) === true;
+  return (
+    reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [
+      context.getHandler(),
+      context.getClass(),
+    ]) === true
+  );
 }

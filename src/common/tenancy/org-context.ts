@@ -31,7 +31,8 @@ export const OrgContext = {
   },
 
   runAsSystem<T>(organizationId: string, job: string, fn: () => T): T {
-    if (!isObjectIdHex(organizationId)) throw new Error(`runAsSystem: invalid organization id for job ${job}`);
+    if (!isObjectIdHex(organizationId))
+      throw new Error(`runAsSystem: invalid organization id for job ${job}`);
     return storage.run({ organizationId, actor: { type: 'system', id: job } }, fn);
   },
 

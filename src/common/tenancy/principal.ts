@@ -8,7 +8,8 @@ export interface Principal {
   readonly role: Role;
 }
 
-export type Actor = { readonly type: 'user'; readonly id: string } | { readonly type: 'system'; readonly id: string };
+export type Actor =
+  { readonly type: 'user'; readonly id: string } | { readonly type: 'system'; readonly id: string };
 
 const OBJECT_ID = /^[0-9a-f]{24}$/;
 

@@ -35,13 +35,18 @@ function hasOrganization(filter: unknown): boolean {
  * throws before it reaches the database. `estimatedDocumentCount` cannot be scoped, so it always throws.
  */
 export function tenantScopedPlugin(schema: Schema): void {
-  schema.pre(FILTERED_QUERY_OPERATIONS as unknown as 'find'[], { document: false, query: true }, function (
-    this: Query<unknown, unknown>,
-  ) {
-    if (!hasOrganization(this.getFilter())) {
-      throw new TenantFilterMissingError(this.model.collection.collectionName, (this as { op?: string }).op ?? 'query');
-    }
-  });
+  schema.pre(
+    FILTERED_QUERY_OPERATIONS as unknown as 'find'[],
+    { document: false, query: true },
+    function (this: Query<unknown, unknown>) {
+      if (!hasOrganization(this.getFilter())) {
+        throw new TenantFilterMissingError(
+          this.model.collection.collectionName,
+          (this as { op?: string }).op ?? 'query',
+        );
+      }
+    },
+  );
 
   schema.pre('estimatedDocumentCount', function (this: Query<unknown, unknown>) {
     throw new TenantFilterMissingError(this.model.collection.collectionName, 'estimatedDocumentCount');
@@ -56,13 +61,15 @@ export function tenantScopedPlugin(schema: Schema): void {
 
   schema.pre('bulkWrite', function (ops: AnyBulkWriteOperation[]) {
     for (const op of ops) {
-      if (!bulkOperationScoped(op)) throw new TenantFilterMissingError(this.collection.collectionName, 'bulkWrite');
+      if (!bulkOperationScoped(op))
+        throw new TenantFilterMissingError(this.collection.collectionName, 'bulkWrite');
     }
   });
 
   schema.pre('insertMany', function (docs: unknown) {
     for (const doc of Array.isArray(docs) ? docs : [docs]) {
-      if (!hasOrganization(doc)) throw new TenantFilterMissingError(this.collection.collectionName, 'insertMany');
+      if (!hasOrganization(doc))
+        throw new TenantFilterMissingError(this.collection.collectionName, 'insertMany');
     }
   });
 }

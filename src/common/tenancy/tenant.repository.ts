@@ -14,7 +14,7 @@ export abstract class TenantRepository<TSchema> {
   }
 
   protected scope(filter: QueryFilter<TSchema> = {}): QueryFilter<TSchema> {
-    return { ...filter, organizationId: this.organizationId() } as QueryFilter<TSchema>;
+    return { ...filter, organizationId: this.organizationId() };
   }
 
   /** A new document for this organization; `organizationId` cannot be chosen by the caller. */

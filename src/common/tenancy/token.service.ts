@@ -35,7 +35,9 @@ export class TokenService {
 
   async issue(principal: Principal, ttlSeconds: number): Promise<string> {
     if (this.hmacKey === undefined) {
-      throw new Error('Cannot mint tokens without AUTH_JWT_SECRET (tokens from AUTH_JWKS_URL are issued elsewhere)');
+      throw new Error(
+        'Cannot mint tokens without AUTH_JWT_SECRET (tokens from AUTH_JWKS_URL are issued elsewhere)',
+      );
     }
     return new SignJWT({ org: principal.organizationId, role: principal.role })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })

@@ -1,4 +1,10 @@
-import { assertNoSecretKeys, type AuditEntry, GENESIS_HASH, hashAuditEntry, verifyChain } from './audit-chain';
+import {
+  assertNoSecretKeys,
+  type AuditEntry,
+  GENESIS_HASH,
+  hashAuditEntry,
+  verifyChain,
+} from './audit-chain';
 
 const ORG = '65a1b2c3d4e5f60718293a4b';
 
@@ -29,7 +35,11 @@ async function* iterate(entries: AuditEntry[]): AsyncGenerator<AuditEntry> {
 
 describe('audit chain', () => {
   it('verifies an intact chain', async () => {
-    await expect(verifyChain(iterate(chain(5)))).resolves.toEqual({ ok: true, checked: 5, firstBrokenSeq: null });
+    await expect(verifyChain(iterate(chain(5)))).resolves.toEqual({
+      ok: true,
+      checked: 5,
+      firstBrokenSeq: null,
+    });
   });
 
   it('verifies an empty chain', async () => {
@@ -40,11 +50,16 @@ describe('audit chain', () => {
     ['altered details', (e) => e.map((x) => (x.seq === 3 ? { ...x, details: { run: 99 } } : x)), 3],
     ['altered action', (e) => e.map((x) => (x.seq === 2 ? { ...x, action: 'REVOKE' as const } : x)), 2],
     ['a removed entry', (e) => e.filter((x) => x.seq !== 4), 4],
-    ['a rehashed entry (its successor no longer links)', (e) => e.map((x) => {
-      if (x.seq !== 2) return x;
-      const forged = { ...x, details: { run: -1 } };
-      return { ...forged, hash: hashAuditEntry(forged) };
-    }), 3],
+    [
+      'a rehashed entry (its successor no longer links)',
+      (e) =>
+        e.map((x) => {
+          if (x.seq !== 2) return x;
+          const forged = { ...x, details: { run: -1 } };
+          return { ...forged, hash: hashAuditEntry(forged) };
+        }),
+      3,
+    ],
     ['swapped entries', (e) => [e[0]!, e[2]!, e[1]!, e[3]!, e[4]!], 2],
   ])('finds %s', async (_name, tamper, firstBroken) => {
     const result = await verifyChain(iterate(tamper(chain(5))));
@@ -53,7 +68,9 @@ describe('audit chain', () => {
   });
 
   it('refuses details whose keys name secrets', () => {
-    expect(() => assertNoSecretKeys({ outcome: 'ok', nested: { refreshToken: 'x' } })).toThrow(/refreshToken/);
+    expect(() => assertNoSecretKeys({ outcome: 'ok', nested: { refreshToken: 'x' } })).toThrow(
+      /refreshToken/,
+    );
     expect(() => assertNoSecretKeys({ clientSecret: 'x' })).toThrow();
     expect(() => assertNoSecretKeys({ runId: 'r', counts: { users: 3 } })).not.toThrow();
   });

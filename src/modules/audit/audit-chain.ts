@@ -64,7 +64,8 @@ const SECRET_KEY = /(secret|token|verifier|password|authorization|cookie|credent
 export function assertNoSecretKeys(details: unknown, path = 'details'): void {
   if (typeof details !== 'object' || details === null) return;
   for (const [key, value] of Object.entries(details)) {
-    if (SECRET_KEY.test(key)) throw new Error(`Audit ${path}.${key} looks like a secret and must not be logged`);
+    if (SECRET_KEY.test(key))
+      throw new Error(`Audit ${path}.${key} looks like a secret and must not be logged`);
     assertNoSecretKeys(value, `${path}.${key}`);
   }
 }

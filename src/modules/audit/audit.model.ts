@@ -4,7 +4,9 @@ import { JSONScalar } from '#src/common/graphql/json.scalar';
 import { ConnectionType } from '#src/common/graphql/relay';
 import { AUDIT_ACTIONS, type AuditAction } from './audit.schema';
 
-export const AuditActionEnum = Object.fromEntries(AUDIT_ACTIONS.map((a) => [a, a])) as { [K in AuditAction]: K };
+export const AuditActionEnum = Object.fromEntries(AUDIT_ACTIONS.map((a) => [a, a])) as {
+  [K in AuditAction]: K;
+};
 registerEnumType(AuditActionEnum, { name: 'AuditAction' });
 
 export enum ActorTypeEnum {
@@ -43,7 +45,8 @@ export const AuditLogEntryConnection = ConnectionType(AuditLogEntryModel, 'Audit
 @ObjectType('AuditChainVerification')
 export class AuditChainVerificationModel {
   @Field({ description: 'True when every link of the chain holds' }) ok: boolean;
-  @Field(() => Int, { description: 'Entries checked (up to and including the first broken one)' }) checked: number;
+  @Field(() => Int, { description: 'Entries checked (up to and including the first broken one)' })
+  checked: number;
   @Field(() => Int, { nullable: true }) firstBrokenSeq: number | null;
 }
 

@@ -29,7 +29,10 @@ export class AuditRepository extends TenantRepository<AuditLogDocument> implemen
   }
 
   async head(): Promise<{ seq: number; hash: string } | undefined> {
-    const doc = await this.model.findOne(this.scope(), { seq: 1, hash: 1 }).sort({ seq: -1 }).lean<AuditLean>();
+    const doc = await this.model
+      .findOne(this.scope(), { seq: 1, hash: 1 })
+      .sort({ seq: -1 })
+      .lean<AuditLean>();
     return doc === null ? undefined : { seq: doc.seq, hash: doc.hash };
   }
 
@@ -73,7 +76,7 @@ export class AuditRepository extends TenantRepository<AuditLogDocument> implemen
   /** The whole chain in `seq` order, streamed. */
   async *chain(): AsyncGenerator<AuditEntry> {
     for await (const doc of this.model.find(this.scope()).sort({ seq: 1 }).lean<AuditLean[]>().cursor()) {
-      yield toEntry(doc as AuditLean);
+      yield toEntry(doc);
     }
   }
 }

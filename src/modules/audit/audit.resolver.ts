@@ -6,7 +6,14 @@ import { IsOptional, ValidateNested } from 'class-validator';
 import { DomainError } from '#src/common/errors/domain.error';
 import { Roles } from '#src/common/tenancy/decorators';
 import { PUB_SUB, type PubSubEngine, type TenantEvent } from '#src/common/graphql/pubsub';
-import { type Connection, decodeCursor, encodeCursor, PageArgs, pageSize, toConnection } from '#src/common/graphql/relay';
+import {
+  type Connection,
+  decodeCursor,
+  encodeCursor,
+  PageArgs,
+  pageSize,
+  toConnection,
+} from '#src/common/graphql/relay';
 import { type GraphqlRequestContext } from '#src/common/tenancy/request-context';
 import { type AuditEntry, type ChainVerification } from './audit-chain';
 import {
@@ -36,8 +43,12 @@ export class AuditResolver {
   @Query(() => AuditLogEntryConnection, { description: "The organization's audit log, newest first" })
   async auditLog(@Args() args: AuditLogArgs): Promise<Connection<AuditEntry>> {
     const limit = pageSize(args.first);
-    const beforeSeq = args.after === undefined ? undefined : (decodeCursor(args.after, ['number'])[0] as number);
-    const rows = await this.audit.page({ ...(args.filter ?? {}), ...(beforeSeq === undefined ? {} : { beforeSeq }) }, limit + 1);
+    const beforeSeq =
+      args.after === undefined ? undefined : (decodeCursor(args.after, ['number'])[0] as number);
+    const rows = await this.audit.page(
+      { ...(args.filter ?? {}), ...(beforeSeq === undefined ? {} : { beforeSeq }) },
+      limit + 1,
+    );
     return toConnection(rows, limit, (entry) => encodeCursor([entry.seq]));
   }
 
@@ -48,7 +59,9 @@ export class AuditResolver {
     return entry;
   }
 
-  @Query(() => AuditChainVerificationModel, { description: "Recomputes the organization's audit hash chain (ADMIN, AUDITOR)" })
+  @Query(() => AuditChainVerificationModel, {
+    description: "Recomputes the organization's audit hash chain (ADMIN, AUDITOR)",
+  })
   @Roles('ADMIN', 'AUDITOR')
   verifyAuditChain(): Promise<ChainVerification> {
     return this.audit.verify();

@@ -2,7 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { PUB_SUB, type PubSubEngine, type TenantEvent } from '#src/common/graphql/pubsub';
 import { OrgContext } from '#src/common/tenancy/org-context';
-import { assertNoSecretKeys, type AuditEntry, type ChainVerification, GENESIS_HASH, hashAuditEntry, verifyChain } from './audit-chain';
+import {
+  assertNoSecretKeys,
+  type AuditEntry,
+  type ChainVerification,
+  GENESIS_HASH,
+  hashAuditEntry,
+  verifyChain,
+} from './audit-chain';
 import { AuditRepository, type AuditLogQuery } from './audit.repository';
 import { type AuditAction } from './audit.schema';
 

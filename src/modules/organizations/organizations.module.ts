@@ -8,7 +8,10 @@ import { OrganizationsService } from './organizations.service';
 import { OrganizationsSystemRepository } from './organizations.system-repository';
 
 @Module({
-  imports: [MongooseModule.forFeature([{ name: OrganizationDocument.name, schema: OrganizationSchema }]), AuditModule],
+  imports: [
+    MongooseModule.forFeature([{ name: OrganizationDocument.name, schema: OrganizationSchema }]),
+    AuditModule,
+  ],
   providers: [
     OrganizationsSystemRepository,
     OrganizationsService,

@@ -60,7 +60,9 @@ export class OrganizationsService {
 function validName(name: string): string {
   const trimmed = name.trim();
   if (trimmed === '' || trimmed.length > 200) {
-    throw new DomainError('BAD_USER_INPUT', 'Organization name must be 1 to 200 characters', { field: 'name' });
+    throw new DomainError('BAD_USER_INPUT', 'Organization name must be 1 to 200 characters', {
+      field: 'name',
+    });
   }
   return trimmed;
 }

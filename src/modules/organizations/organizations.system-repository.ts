@@ -18,7 +18,12 @@ export interface Organization {
 export class OrganizationsSystemRepository {
   constructor(@InjectModel(OrganizationDocument.name) private readonly model: Model<OrganizationDocument>) {}
 
-  async insert(org: { id: string; name: string; dataKeyCiphertext: Buffer; keyProvider: 'aws' | 'local' }): Promise<Organization> {
+  async insert(org: {
+    id: string;
+    name: string;
+    dataKeyCiphertext: Buffer;
+    keyProvider: 'aws' | 'local';
+  }): Promise<Organization> {
     const doc = await this.model.create({
       _id: new Types.ObjectId(org.id),
       name: org.name,
@@ -35,7 +40,9 @@ export class OrganizationsSystemRepository {
 
   async rename(id: string, name: string): Promise<Organization | undefined> {
     // No projection: FerretDB 1.x does not support `fields` on findAndModify.
-    const doc = await this.model.findByIdAndUpdate(id, { $set: { name } }, { returnDocument: 'after' }).lean();
+    const doc = await this.model
+      .findByIdAndUpdate(id, { $set: { name } }, { returnDocument: 'after' })
+      .lean();
     return doc === null ? undefined : { id: doc._id.toHexString(), name: doc.name, createdAt: doc.createdAt };
   }
 
