@@ -1,0 +1,54 @@
+import { type ConnectorDefinition } from '#src/modules/connectors/connector-definition';
+import { REQUIRED_OKTA_SCOPES } from './okta-scopes';
+
+export const OKTA_CONNECTOR_KEY = 'okta';
+export const OKTA_CALLBACK_PATH = '/api/integrations/okta/callback';
+const HOUR_MS = 3_600_000;
+
+export const OKTA_EVIDENCE_TYPES = ['okta.user_mfa', 'okta.password_policy', 'okta.deprovisioning_event'] as const;
+
+/** Okta, as the integration page describes it. The redirect URI depends on where we are deployed. */
+export function oktaDefinition(publicUrl: string): ConnectorDefinition {
+  const redirectUri = `${publicUrl}${OKTA_CALLBACK_PATH}`;
+  return {
+    key: OKTA_CONNECTOR_KEY,
+    name: 'Okta',
+    category: 'Identity',
+    authMethod: 'OAuth 2.0 (PKCE)',
+    syncCadence: 'PT1H',
+    syncCadenceMs: HOUR_MS,
+    staleThreshold: 'PT6H',
+    staleThresholdMs: 6 * HOUR_MS,
+    controls: ['CC6.1', 'CC6.2', 'CC6.3'],
+    evidenceTypes: [...OKTA_EVIDENCE_TYPES],
+    requiredScopes: [...REQUIRED_OKTA_SCOPES],
+    redirectUri,
+    setupSteps: [
+      {
+        title: 'Create an OAuth web app in Okta',
+        body:
+          'In the Okta Admin Console go to Applications → Create App Integration, choose "OIDC - OpenID Connect" and ' +
+          `"Web Application". Grant type: Authorization Code and Refresh Token. Sign-in redirect URI: ${redirectUri}. ` +
+          'Assign the app to the admin who will authorize the connection.',
+      },
+      {
+        title: 'Grant the read-only Okta API scopes',
+        body:
+          `On the app's "Okta API Scopes" tab grant ${REQUIRED_OKTA_SCOPES.join(', ')} (a Super Admin must do this). ` +
+          'Do not grant any *.manage scope: the connection is refused if a write scope is granted.',
+      },
+      {
+        title: 'Copy the Client ID and Client Secret, then authorize',
+        body:
+          'Paste your Okta domain (e.g. acme.okta.com), the Client ID and the Client Secret here. We redirect you to ' +
+          'Okta to authorize with PKCE; sign in as an admin with at least read-only access to users, policies and logs.',
+      },
+    ],
+    securityModel: [
+      { title: 'Read-only', body: 'Only okta.*.read scopes are requested; a token carrying any other Okta scope is revoked at once.' },
+      { title: 'PKCE and single-use state', body: 'Authorization code flow with PKCE (S256) and a 10-minute single-use state bound to your organization, connection and user.' },
+      { title: 'Encrypted credentials', body: 'The client secret and tokens are encrypted with your organization’s own KMS data key and are never logged or returned by the API.' },
+      { title: 'Revocable', body: 'Disconnecting revokes the refresh token at Okta and deletes the stored credentials; evidence history stays for the retention period.' },
+    ],
+  };
+}
