@@ -8,6 +8,8 @@ import { DatabaseModule } from './common/database/database.module';
 import { GraphqlInfraModule } from './common/graphql/graphql.module';
 import { TenancyModule } from './common/tenancy/tenancy.module';
 import { AuditModule } from './modules/audit/audit.module';
+import { ConnectionsModule } from './modules/connections/connections.module';
+import { IntegrationsModule } from './modules/connectors/integrations.module';
 import { HealthModule } from './modules/health/health.module';
 import { OrganizationsModule } from './modules/organizations/organizations.module';
 
@@ -26,6 +28,8 @@ export class AppModule {
         ScheduleModule.forRoot(),
         AuditModule,
         OrganizationsModule,
+        ConnectionsModule,
+        IntegrationsModule,
         HealthModule,
       ],
     };

@@ -1,4 +1,6 @@
 import { AuditResolver } from './modules/audit/audit.resolver';
+import { ConnectionsResolver } from './modules/connections/connections.resolver';
+import { IntegrationsResolver } from './modules/connectors/integrations.resolver';
 import { OrganizationResolver } from './modules/organizations/organization.resolver';
 
 /**
@@ -6,4 +8,4 @@ import { OrganizationResolver } from './modules/organizations/organization.resol
  * when the running application's schema differs from the committed file, so a resolver missing here
  * cannot go unnoticed.
  */
-export const SCHEMA_RESOLVERS = [OrganizationResolver, AuditResolver];
+export const SCHEMA_RESOLVERS = [OrganizationResolver, AuditResolver, ConnectionsResolver, IntegrationsResolver];

@@ -36,6 +36,12 @@ export const OrgContext = {
     return storage.run({ organizationId, actor: { type: 'system', id: job } }, fn);
   },
 
+  /** Work done for an organization on behalf of a known user outside a request (the OAuth callback). */
+  runAsUser<T>(organizationId: string, userId: string, fn: () => T): T {
+    if (!isObjectIdHex(organizationId)) throw new Error('runAsUser: invalid organization id');
+    return storage.run({ organizationId, actor: { type: 'user', id: userId } }, fn);
+  },
+
   current(): OrgScope {
     const scope = storage.getStore();
     if (scope === undefined) throw new MissingOrgContextError();

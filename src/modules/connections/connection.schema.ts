@@ -1,0 +1,84 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { Types } from 'mongoose';
+import { tenantScopedPlugin } from '#src/common/tenancy/tenant.plugin';
+
+export const CONNECTION_STATUSES = ['PENDING_AUTHORIZATION', 'ACTIVE', 'NEEDS_REAUTH', 'REVOKED'] as const;
+export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
+
+@Schema({ _id: false })
+export class LeaseDocument {
+  @Prop({ required: true, type: String }) owner: string;
+  @Prop({ required: true, type: Date }) until: Date;
+}
+
+/**
+ * A customer's connection to one Okta org. Holds no secret: credentials live, sealed, in
+ * `connection_credentials`, so no query on this collection can ever return them.
+ */
+@Schema({ collection: 'connections', timestamps: true, versionKey: false })
+export class ConnectionDocument {
+  _id: Types.ObjectId;
+  @Prop({ required: true, type: Types.ObjectId }) organizationId: Types.ObjectId;
+  @Prop({ required: true, type: String }) connectorKey: string;
+  @Prop({ required: true, type: String }) oktaDomain: string;
+  /** `oktaDomain` while the connection is live; made unique per revoked connection. Enforces one live connection per domain. */
+  @Prop({ required: true, type: String }) domainSlot: string;
+  @Prop({ required: true, type: String }) clientId: string;
+  @Prop({ required: true, type: String, enum: CONNECTION_STATUSES }) status: ConnectionStatus;
+  @Prop({ type: String, default: null }) statusReason: string | null;
+  @Prop({ type: [String], default: [] }) grantedScopes: string[];
+  @Prop({ type: Date, default: null }) authorizedAt: Date | null;
+  @Prop({ type: Date, default: null }) reauthDueAt: Date | null;
+  @Prop({ type: Date, default: null }) lastSyncAt: Date | null;
+  @Prop({ type: Date, default: null }) lastSuccessfulSyncAt: Date | null;
+  @Prop({ type: Date, default: null }) nextSyncAt: Date | null;
+  @Prop({ type: LeaseDocument, default: null }) lease: LeaseDocument | null;
+  @Prop({ type: LeaseDocument, default: null }) refreshLease: LeaseDocument | null;
+  @Prop({ required: true, type: String }) createdBy: string;
+  @Prop({ type: Date, default: null }) deletedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const ConnectionSchema = SchemaFactory.createForClass(ConnectionDocument);
+ConnectionSchema.index({ organizationId: 1, domainSlot: 1 }, { unique: true });
+ConnectionSchema.index({ organizationId: 1, connectorKey: 1, _id: 1 });
+ConnectionSchema.index({ organizationId: 1, status: 1, nextSyncAt: 1 });
+ConnectionSchema.plugin(tenantScopedPlugin);
+
+/** The sealed credentials of one connection (client secret, refresh and access tokens). */
+@Schema({ collection: 'connection_credentials', timestamps: true, versionKey: false })
+export class ConnectionCredentialsDocument {
+  @Prop({ required: true, type: Types.ObjectId }) organizationId: Types.ObjectId;
+  @Prop({ required: true, type: Types.ObjectId }) connectionId: Types.ObjectId;
+  /** `EnvelopeService` output; AAD binds it to the organization and the connection id. */
+  @Prop({ required: true, type: String }) sealed: string;
+}
+
+export const ConnectionCredentialsSchema = SchemaFactory.createForClass(ConnectionCredentialsDocument);
+ConnectionCredentialsSchema.index({ organizationId: 1, connectionId: 1 }, { unique: true });
+ConnectionCredentialsSchema.plugin(tenantScopedPlugin);
+
+export const OAUTH_PURPOSES = ['CONNECT', 'REAUTH'] as const;
+export type OAuthPurpose = (typeof OAUTH_PURPOSES)[number];
+
+/** One authorize round trip: single use, 10 minutes, bound to organization, connection and user. */
+@Schema({ collection: 'oauth_attempts', timestamps: { createdAt: true, updatedAt: false }, versionKey: false })
+export class OAuthAttemptDocument {
+  _id: Types.ObjectId;
+  @Prop({ required: true, type: Types.ObjectId }) organizationId: Types.ObjectId;
+  @Prop({ required: true, type: Types.ObjectId }) connectionId: Types.ObjectId;
+  @Prop({ required: true, type: String }) userId: string;
+  @Prop({ required: true, type: String, enum: OAUTH_PURPOSES }) purpose: OAuthPurpose;
+  /** SHA-256 of the random part of `state`; the state itself is never stored. */
+  @Prop({ required: true, type: String }) stateHash: string;
+  /** The PKCE verifier, sealed (record id = attempt id). */
+  @Prop({ type: String, default: null }) codeVerifier: string | null;
+  @Prop({ required: true, type: Date }) expiresAt: Date;
+  @Prop({ type: Date, default: null }) usedAt: Date | null;
+  createdAt: Date;
+}
+
+export const OAuthAttemptSchema = SchemaFactory.createForClass(OAuthAttemptDocument);
+OAuthAttemptSchema.index({ organizationId: 1, stateHash: 1 }, { unique: true });
+OAuthAttemptSchema.plugin(tenantScopedPlugin);

@@ -1,0 +1,30 @@
+import { type ConnectionStatus } from './connection.schema';
+
+/** A connection as the rest of the application sees it: no credentials, ids as strings. */
+export interface Connection {
+  readonly id: string;
+  readonly organizationId: string;
+  readonly connectorKey: string;
+  readonly oktaDomain: string;
+  readonly clientId: string;
+  readonly status: ConnectionStatus;
+  readonly statusReason: string | null;
+  readonly grantedScopes: readonly string[];
+  readonly authorizedAt: Date | null;
+  readonly reauthDueAt: Date | null;
+  readonly lastSyncAt: Date | null;
+  readonly lastSuccessfulSyncAt: Date | null;
+  readonly nextSyncAt: Date | null;
+  readonly createdBy: string;
+  readonly createdAt: Date;
+  readonly deletedAt: Date | null;
+}
+
+/** What `connection_credentials.sealed` holds once opened. */
+export interface ConnectionCredentials {
+  clientSecret: string;
+  refreshToken?: string;
+  accessToken?: string;
+  /** ISO-8601. */
+  accessTokenExpiresAt?: string;
+}

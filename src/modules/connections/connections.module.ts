@@ -1,0 +1,52 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { CryptoModule } from '#src/common/crypto/crypto.module';
+import { AuditModule } from '#src/modules/audit/audit.module';
+import { ConnectorsModule } from '#src/modules/connectors/connectors.module';
+import { AccessTokenProvider } from './access-token.provider';
+import { CONNECTION_ALERTS, LoggingConnectionHooks, SYNC_REQUESTER } from './connection-hooks';
+import {
+  ConnectionCredentialsDocument,
+  ConnectionCredentialsSchema,
+  ConnectionDocument,
+  ConnectionSchema,
+  OAuthAttemptDocument,
+  OAuthAttemptSchema,
+} from './connection.schema';
+import { ConnectionsRepository } from './connections.repository';
+import { ConnectionsResolver } from './connections.resolver';
+import { ConnectionsService } from './connections.service';
+import { CredentialsRepository } from './credentials.repository';
+import { ConnectionCredentialsStore } from './credentials.store';
+import { OAuthAttemptsRepository } from './oauth-attempts.repository';
+import { OAuthCallbackController } from './oauth-callback.controller';
+import { OAuthFlowService } from './oauth-flow.service';
+
+@Module({
+  imports: [
+    MongooseModule.forFeature([
+      { name: ConnectionDocument.name, schema: ConnectionSchema },
+      { name: ConnectionCredentialsDocument.name, schema: ConnectionCredentialsSchema },
+      { name: OAuthAttemptDocument.name, schema: OAuthAttemptSchema },
+    ]),
+    AuditModule,
+    CryptoModule,
+    ConnectorsModule,
+  ],
+  providers: [
+    ConnectionsRepository,
+    CredentialsRepository,
+    OAuthAttemptsRepository,
+    ConnectionCredentialsStore,
+    OAuthFlowService,
+    ConnectionsService,
+    AccessTokenProvider,
+    ConnectionsResolver,
+    LoggingConnectionHooks,
+    { provide: SYNC_REQUESTER, useExisting: LoggingConnectionHooks },
+    { provide: CONNECTION_ALERTS, useExisting: LoggingConnectionHooks },
+  ],
+  controllers: [OAuthCallbackController],
+  exports: [ConnectionsService, AccessTokenProvider, ConnectionsRepository],
+})
+export class ConnectionsModule {}

@@ -1,0 +1,124 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { type Model, type QueryFilter, type UpdateQuery } from 'mongoose';
+import { TenantRepository, toObjectId } from '#src/common/tenancy/tenant.repository';
+import { ConnectionDocument, type ConnectionStatus } from './connection.schema';
+import { type Connection } from './connection.types';
+
+export class DuplicateConnectionError extends Error {}
+
+export interface ConnectionPatch {
+  readonly status?: ConnectionStatus;
+  readonly statusReason?: string | null;
+  readonly grantedScopes?: readonly string[];
+  readonly authorizedAt?: Date;
+  readonly reauthDueAt?: Date;
+  readonly deletedAt?: Date;
+  readonly domainSlot?: string;
+  readonly nextSyncAt?: Date | null;
+}
+
+/** Named queries over `connections` for the organization in context. */
+@Injectable()
+export class ConnectionsRepository extends TenantRepository<ConnectionDocument> implements OnModuleInit {
+  constructor(@InjectModel(ConnectionDocument.name) model: Model<ConnectionDocument>) {
+    super(model);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.model.init();
+  }
+
+  async insert(fields: {
+    id: string;
+    connectorKey: string;
+    oktaDomain: string;
+    clientId: string;
+    createdBy: string;
+  }): Promise<Connection> {
+    try {
+      const doc = await this.model.create(
+        this.owned({
+          _id: toObjectId(fields.id),
+          connectorKey: fields.connectorKey,
+          oktaDomain: fields.oktaDomain,
+          clientId: fields.clientId,
+          createdBy: fields.createdBy,
+          domainSlot: fields.oktaDomain,
+          status: 'PENDING_AUTHORIZATION' as const,
+        }),
+      );
+      return toConnection(doc.toObject());
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 11000) throw new DuplicateConnectionError();
+      throw error;
+    }
+  }
+
+  async findById(id: string, options: { includeRevoked?: boolean } = {}): Promise<Connection | undefined> {
+    const _id = toObjectId(id);
+    if (_id === undefined) return undefined;
+    const filter: QueryFilter<ConnectionDocument> = { _id };
+    if (options.includeRevoked !== true) filter.deletedAt = null;
+    const doc = await this.model.findOne(this.scope(filter)).lean<ConnectionDocument>();
+    return doc === null ? undefined : toConnection(doc);
+  }
+
+  /** Newest first; keyset on `_id`. */
+  async page(options: { includeRevoked: boolean; connectorKey?: string; beforeId?: string }, limit: number): Promise<Connection[]> {
+    const filter: QueryFilter<ConnectionDocument> = {};
+    if (!options.includeRevoked) filter.deletedAt = null;
+    if (options.connectorKey !== undefined) filter.connectorKey = options.connectorKey;
+    if (options.beforeId !== undefined) filter._id = { $lt: toObjectId(options.beforeId) };
+    const docs = await this.model.find(this.scope(filter)).sort({ _id: -1 }).limit(limit).lean<ConnectionDocument[]>();
+    return docs.map(toConnection);
+  }
+
+  /** Applies a patch to a live (or, with `includeRevoked`, any) connection; returns it, or undefined if gone. */
+  async update(id: string, patch: ConnectionPatch, unset: readonly string[] = []): Promise<Connection | undefined> {
+    const _id = toObjectId(id);
+    if (_id === undefined) return undefined;
+    const update: UpdateQuery<ConnectionDocument> = { $set: { ...patch } };
+    if (unset.length > 0) update.$unset = Object.fromEntries(unset.map((f) => [f, 1]));
+    await this.model.updateOne(this.scope({ _id }), update);
+    return this.findById(id, { includeRevoked: true });
+  }
+
+  /**
+   * Takes the refresh lease: at most one token refresh per connection at a time across instances.
+   * `updateOne` with the expiry in the filter is atomic; modifiedCount tells who won.
+   */
+  async claimRefreshLease(id: string, owner: string, ttlMs: number): Promise<boolean> {
+    const now = new Date();
+    const result = await this.model.updateOne(
+      this.scope({ _id: toObjectId(id), $or: [{ refreshLease: null }, { 'refreshLease.until': { $lte: now } }] }),
+      { $set: { refreshLease: { owner, until: new Date(now.getTime() + ttlMs) } } },
+    );
+    return result.modifiedCount === 1;
+  }
+
+  async releaseRefreshLease(id: string, owner: string): Promise<void> {
+    await this.model.updateOne(this.scope({ _id: toObjectId(id), 'refreshLease.owner': owner }), { $set: { refreshLease: null } });
+  }
+}
+
+export function toConnection(doc: ConnectionDocument): Connection {
+  return {
+    id: doc._id.toHexString(),
+    organizationId: doc.organizationId.toHexString(),
+    connectorKey: doc.connectorKey,
+    oktaDomain: doc.oktaDomain,
+    clientId: doc.clientId,
+    status: doc.status,
+    statusReason: doc.statusReason ?? null,
+    grantedScopes: doc.grantedScopes ?? [],
+    authorizedAt: doc.authorizedAt ?? null,
+    reauthDueAt: doc.reauthDueAt ?? null,
+    lastSyncAt: doc.lastSyncAt ?? null,
+    lastSuccessfulSyncAt: doc.lastSuccessfulSyncAt ?? null,
+    nextSyncAt: doc.nextSyncAt ?? null,
+    createdBy: doc.createdBy,
+    createdAt: doc.createdAt,
+    deletedAt: doc.deletedAt ?? null,
+  };
+}

@@ -1,0 +1,71 @@
+import { Args, ArgsType, Field, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { IsBoolean, IsOptional } from 'class-validator';
+import { type Connection as Page, decodeCursor, encodeCursor, PageArgs, pageSize, toConnection } from '#src/common/graphql/relay';
+import { Roles } from '#src/common/tenancy/decorators';
+import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
+import { type Connection } from './connection.types';
+import {
+  ConnectionConnection,
+  ConnectionIdInput,
+  ConnectionModel,
+  ConnectOktaInput,
+  ConnectOktaPayload,
+  toConnectionModel,
+} from './connection.model';
+import { ConnectionsService } from './connections.service';
+
+@ArgsType()
+class ConnectionsArgs extends PageArgs {
+  @Field(() => Boolean, { nullable: true, description: 'Include revoked connections (history)' })
+  @IsOptional()
+  @IsBoolean()
+  includeRevoked?: boolean;
+}
+
+@Resolver(() => ConnectionModel)
+export class ConnectionsResolver {
+  constructor(
+    private readonly service: ConnectionsService,
+    private readonly registry: ConnectorRegistry,
+  ) {}
+
+  @Query(() => ConnectionConnection, { description: "The organization's connections, newest first" })
+  async connections(@Args() args: ConnectionsArgs): Promise<Page<ConnectionModel>> {
+    const limit = pageSize(args.first);
+    const beforeId = args.after === undefined ? undefined : String(decodeCursor(args.after, ['string'])[0]);
+    const rows = await this.service.page(
+      { includeRevoked: args.includeRevoked === true, ...(beforeId === undefined ? {} : { beforeId }) },
+      limit + 1,
+    );
+    return toConnection(rows.map((c) => this.model(c)), limit, (c) => encodeCursor([c.id]));
+  }
+
+  @Query(() => ConnectionModel, { description: 'One connection (revoked ones included); NOT_FOUND for a missing or foreign id' })
+  async connection(@Args('id', { type: () => ID }) id: string): Promise<ConnectionModel> {
+    return this.model(await this.service.get(id, { includeRevoked: true }));
+  }
+
+  @Mutation(() => ConnectOktaPayload, { description: 'Starts connecting an Okta org (ADMIN)' })
+  @Roles('ADMIN')
+  async connectOkta(@Args('input') input: ConnectOktaInput): Promise<ConnectOktaPayload> {
+    const { connection, authorizeUrl } = await this.service.connectOkta(input);
+    return { connection: this.model(connection), authorizeUrl };
+  }
+
+  @Mutation(() => ConnectOktaPayload, { description: 'Runs the Okta authorization again for a connection (ADMIN)' })
+  @Roles('ADMIN')
+  async reauthorizeConnection(@Args('input') input: ConnectionIdInput): Promise<ConnectOktaPayload> {
+    const { connection, authorizeUrl } = await this.service.reauthorize(input.connectionId);
+    return { connection: this.model(connection), authorizeUrl };
+  }
+
+  @Mutation(() => ConnectionModel, { description: 'Disconnects: revokes at Okta, deletes credentials, keeps history (ADMIN)' })
+  @Roles('ADMIN')
+  async revokeConnection(@Args('input') input: ConnectionIdInput): Promise<ConnectionModel> {
+    return this.model(await this.service.revoke(input.connectionId));
+  }
+
+  private model(connection: Connection): ConnectionModel {
+    return toConnectionModel(connection, this.registry.get(connection.connectorKey));
+  }
+}

@@ -1,0 +1,111 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Types } from 'mongoose';
+import { type AppConfig } from '#src/config/app-config';
+import { APP_CONFIG } from '#src/config/config.module';
+import { DomainError } from '#src/common/errors/domain.error';
+import { parseOktaDomain } from '#src/common/net/outbound-guard';
+import { OrgContext } from '#src/common/tenancy/org-context';
+import { OKTA_CONNECTOR_KEY } from '#src/modules/connectors/okta/okta.definition';
+import { OktaTokenClient } from '#src/modules/connectors/okta/okta-token.client';
+import { AuditService } from '#src/modules/audit/audit.service';
+import { type Connection } from './connection.types';
+import { ConnectionsRepository, DuplicateConnectionError } from './connections.repository';
+import { ConnectionCredentialsStore } from './credentials.store';
+import { OAuthFlowService } from './oauth-flow.service';
+
+export interface ConnectOktaCommand {
+  readonly oktaDomain: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+/** Connect, re-authorize, revoke and read connections of the organization in context. */
+@Injectable()
+export class ConnectionsService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly connections: ConnectionsRepository,
+    private readonly credentials: ConnectionCredentialsStore,
+    private readonly flow: OAuthFlowService,
+    private readonly tokens: OktaTokenClient,
+    private readonly audit: AuditService,
+  ) {}
+
+  async connectOkta(command: ConnectOktaCommand): Promise<{ connection: Connection; authorizeUrl: string }> {
+    const origin = parseOktaDomain(command.oktaDomain, this.config.oktaAllowedInsecureHosts);
+    const userId = this.userId();
+    const id = new Types.ObjectId().toHexString();
+    // Seal before anything is stored, so a key-service failure leaves nothing behind.
+    const sealed = await this.credentials.seal(id, { clientSecret: command.clientSecret });
+    let connection: Connection;
+    try {
+      connection = await this.connections.insert({
+        id,
+        connectorKey: OKTA_CONNECTOR_KEY,
+        oktaDomain: origin.domain,
+        clientId: command.clientId,
+        createdBy: userId,
+      });
+    } catch (error) {
+      if (error instanceof DuplicateConnectionError) {
+        throw new DomainError('CONFLICT', `oktaDomain: an active connection to ${origin.domain} already exists`, {
+          field: 'oktaDomain',
+        });
+      }
+      throw error;
+    }
+    await this.credentials.writeSealed(id, sealed);
+    return { connection, authorizeUrl: await this.flow.start(connection, 'CONNECT', userId) };
+  }
+
+  async reauthorize(connectionId: string): Promise<{ connection: Connection; authorizeUrl: string }> {
+    const connection = await this.get(connectionId);
+    return { connection, authorizeUrl: await this.flow.start(connection, 'REAUTH', this.userId()) };
+  }
+
+  /** Revokes at Okta (best effort), deletes the credentials, soft-deletes the connection. Idempotent. */
+  async revoke(connectionId: string): Promise<Connection> {
+    const connection = await this.connections.findById(connectionId, { includeRevoked: true });
+    if (connection === undefined) throw DomainError.notFound('Connection');
+    if (connection.status === 'REVOKED') return connection;
+    const creds = await this.credentials.read(connection.id);
+    const oktaRevocation =
+      creds === undefined
+        ? 'no_token'
+        : await this.tokens.revoke(
+            { origin: this.flow.origin(connection), clientId: connection.clientId, clientSecret: creds.clientSecret },
+            creds.refreshToken ?? creds.accessToken,
+            creds.refreshToken === undefined ? 'access_token' : 'refresh_token',
+          );
+    await this.credentials.remove(connection.id);
+    const revoked = await this.connections.update(connection.id, {
+      status: 'REVOKED',
+      statusReason: null,
+      deletedAt: new Date(),
+      domainSlot: `${connection.oktaDomain}#revoked#${connection.id}`,
+      nextSyncAt: null,
+    });
+    await this.audit.append({
+      action: 'REVOKE',
+      target: { type: 'connection', id: connection.id },
+      details: { oktaDomain: connection.oktaDomain, oktaRevocation },
+    });
+    return revoked ?? connection;
+  }
+
+  async get(connectionId: string, options: { includeRevoked?: boolean } = {}): Promise<Connection> {
+    const connection = await this.connections.findById(connectionId, options);
+    if (connection === undefined) throw DomainError.notFound('Connection');
+    return connection;
+  }
+
+  page(options: { includeRevoked: boolean; connectorKey?: string; beforeId?: string }, limit: number): Promise<Connection[]> {
+    return this.connections.page(options, limit);
+  }
+
+  private userId(): string {
+    const actor = OrgContext.actor();
+    if (actor.type !== 'user') throw new Error('Connections are managed by users');
+    return actor.id;
+  }
+}

@@ -1,0 +1,195 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Types } from 'mongoose';
+import { type AppConfig } from '#src/config/app-config';
+import { APP_CONFIG } from '#src/config/config.module';
+import { EnvelopeService } from '#src/common/crypto/envelope.service';
+import { originOf, type OktaOrigin } from '#src/common/net/outbound-guard';
+import { OrgContext } from '#src/common/tenancy/org-context';
+import { isObjectIdHex } from '#src/common/tenancy/principal';
+import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
+import { OAuthExchangeError, OktaOAuthAdapter } from '#src/modules/connectors/okta/okta-oauth.adapter';
+import { checkGrantedScopes } from '#src/modules/connectors/okta/okta-scopes';
+import { OktaTokenClient } from '#src/modules/connectors/okta/okta-token.client';
+import { AuditService } from '#src/modules/audit/audit.service';
+import { SYNC_REQUESTER, type SyncRequester } from './connection-hooks';
+import { type OAuthPurpose } from './connection.schema';
+import { type Connection } from './connection.types';
+import { ConnectionsRepository } from './connections.repository';
+import { ConnectionCredentialsStore } from './credentials.store';
+import { type OAuthAttempt, OAuthAttemptsRepository } from './oauth-attempts.repository';
+
+const ATTEMPT_TTL_MS = 10 * 60_000;
+/** Okta's org authorization server does not extend refresh tokens: 90 days from authorization. */
+export const REAUTH_AFTER_MS = 90 * 24 * 3_600_000;
+
+export type CallbackOutcome =
+  | { readonly kind: 'rejected'; readonly reason: string }
+  | { readonly kind: 'redirect'; readonly location: string };
+
+export interface CallbackQuery {
+  readonly state?: unknown;
+  readonly code?: unknown;
+  readonly error?: unknown;
+  readonly error_description?: unknown;
+}
+
+/**
+ * The authorization code + PKCE round trip: starting an attempt (single-use state bound to organization,
+ * connection and user; verifier sealed) and completing it on the callback.
+ */
+@Injectable()
+export class OAuthFlowService {
+  private readonly logger = new Logger('OAuthFlow');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly registry: ConnectorRegistry,
+    private readonly connections: ConnectionsRepository,
+    private readonly attempts: OAuthAttemptsRepository,
+    private readonly credentials: ConnectionCredentialsStore,
+    private readonly envelope: EnvelopeService,
+    private readonly oauth: OktaOAuthAdapter,
+    private readonly tokens: OktaTokenClient,
+    private readonly audit: AuditService,
+    @Inject(SYNC_REQUESTER) private readonly sync: SyncRequester,
+  ) {}
+
+  origin(connection: Pick<Connection, 'oktaDomain'>): OktaOrigin {
+    return originOf(connection.oktaDomain, this.config.oktaAllowedInsecureHosts);
+  }
+
+  /** Creates an attempt for the connection and returns Okta's authorize URL. */
+  async start(connection: Connection, purpose: OAuthPurpose, userId: string): Promise<string> {
+    const organizationId = OrgContext.organizationId();
+    const state = `${organizationId}.${randomBytes(32).toString('base64url')}`;
+    const attemptId = new Types.ObjectId().toHexString();
+    return this.oauth.authorizeUrl(
+      { origin: this.origin(connection), clientId: connection.clientId, redirectUri: this.redirectUri(connection) },
+      async (verifier) => {
+        await this.attempts.insert({
+          id: attemptId,
+          connectionId: connection.id,
+          userId,
+          purpose,
+          stateHash: hashState(state),
+          codeVerifier: await this.envelope.seal(`oauth-attempt:${attemptId}`, verifier),
+          expiresAt: new Date(Date.now() + ATTEMPT_TTL_MS),
+        });
+        return state;
+      },
+    );
+  }
+
+  /** `GET /api/integrations/okta/callback`. Public: trusts nothing but a matching, unused, unexpired state. */
+  async complete(query: CallbackQuery): Promise<CallbackOutcome> {
+    const state = typeof query.state === 'string' ? query.state : undefined;
+    const organizationId = state?.split('.', 1)[0];
+    if (state === undefined || state.length > 200 || !isObjectIdHex(organizationId)) {
+      return { kind: 'rejected', reason: 'unknown_state' };
+    }
+    return OrgContext.runAsSystem(organizationId, 'oauth-callback', async () => {
+      const attempt = await this.attempts.findByStateHash(hashState(state));
+      if (attempt === undefined) return { kind: 'rejected', reason: 'unknown_state' } as const;
+      if (attempt.usedAt !== null) return { kind: 'rejected', reason: 'state_already_used' } as const;
+      if (attempt.expiresAt.getTime() <= Date.now()) return { kind: 'rejected', reason: 'state_expired' } as const;
+      const hasError = typeof query.error === 'string' && query.error !== '';
+      const code = typeof query.code === 'string' && query.code !== '' ? query.code : undefined;
+      if (!hasError && code === undefined) return { kind: 'rejected', reason: 'missing_code' } as const;
+      if (!(await this.attempts.consume(attempt.id))) return { kind: 'rejected', reason: 'state_already_used' } as const;
+      return OrgContext.runAsUser(organizationId, attempt.userId, () =>
+        hasError ? this.denied(attempt, query) : this.exchange(attempt, state, code ?? ''),
+      );
+    });
+  }
+
+  private async denied(attempt: OAuthAttempt, query: CallbackQuery): Promise<CallbackOutcome> {
+    const error = safeToken(query.error);
+    const description = typeof query.error_description === 'string' ? ` (${query.error_description.slice(0, 200)})` : '';
+    await this.connections.update(attempt.connectionId, { statusReason: `authorization_failed: ${error}${description}` });
+    return this.redirect(attempt.connectionId, 'error', error);
+  }
+
+  private async exchange(attempt: OAuthAttempt, state: string, code: string): Promise<CallbackOutcome> {
+    const connection = await this.connections.findById(attempt.connectionId);
+    if (connection === undefined || attempt.codeVerifier === null) return { kind: 'rejected', reason: 'connection_not_found' };
+    const secrets = await this.credentials.read(connection.id);
+    if (secrets === undefined) return { kind: 'rejected', reason: 'connection_not_found' };
+    const verifier = await this.envelope.open(`oauth-attempt:${attempt.id}`, attempt.codeVerifier);
+    const client = {
+      origin: this.origin(connection),
+      clientId: connection.clientId,
+      clientSecret: secrets.clientSecret,
+      redirectUri: this.redirectUri(connection),
+    };
+
+    let tokens;
+    try {
+      tokens = await this.oauth.exchangeCode(client, code, state, verifier);
+    } catch (error) {
+      const reason = error instanceof OAuthExchangeError ? error.code : 'failed';
+      this.logger.warn(`token exchange failed for connection ${connection.id}: ${reason}`);
+      await this.connections.update(connection.id, { statusReason: `token_exchange_failed: ${reason}` });
+      return this.redirect(connection.id, 'error', 'token_exchange_failed');
+    }
+
+    const scopes = checkGrantedScopes(tokens.scope);
+    if (!scopes.ok) {
+      const [refresh, access] = await Promise.all([
+        this.tokens.revoke(client, tokens.refreshToken, 'refresh_token'),
+        this.tokens.revoke(client, tokens.accessToken, 'access_token'),
+      ]);
+      const parts = [
+        scopes.missing.length > 0 ? `missing ${scopes.missing.join(' ')}` : '',
+        scopes.excess.length > 0 ? `not read-only ${scopes.excess.join(' ')}` : '',
+      ].filter((p) => p !== '');
+      this.logger.warn(`connection ${connection.id}: scopes rejected (${parts.join('; ')}); tokens revoked: ${refresh}/${access}`);
+      await this.connections.update(connection.id, { statusReason: `scope_rejected: ${parts.join('; ')}` });
+      return this.redirect(connection.id, 'error', 'scope_rejected');
+    }
+
+    const now = new Date();
+    await this.credentials.write(connection.id, {
+      clientSecret: secrets.clientSecret,
+      accessToken: tokens.accessToken,
+      accessTokenExpiresAt: new Date(now.getTime() + tokens.expiresInSeconds * 1000).toISOString(),
+      ...(tokens.refreshToken === undefined ? {} : { refreshToken: tokens.refreshToken }),
+    });
+    await this.connections.update(connection.id, {
+      status: 'ACTIVE',
+      statusReason: null,
+      grantedScopes: scopes.granted,
+      authorizedAt: now,
+      reauthDueAt: new Date(now.getTime() + REAUTH_AFTER_MS),
+      nextSyncAt: now,
+    });
+    await this.audit.append({
+      action: attempt.purpose === 'CONNECT' ? 'CONNECT' : 'REAUTH',
+      target: { type: 'connection', id: connection.id },
+      details: { oktaDomain: connection.oktaDomain, grantedScopes: scopes.granted, offlineAccess: tokens.refreshToken !== undefined },
+    });
+    await this.sync.requestSync(connection.id, 'connect');
+    return this.redirect(connection.id, 'connected');
+  }
+
+  private redirect(connectionId: string, result: 'connected' | 'error', reason?: string): CallbackOutcome {
+    const url = new URL(this.config.dashboardUrl);
+    url.searchParams.set('connection', connectionId);
+    url.searchParams.set('result', result);
+    if (reason !== undefined) url.searchParams.set('reason', reason);
+    return { kind: 'redirect', location: url.toString() };
+  }
+
+  private redirectUri(connection: Pick<Connection, 'connectorKey'>): string {
+    return this.registry.get(connection.connectorKey).redirectUri;
+  }
+}
+
+export function hashState(state: string): string {
+  return createHash('sha256').update(state, 'utf8').digest('hex');
+}
+
+/** An OAuth error code from the query string, reduced to what is safe to store and echo. */
+function safeToken(value: unknown): string {
+  return typeof value === 'string' ? value.replace(/[^a-zA-Z0-9_.-]/g, '').slice(0, 64) || 'unknown_error' : 'unknown_error';
+}

@@ -1,0 +1,25 @@
+import { Field, ObjectType } from '@nestjs/graphql';
+
+@ObjectType('TitledText')
+export class TitledTextModel {
+  @Field() title: string;
+  @Field() body: string;
+}
+
+/** A connector in the catalog ("All integrations"), with the caller's connections to it. */
+@ObjectType('Integration')
+export class IntegrationModel {
+  @Field() key: string;
+  @Field() name: string;
+  @Field() category: string;
+  @Field() authMethod: string;
+  @Field({ description: 'ISO-8601 duration, e.g. PT1H' }) syncCadence: string;
+  @Field({ description: 'ISO-8601 duration after which a connection without a successful sync is stale' })
+  staleThreshold: string;
+  @Field(() => [String]) controls: string[];
+  @Field(() => [String]) evidenceTypes: string[];
+  @Field(() => [String]) requiredScopes: string[];
+  @Field(() => [TitledTextModel]) setupSteps: TitledTextModel[];
+  @Field({ description: 'The sign-in redirect URI to register in the Okta app' }) redirectUri: string;
+  @Field(() => [TitledTextModel]) securityModel: TitledTextModel[];
+}
