@@ -8,4 +8,9 @@ import { OrganizationResolver } from './modules/organizations/organization.resol
  * when the running application's schema differs from the committed file, so a resolver missing here
  * cannot go unnoticed.
  */
-export const SCHEMA_RESOLVERS = [OrganizationResolver, AuditResolver, ConnectionsResolver, IntegrationsResolver];
+export const SCHEMA_RESOLVERS = [
+  OrganizationResolver,
+  AuditResolver,
+  ConnectionsResolver,
+  IntegrationsResolver,
+];

@@ -27,6 +27,8 @@ export interface AppConfig {
     readonly dataKeyCacheSize: number;
   };
   readonly oktaAllowedInsecureHosts: readonly string[];
+  /** Deadline for one HTTP exchange with Okta (token endpoint, revocation, API pages). */
+  readonly oktaHttpTimeoutMs: number;
   readonly redisUrl: string | undefined;
   readonly role: InstanceRole;
   readonly schedulerTickMs: number;
@@ -163,6 +165,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       .split(',')
       .map((h) => h.trim().toLowerCase())
       .filter((h) => h !== ''),
+    oktaHttpTimeoutMs: r.int('OKTA_HTTP_TIMEOUT_MS', 15_000, 100, 300_000),
     redisUrl: r.url('REDIS_URL', undefined, ['redis:', 'rediss:']),
     role: r.oneOf<InstanceRole>('ROLE', ['api', 'worker', 'all'], 'all'),
     schedulerTickMs: r.int('SCHEDULER_TICK_MS', 60_000, 50, 86_400_000),

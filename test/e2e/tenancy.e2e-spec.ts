@@ -37,7 +37,10 @@ describe('tenancy (e2e)', () => {
       const unguarded: string[] = [];
       for (const op of operations) {
         const result = await t.gql(undefined, op.document, op.variables);
-        const leaked = result.data !== null && result.data !== undefined && Object.values(result.data).some((v) => v !== null);
+        const leaked =
+          result.data !== null &&
+          result.data !== undefined &&
+          Object.values(result.data).some((v) => v !== null);
         if (errorCode(result) !== 'UNAUTHENTICATED' || leaked) {
           unguarded.push(`${op.kind} ${op.field}: ${JSON.stringify(result.errors ?? result.data)}`);
         }

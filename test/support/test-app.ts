@@ -1,6 +1,6 @@
 import { type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { type INestApplication } from '@nestjs/common';
+import { ConsoleLogger, type INestApplication, type LogLevel } from '@nestjs/common';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { Test } from '@nestjs/testing';
 import { type Connection } from 'mongoose';
@@ -25,22 +25,45 @@ export interface TestOrg {
   adminToken: string;
 }
 
+/** Keeps every log line the application writes (for secret scans); prints only warnings and errors. */
+export class CapturingLogger extends ConsoleLogger {
+  readonly lines: string[] = [];
+
+  protected override printMessages(
+    messages: unknown[],
+    context?: string,
+    logLevel?: LogLevel,
+    writeStreamType?: 'stdout' | 'stderr',
+  ): void {
+    this.lines.push(
+      `${logLevel ?? 'log'} [${context ?? ''}] ${messages.map((m) => (m instanceof Error ? `${m.message}\n${m.stack}` : typeof m === 'string' ? m : JSON.stringify(m))).join(' ')}`,
+    );
+    if (logLevel === 'error' || logLevel === 'warn' || logLevel === 'fatal') {
+      super.printMessages(messages, context, logLevel, writeStreamType);
+    }
+  }
+}
+
 /** The whole application on a random loopback port, with its own database. */
 export class TestApp {
+  /** Every GraphQL response body this helper received, raw. */
+  readonly responses: string[] = [];
+
   private constructor(
     readonly app: INestApplication,
     readonly config: AppConfig,
     readonly url: string,
+    readonly logger: CapturingLogger,
   ) {}
 
   static async start(overrides: Env = {}): Promise<TestApp> {
     const config = testConfig(overrides);
     const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
-    const app = configureApp(moduleRef.createNestApplication({ logger: ['error', 'warn'] }), config);
+    const logger = new CapturingLogger();
+    const app = configureApp(moduleRef.createNestApplication({ logger }), config);
     await app.listen(0, '127.0.0.1');
-    const server = app.getHttpServer() as Server;
-    const address = server.address() as AddressInfo;
-    return new TestApp(app, config, `http://127.0.0.1:${address.port}`);
+    const address = (app.getHttpServer() as Server).address() as AddressInfo;
+    return new TestApp(app, config, `http://127.0.0.1:${address.port}`, logger);
   }
 
   get<T>(token: unknown): T {
@@ -82,6 +105,7 @@ export class TestApp {
     const req = this.http().post('/graphql').set('content-type', 'application/json');
     if (token !== undefined) req.set('authorization', `Bearer ${token}`);
     const res = await req.send({ query, variables });
+    this.responses.push(res.text);
     const body = res.body as { data?: T | null; errors?: GqlResult['errors'] };
     return { status: res.status, data: body.data, errors: body.errors };
   }

@@ -71,7 +71,11 @@ export function request(url: string, options: RequestOptions): Promise<HttpRespo
         });
         res.on('end', () => {
           clearTimeout(timer);
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          });
         });
         res.on('error', (error) => {
           clearTimeout(timer);
@@ -79,7 +83,10 @@ export function request(url: string, options: RequestOptions): Promise<HttpRespo
         });
       },
     );
-    const timer = setTimeout(() => req.destroy(new HttpTimeoutError(url, options.timeoutMs)), options.timeoutMs);
+    const timer = setTimeout(
+      () => req.destroy(new HttpTimeoutError(url, options.timeoutMs)),
+      options.timeoutMs,
+    );
     req.on('error', (error) => {
       clearTimeout(timer);
       reject(error);

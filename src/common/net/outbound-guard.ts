@@ -65,7 +65,8 @@ export function guardedLookup(allowPrivate: boolean): LookupFunction {
       if (safe.length === 0 || safe.length !== addresses.length) {
         return callback(Object.assign(new BlockedAddressError(hostname), { code: 'EBLOCKED' }), '', 0);
       }
-      if (options.all === true) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, safe);
+      if (options.all === true)
+        return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, safe);
       const first = safe[0] as LookupAddress;
       return callback(null, first.address, first.family);
     });
@@ -112,7 +113,9 @@ export function parseOktaDomain(input: string, allowedInsecureHosts: readonly st
   }
   if (url.protocol !== 'https:') fail(`must use https (got ${url.protocol.replace(':', '')})`);
   if (url.username !== '' || url.password !== '' || bare.includes('@')) fail('must not contain user info');
-  if (url.port !== '') fail('must not contain a port');
+  const authority = bare.split(/[/?#]/, 1)[0] ?? '';
+  if (url.port !== '' || (!authority.startsWith('[') && /:\d*$/.test(authority)))
+    fail('must not contain a port');
   if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
     fail('must be a bare host without a path, query or fragment (e.g. acme.okta.com)');
   }
@@ -120,7 +123,12 @@ export function parseOktaDomain(input: string, allowedInsecureHosts: readonly st
   if (isIP(host.replace(/^\[|\]$/g, '')) !== 0) fail('must be a host name, not an IP address');
   if (host === 'localhost' || host.endsWith('.localhost')) fail('must not be localhost');
   const labels = host.split('.');
-  if (labels.length < 2 || host.length > 253 || !labels.every((l) => LABEL.test(l)) || /^\d+$/.test(labels.at(-1) ?? '')) {
+  if (
+    labels.length < 2 ||
+    host.length > 253 ||
+    !labels.every((l) => LABEL.test(l)) ||
+    /^\d+$/.test(labels.at(-1) ?? '')
+  ) {
     fail('is not a valid public host name (e.g. acme.okta.com)');
   }
   if (['internal', 'local', 'localdomain', 'home', 'lan', 'corp'].includes(labels.at(-1) ?? '')) {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '#src/common/errors/domain.error';
+import { LeaseLock } from '#src/common/scheduling/lease-lock';
 import { OAuthExchangeError } from '#src/modules/connectors/okta/okta-oauth.adapter';
 import { OktaTokenClient } from '#src/modules/connectors/okta/okta-token.client';
 import { AuditService } from '#src/modules/audit/audit.service';
@@ -28,6 +29,7 @@ export class AccessTokenProvider {
 
   constructor(
     private readonly connections: ConnectionsRepository,
+    private readonly leases: LeaseLock,
     private readonly credentials: ConnectionCredentialsStore,
     private readonly flow: OAuthFlowService,
     private readonly tokens: OktaTokenClient,
@@ -37,30 +39,38 @@ export class AccessTokenProvider {
 
   /** `force`: the API said the token is no longer valid; refresh even if it looks fresh. */
   async accessToken(connectionId: string, options: { force?: boolean } = {}): Promise<string> {
-    const rejected = options.force === true ? (await this.credentials.read(connectionId))?.accessToken : undefined;
+    const rejected =
+      options.force === true ? (await this.credentials.read(connectionId))?.accessToken : undefined;
     const owner = `${this.instance}:${randomBytes(4).toString('hex')}`;
     const deadline = Date.now() + WAIT_FOR_OTHER_REFRESH_MS;
     for (;;) {
       const connection = await this.connections.findById(connectionId);
       if (connection === undefined) throw DomainError.notFound('Connection');
       if (connection.status !== 'ACTIVE') {
-        throw new DomainError('CONNECTOR_UNAVAILABLE', `The Okta connection is ${connection.status}; an admin must re-authorize it`);
+        throw new DomainError(
+          'CONNECTOR_UNAVAILABLE',
+          `The Okta connection is ${connection.status}; an admin must re-authorize it`,
+        );
       }
       const creds = await this.credentials.read(connectionId);
-      if (creds === undefined) throw new DomainError('CONNECTOR_UNAVAILABLE', 'The Okta connection has no credentials');
+      if (creds === undefined)
+        throw new DomainError('CONNECTOR_UNAVAILABLE', 'The Okta connection has no credentials');
       if (usable(creds, rejected)) return creds.accessToken as string;
-      if (await this.connections.claimRefreshLease(connectionId, owner, LEASE_TTL_MS)) {
+      if (await this.leases.tryAcquire(`refresh:${connectionId}`, owner, LEASE_TTL_MS)) {
         try {
           // Another instance may have refreshed between our read and our lease.
           const latest = (await this.credentials.read(connectionId)) ?? creds;
           if (usable(latest, rejected)) return latest.accessToken as string;
           return await this.refresh(connectionId, latest);
         } finally {
-          await this.connections.releaseRefreshLease(connectionId, owner);
+          await this.leases.release(`refresh:${connectionId}`, owner);
         }
       }
       if (Date.now() > deadline) {
-        throw new DomainError('CONNECTOR_UNAVAILABLE', 'Timed out waiting for another token refresh of this connection');
+        throw new DomainError(
+          'CONNECTOR_UNAVAILABLE',
+          'Timed out waiting for another token refresh of this connection',
+        );
       }
       await sleep(200);
     }
@@ -70,16 +80,28 @@ export class AccessTokenProvider {
     const connection = await this.connections.findById(connectionId);
     if (connection === undefined) throw DomainError.notFound('Connection');
     if (creds.refreshToken === undefined) {
-      return this.needsReauth(connectionId, 'no_refresh_token', 'Okta issued no refresh token (offline_access not granted)');
+      return this.needsReauth(
+        connectionId,
+        'no_refresh_token',
+        'Okta issued no refresh token (offline_access not granted)',
+      );
     }
-    const client = { origin: this.flow.origin(connection), clientId: connection.clientId, clientSecret: creds.clientSecret };
+    const client = {
+      origin: this.flow.origin(connection),
+      clientId: connection.clientId,
+      clientSecret: creds.clientSecret,
+    };
     let tokens;
     try {
       tokens = await this.tokens.refresh(client, creds.refreshToken);
     } catch (error) {
       const code = error instanceof OAuthExchangeError ? error.code : 'failed';
       if (code === 'invalid_grant') {
-        return this.needsReauth(connectionId, 'invalid_grant', 'Okta rejected the refresh token (invalid_grant)');
+        return this.needsReauth(
+          connectionId,
+          'invalid_grant',
+          'Okta rejected the refresh token (invalid_grant)',
+        );
       }
       this.logger.warn(`token refresh failed for connection ${connectionId}: ${code}`);
       throw new DomainError('CONNECTOR_UNAVAILABLE', `Could not refresh the Okta access token (${code})`);
@@ -95,7 +117,10 @@ export class AccessTokenProvider {
   }
 
   private async needsReauth(connectionId: string, code: string, reason: string): Promise<never> {
-    await this.connections.update(connectionId, { status: 'NEEDS_REAUTH', statusReason: `refresh_failed: ${code}` });
+    await this.connections.update(connectionId, {
+      status: 'NEEDS_REAUTH',
+      statusReason: `refresh_failed: ${code}`,
+    });
     await this.audit.append({
       action: 'SYNC_FAILURE',
       target: { type: 'connection', id: connectionId },

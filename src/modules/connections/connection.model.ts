@@ -22,7 +22,10 @@ export class ConnectionModel {
   statusReason: string | null;
   @Field(() => [String]) grantedScopes: string[];
   @Field(() => Date, { nullable: true }) authorizedAt: Date | null;
-  @Field(() => Date, { nullable: true, description: 'Okta refresh tokens last 90 days: re-authorize before this' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'Okta refresh tokens last 90 days: re-authorize before this',
+  })
   reauthDueAt: Date | null;
   @Field(() => Date, { nullable: true }) lastSyncAt: Date | null;
   @Field(() => Date, { nullable: true }) lastSuccessfulSyncAt: Date | null;
@@ -34,7 +37,11 @@ export class ConnectionModel {
 
 export const ConnectionConnection = ConnectionType(ConnectionModel, 'Connection');
 
-export function toConnectionModel(connection: Connection, definition: ConnectorDefinition, now = Date.now()): ConnectionModel {
+export function toConnectionModel(
+  connection: Connection,
+  definition: ConnectorDefinition,
+  now = Date.now(),
+): ConnectionModel {
   const reference = connection.lastSuccessfulSyncAt ?? connection.authorizedAt ?? connection.createdAt;
   const live = connection.status === 'ACTIVE' || connection.status === 'NEEDS_REAUTH';
   return {
@@ -47,7 +54,9 @@ export function toConnectionModel(connection: Connection, definition: ConnectorD
 @ObjectType('ConnectOktaPayload')
 export class ConnectOktaPayload {
   @Field(() => ConnectionModel) connection: ConnectionModel;
-  @Field({ description: "Send the admin's browser here to authorize at Okta (valid for 10 minutes, single use)" })
+  @Field({
+    description: "Send the admin's browser here to authorize at Okta (valid for 10 minutes, single use)",
+  })
   authorizeUrl: string;
 }
 

@@ -5,12 +5,6 @@ import { tenantScopedPlugin } from '#src/common/tenancy/tenant.plugin';
 export const CONNECTION_STATUSES = ['PENDING_AUTHORIZATION', 'ACTIVE', 'NEEDS_REAUTH', 'REVOKED'] as const;
 export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
 
-@Schema({ _id: false })
-export class LeaseDocument {
-  @Prop({ required: true, type: String }) owner: string;
-  @Prop({ required: true, type: Date }) until: Date;
-}
-
 /**
  * A customer's connection to one Okta org. Holds no secret: credentials live, sealed, in
  * `connection_credentials`, so no query on this collection can ever return them.
@@ -32,8 +26,6 @@ export class ConnectionDocument {
   @Prop({ type: Date, default: null }) lastSyncAt: Date | null;
   @Prop({ type: Date, default: null }) lastSuccessfulSyncAt: Date | null;
   @Prop({ type: Date, default: null }) nextSyncAt: Date | null;
-  @Prop({ type: LeaseDocument, default: null }) lease: LeaseDocument | null;
-  @Prop({ type: LeaseDocument, default: null }) refreshLease: LeaseDocument | null;
   @Prop({ required: true, type: String }) createdBy: string;
   @Prop({ type: Date, default: null }) deletedAt: Date | null;
   createdAt: Date;
@@ -63,7 +55,11 @@ export const OAUTH_PURPOSES = ['CONNECT', 'REAUTH'] as const;
 export type OAuthPurpose = (typeof OAUTH_PURPOSES)[number];
 
 /** One authorize round trip: single use, 10 minutes, bound to organization, connection and user. */
-@Schema({ collection: 'oauth_attempts', timestamps: { createdAt: true, updatedAt: false }, versionKey: false })
+@Schema({
+  collection: 'oauth_attempts',
+  timestamps: { createdAt: true, updatedAt: false },
+  versionKey: false,
+})
 export class OAuthAttemptDocument {
   _id: Types.ObjectId;
   @Prop({ required: true, type: Types.ObjectId }) organizationId: Types.ObjectId;

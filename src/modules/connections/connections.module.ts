@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { CryptoModule } from '#src/common/crypto/crypto.module';
+import { LeaseModule } from '#src/common/scheduling/lease.module';
 import { AuditModule } from '#src/modules/audit/audit.module';
 import { ConnectorsModule } from '#src/modules/connectors/connectors.module';
 import { AccessTokenProvider } from './access-token.provider';
@@ -31,6 +32,7 @@ import { OAuthFlowService } from './oauth-flow.service';
     ]),
     AuditModule,
     CryptoModule,
+    LeaseModule,
     ConnectorsModule,
   ],
   providers: [

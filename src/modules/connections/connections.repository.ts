@@ -65,40 +65,34 @@ export class ConnectionsRepository extends TenantRepository<ConnectionDocument> 
   }
 
   /** Newest first; keyset on `_id`. */
-  async page(options: { includeRevoked: boolean; connectorKey?: string; beforeId?: string }, limit: number): Promise<Connection[]> {
+  async page(
+    options: { includeRevoked: boolean; connectorKey?: string; beforeId?: string },
+    limit: number,
+  ): Promise<Connection[]> {
     const filter: QueryFilter<ConnectionDocument> = {};
     if (!options.includeRevoked) filter.deletedAt = null;
     if (options.connectorKey !== undefined) filter.connectorKey = options.connectorKey;
     if (options.beforeId !== undefined) filter._id = { $lt: toObjectId(options.beforeId) };
-    const docs = await this.model.find(this.scope(filter)).sort({ _id: -1 }).limit(limit).lean<ConnectionDocument[]>();
+    const docs = await this.model
+      .find(this.scope(filter))
+      .sort({ _id: -1 })
+      .limit(limit)
+      .lean<ConnectionDocument[]>();
     return docs.map(toConnection);
   }
 
   /** Applies a patch to a live (or, with `includeRevoked`, any) connection; returns it, or undefined if gone. */
-  async update(id: string, patch: ConnectionPatch, unset: readonly string[] = []): Promise<Connection | undefined> {
+  async update(
+    id: string,
+    patch: ConnectionPatch,
+    unset: readonly string[] = [],
+  ): Promise<Connection | undefined> {
     const _id = toObjectId(id);
     if (_id === undefined) return undefined;
     const update: UpdateQuery<ConnectionDocument> = { $set: { ...patch } };
     if (unset.length > 0) update.$unset = Object.fromEntries(unset.map((f) => [f, 1]));
     await this.model.updateOne(this.scope({ _id }), update);
     return this.findById(id, { includeRevoked: true });
-  }
-
-  /**
-   * Takes the refresh lease: at most one token refresh per connection at a time across instances.
-   * `updateOne` with the expiry in the filter is atomic; modifiedCount tells who won.
-   */
-  async claimRefreshLease(id: string, owner: string, ttlMs: number): Promise<boolean> {
-    const now = new Date();
-    const result = await this.model.updateOne(
-      this.scope({ _id: toObjectId(id), $or: [{ refreshLease: null }, { 'refreshLease.until': { $lte: now } }] }),
-      { $set: { refreshLease: { owner, until: new Date(now.getTime() + ttlMs) } } },
-    );
-    return result.modifiedCount === 1;
-  }
-
-  async releaseRefreshLease(id: string, owner: string): Promise<void> {
-    await this.model.updateOne(this.scope({ _id: toObjectId(id), 'refreshLease.owner': owner }), { $set: { refreshLease: null } });
   }
 }
 

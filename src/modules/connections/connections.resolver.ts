@@ -1,6 +1,13 @@
 import { Args, ArgsType, Field, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { IsBoolean, IsOptional } from 'class-validator';
-import { type Connection as Page, decodeCursor, encodeCursor, PageArgs, pageSize, toConnection } from '#src/common/graphql/relay';
+import {
+  type Connection as Page,
+  decodeCursor,
+  encodeCursor,
+  PageArgs,
+  pageSize,
+  toConnection,
+} from '#src/common/graphql/relay';
 import { Roles } from '#src/common/tenancy/decorators';
 import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
 import { type Connection } from './connection.types';
@@ -37,10 +44,16 @@ export class ConnectionsResolver {
       { includeRevoked: args.includeRevoked === true, ...(beforeId === undefined ? {} : { beforeId }) },
       limit + 1,
     );
-    return toConnection(rows.map((c) => this.model(c)), limit, (c) => encodeCursor([c.id]));
+    return toConnection(
+      rows.map((c) => this.model(c)),
+      limit,
+      (c) => encodeCursor([c.id]),
+    );
   }
 
-  @Query(() => ConnectionModel, { description: 'One connection (revoked ones included); NOT_FOUND for a missing or foreign id' })
+  @Query(() => ConnectionModel, {
+    description: 'One connection (revoked ones included); NOT_FOUND for a missing or foreign id',
+  })
   async connection(@Args('id', { type: () => ID }) id: string): Promise<ConnectionModel> {
     return this.model(await this.service.get(id, { includeRevoked: true }));
   }
@@ -52,14 +65,18 @@ export class ConnectionsResolver {
     return { connection: this.model(connection), authorizeUrl };
   }
 
-  @Mutation(() => ConnectOktaPayload, { description: 'Runs the Okta authorization again for a connection (ADMIN)' })
+  @Mutation(() => ConnectOktaPayload, {
+    description: 'Runs the Okta authorization again for a connection (ADMIN)',
+  })
   @Roles('ADMIN')
   async reauthorizeConnection(@Args('input') input: ConnectionIdInput): Promise<ConnectOktaPayload> {
     const { connection, authorizeUrl } = await this.service.reauthorize(input.connectionId);
     return { connection: this.model(connection), authorizeUrl };
   }
 
-  @Mutation(() => ConnectionModel, { description: 'Disconnects: revokes at Okta, deletes credentials, keeps history (ADMIN)' })
+  @Mutation(() => ConnectionModel, {
+    description: 'Disconnects: revokes at Okta, deletes credentials, keeps history (ADMIN)',
+  })
   @Roles('ADMIN')
   async revokeConnection(@Args('input') input: ConnectionIdInput): Promise<ConnectionModel> {
     return this.model(await this.service.revoke(input.connectionId));

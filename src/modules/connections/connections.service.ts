@@ -48,9 +48,13 @@ export class ConnectionsService {
       });
     } catch (error) {
       if (error instanceof DuplicateConnectionError) {
-        throw new DomainError('CONFLICT', `oktaDomain: an active connection to ${origin.domain} already exists`, {
-          field: 'oktaDomain',
-        });
+        throw new DomainError(
+          'CONFLICT',
+          `oktaDomain: an active connection to ${origin.domain} already exists`,
+          {
+            field: 'oktaDomain',
+          },
+        );
       }
       throw error;
     }
@@ -73,7 +77,11 @@ export class ConnectionsService {
       creds === undefined
         ? 'no_token'
         : await this.tokens.revoke(
-            { origin: this.flow.origin(connection), clientId: connection.clientId, clientSecret: creds.clientSecret },
+            {
+              origin: this.flow.origin(connection),
+              clientId: connection.clientId,
+              clientSecret: creds.clientSecret,
+            },
             creds.refreshToken ?? creds.accessToken,
             creds.refreshToken === undefined ? 'access_token' : 'refresh_token',
           );
@@ -99,7 +107,10 @@ export class ConnectionsService {
     return connection;
   }
 
-  page(options: { includeRevoked: boolean; connectorKey?: string; beforeId?: string }, limit: number): Promise<Connection[]> {
+  page(
+    options: { includeRevoked: boolean; connectorKey?: string; beforeId?: string },
+    limit: number,
+  ): Promise<Connection[]> {
     return this.connections.page(options, limit);
   }
 

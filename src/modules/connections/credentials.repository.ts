@@ -6,7 +6,10 @@ import { ConnectionCredentialsDocument } from './connection.schema';
 
 /** Sealed credentials per connection. Only `ConnectionCredentialsStore` uses this. */
 @Injectable()
-export class CredentialsRepository extends TenantRepository<ConnectionCredentialsDocument> implements OnModuleInit {
+export class CredentialsRepository
+  extends TenantRepository<ConnectionCredentialsDocument>
+  implements OnModuleInit
+{
   constructor(@InjectModel(ConnectionCredentialsDocument.name) model: Model<ConnectionCredentialsDocument>) {
     super(model);
   }

@@ -24,9 +24,21 @@ export class OAuthAttemptsRepository extends TenantRepository<OAuthAttemptDocume
     await this.model.init();
   }
 
-  async insert(fields: { id: string; connectionId: string; userId: string; purpose: OAuthPurpose; stateHash: string; codeVerifier: string; expiresAt: Date }): Promise<void> {
+  async insert(fields: {
+    id: string;
+    connectionId: string;
+    userId: string;
+    purpose: OAuthPurpose;
+    stateHash: string;
+    codeVerifier: string;
+    expiresAt: Date;
+  }): Promise<void> {
     await this.model.create(
-      this.owned({ ...fields, _id: new Types.ObjectId(fields.id), connectionId: new Types.ObjectId(fields.connectionId) }),
+      this.owned({
+        ...fields,
+        _id: new Types.ObjectId(fields.id),
+        connectionId: new Types.ObjectId(fields.connectionId),
+      }),
     );
   }
 

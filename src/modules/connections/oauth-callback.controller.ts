@@ -6,8 +6,10 @@ import { type CallbackQuery, OAuthFlowService } from './oauth-flow.service';
 
 const REASONS: Record<string, string> = {
   unknown_state: 'This authorization link is not valid. Start the connection again from the dashboard.',
-  state_already_used: 'This authorization link was already used. Start the connection again from the dashboard.',
-  state_expired: 'This authorization link expired (links are valid for 10 minutes). Start again from the dashboard.',
+  state_already_used:
+    'This authorization link was already used. Start the connection again from the dashboard.',
+  state_expired:
+    'This authorization link expired (links are valid for 10 minutes). Start again from the dashboard.',
   missing_code: 'Okta did not return an authorization code. Start the connection again from the dashboard.',
   connection_not_found: 'The connection no longer exists.',
 };

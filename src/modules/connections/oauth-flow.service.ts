@@ -65,7 +65,11 @@ export class OAuthFlowService {
     const state = `${organizationId}.${randomBytes(32).toString('base64url')}`;
     const attemptId = new Types.ObjectId().toHexString();
     return this.oauth.authorizeUrl(
-      { origin: this.origin(connection), clientId: connection.clientId, redirectUri: this.redirectUri(connection) },
+      {
+        origin: this.origin(connection),
+        clientId: connection.clientId,
+        redirectUri: this.redirectUri(connection),
+      },
       async (verifier) => {
         await this.attempts.insert({
           id: attemptId,
@@ -92,11 +96,13 @@ export class OAuthFlowService {
       const attempt = await this.attempts.findByStateHash(hashState(state));
       if (attempt === undefined) return { kind: 'rejected', reason: 'unknown_state' } as const;
       if (attempt.usedAt !== null) return { kind: 'rejected', reason: 'state_already_used' } as const;
-      if (attempt.expiresAt.getTime() <= Date.now()) return { kind: 'rejected', reason: 'state_expired' } as const;
+      if (attempt.expiresAt.getTime() <= Date.now())
+        return { kind: 'rejected', reason: 'state_expired' } as const;
       const hasError = typeof query.error === 'string' && query.error !== '';
       const code = typeof query.code === 'string' && query.code !== '' ? query.code : undefined;
       if (!hasError && code === undefined) return { kind: 'rejected', reason: 'missing_code' } as const;
-      if (!(await this.attempts.consume(attempt.id))) return { kind: 'rejected', reason: 'state_already_used' } as const;
+      if (!(await this.attempts.consume(attempt.id)))
+        return { kind: 'rejected', reason: 'state_already_used' } as const;
       return OrgContext.runAsUser(organizationId, attempt.userId, () =>
         hasError ? this.denied(attempt, query) : this.exchange(attempt, state, code ?? ''),
       );
@@ -105,14 +111,18 @@ export class OAuthFlowService {
 
   private async denied(attempt: OAuthAttempt, query: CallbackQuery): Promise<CallbackOutcome> {
     const error = safeToken(query.error);
-    const description = typeof query.error_description === 'string' ? ` (${query.error_description.slice(0, 200)})` : '';
-    await this.connections.update(attempt.connectionId, { statusReason: `authorization_failed: ${error}${description}` });
+    const description =
+      typeof query.error_description === 'string' ? ` (${query.error_description.slice(0, 200)})` : '';
+    await this.connections.update(attempt.connectionId, {
+      statusReason: `authorization_failed: ${error}${description}`,
+    });
     return this.redirect(attempt.connectionId, 'error', error);
   }
 
   private async exchange(attempt: OAuthAttempt, state: string, code: string): Promise<CallbackOutcome> {
     const connection = await this.connections.findById(attempt.connectionId);
-    if (connection === undefined || attempt.codeVerifier === null) return { kind: 'rejected', reason: 'connection_not_found' };
+    if (connection === undefined || attempt.codeVerifier === null)
+      return { kind: 'rejected', reason: 'connection_not_found' };
     const secrets = await this.credentials.read(connection.id);
     if (secrets === undefined) return { kind: 'rejected', reason: 'connection_not_found' };
     const verifier = await this.envelope.open(`oauth-attempt:${attempt.id}`, attempt.codeVerifier);
@@ -143,7 +153,9 @@ export class OAuthFlowService {
         scopes.missing.length > 0 ? `missing ${scopes.missing.join(' ')}` : '',
         scopes.excess.length > 0 ? `not read-only ${scopes.excess.join(' ')}` : '',
       ].filter((p) => p !== '');
-      this.logger.warn(`connection ${connection.id}: scopes rejected (${parts.join('; ')}); tokens revoked: ${refresh}/${access}`);
+      this.logger.warn(
+        `connection ${connection.id}: scopes rejected (${parts.join('; ')}); tokens revoked: ${refresh}/${access}`,
+      );
       await this.connections.update(connection.id, { statusReason: `scope_rejected: ${parts.join('; ')}` });
       return this.redirect(connection.id, 'error', 'scope_rejected');
     }
@@ -166,7 +178,11 @@ export class OAuthFlowService {
     await this.audit.append({
       action: attempt.purpose === 'CONNECT' ? 'CONNECT' : 'REAUTH',
       target: { type: 'connection', id: connection.id },
-      details: { oktaDomain: connection.oktaDomain, grantedScopes: scopes.granted, offlineAccess: tokens.refreshToken !== undefined },
+      details: {
+        oktaDomain: connection.oktaDomain,
+        grantedScopes: scopes.granted,
+        offlineAccess: tokens.refreshToken !== undefined,
+      },
     });
     await this.sync.requestSync(connection.id, 'connect');
     return this.redirect(connection.id, 'connected');
@@ -191,5 +207,7 @@ export function hashState(state: string): string {
 
 /** An OAuth error code from the query string, reduced to what is safe to store and echo. */
 function safeToken(value: unknown): string {
-  return typeof value === 'string' ? value.replace(/[^a-zA-Z0-9_.-]/g, '').slice(0, 64) || 'unknown_error' : 'unknown_error';
+  return typeof value === 'string'
+    ? value.replace(/[^a-zA-Z0-9_.-]/g, '').slice(0, 64) || 'unknown_error'
+    : 'unknown_error';
 }

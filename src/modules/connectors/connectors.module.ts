@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { type AppConfig } from '#src/config/app-config';
+import { APP_CONFIG } from '#src/config/config.module';
 import { ConnectorRegistry } from './connector.registry';
 import { OktaOAuthAdapter } from './okta/okta-oauth.adapter';
 import { OktaTokenClient } from './okta/okta-token.client';
@@ -7,8 +9,16 @@ import { OktaTokenClient } from './okta/okta-token.client';
 @Module({
   providers: [
     ConnectorRegistry,
-    { provide: OktaOAuthAdapter, useFactory: () => new OktaOAuthAdapter() },
-    { provide: OktaTokenClient, useFactory: () => new OktaTokenClient() },
+    {
+      provide: OktaOAuthAdapter,
+      inject: [APP_CONFIG],
+      useFactory: (c: AppConfig) => new OktaOAuthAdapter(c.oktaHttpTimeoutMs),
+    },
+    {
+      provide: OktaTokenClient,
+      inject: [APP_CONFIG],
+      useFactory: (c: AppConfig) => new OktaTokenClient(c.oktaHttpTimeoutMs),
+    },
   ],
   exports: [ConnectorRegistry, OktaOAuthAdapter, OktaTokenClient],
 })

@@ -28,14 +28,20 @@ export class IntegrationsResolver {
     return this.registry.all();
   }
 
-  @Query(() => IntegrationModel, { nullable: true, description: 'One integration by key ("okta"); null when unknown' })
+  @Query(() => IntegrationModel, {
+    nullable: true,
+    description: 'One integration by key ("okta"); null when unknown',
+  })
   integration(@Args() args: IntegrationArgs): ConnectorDefinition | null {
     return this.registry.find(args.key) ?? null;
   }
 
   @ResolveField(() => [ConnectionModel], { description: "The caller's live connections to this integration" })
   async connections(@Parent() definition: ConnectorDefinition): Promise<ConnectionModel[]> {
-    const rows = await this.connectionsService.page({ includeRevoked: false, connectorKey: definition.key }, CONNECTIONS_PER_INTEGRATION);
+    const rows = await this.connectionsService.page(
+      { includeRevoked: false, connectorKey: definition.key },
+      CONNECTIONS_PER_INTEGRATION,
+    );
     return rows.map((c) => toConnectionModel(c, definition));
   }
 }

@@ -48,7 +48,11 @@ interface PassportActions {
 function run(strategy: OAuth2Strategy, req: Partial<Request>, timeoutMs: number): Promise<Outcome> {
   return new Promise<Outcome>((resolve) => {
     const timer = setTimeout(
-      () => resolve({ kind: 'error', error: new OAuthExchangeError('timeout', `Okta did not answer within ${timeoutMs} ms`) }),
+      () =>
+        resolve({
+          kind: 'error',
+          error: new OAuthExchangeError('timeout', `Okta did not answer within ${timeoutMs} ms`),
+        }),
       timeoutMs,
     );
     const done = (outcome: Outcome): void => {
@@ -79,21 +83,39 @@ function run(strategy: OAuth2Strategy, req: Partial<Request>, timeoutMs: number)
 export class OktaOAuthAdapter {
   constructor(private readonly timeoutMs = 15_000) {}
 
-  async authorizeUrl(client: Omit<OktaClientCredentials, 'clientSecret'>, persistVerifier: (verifier: string) => Promise<string>): Promise<string> {
-    const strategy = this.strategy({ ...client, clientSecret: 'unused-for-authorize' }, {
-      store: (_req: unknown, verifier: string, _state: unknown, _meta: unknown, cb: (e: unknown, s?: string) => void) => {
-        persistVerifier(verifier).then((state) => cb(null, state), cb);
+  async authorizeUrl(
+    client: Omit<OktaClientCredentials, 'clientSecret'>,
+    persistVerifier: (verifier: string) => Promise<string>,
+  ): Promise<string> {
+    const strategy = this.strategy(
+      { ...client, clientSecret: 'unused-for-authorize' },
+      {
+        store: (
+          _req: unknown,
+          verifier: string,
+          _state: unknown,
+          _meta: unknown,
+          cb: (e: unknown, s?: string) => void,
+        ) => {
+          persistVerifier(verifier).then((state) => cb(null, state), cb);
+        },
+        verify: (_req: unknown, _state: string, cb: (e: unknown, ok: boolean) => void) => cb(null, false),
       },
-      verify: (_req: unknown, _state: string, cb: (e: unknown, ok: boolean) => void) => cb(null, false),
-    });
+    );
     const outcome = await run(strategy, { query: {} }, this.timeoutMs);
     if (outcome.kind === 'redirect') return outcome.url;
     throw outcome.kind === 'error' ? outcome.error : new Error('Could not build the Okta authorize URL');
   }
 
-  async exchangeCode(client: OktaClientCredentials, code: string, state: string, verifier: string): Promise<TokenSet> {
+  async exchangeCode(
+    client: OktaClientCredentials,
+    code: string,
+    state: string,
+    verifier: string,
+  ): Promise<TokenSet> {
     const strategy = this.strategy(client, {
-      store: (_req: unknown, _v: string, _s: unknown, _m: unknown, cb: (e: unknown) => void) => cb(new Error('not used')),
+      store: (_req: unknown, _v: string, _s: unknown, _m: unknown, cb: (e: unknown) => void) =>
+        cb(new Error('not used')),
       verify: (_req: unknown, _state: string, cb: (e: unknown, ok: string) => void) => cb(null, verifier),
     });
     const outcome = await run(strategy, { query: { code, state } }, this.timeoutMs);
@@ -123,11 +145,18 @@ export class OktaOAuthAdapter {
         store: store as never,
         skipUserProfile: true,
       },
-      (accessToken: string, refreshToken: string, params: Record<string, unknown>, _profile: unknown, verified: (e: null, user: TokenSet) => void) => {
+      (
+        accessToken: string,
+        refreshToken: string,
+        params: Record<string, unknown>,
+        _profile: unknown,
+        verified: (e: null, user: TokenSet) => void,
+      ) => {
         verified(null, {
           accessToken,
           refreshToken: refreshToken === '' ? undefined : refreshToken,
-          expiresInSeconds: typeof params.expires_in === 'number' ? params.expires_in : Number(params.expires_in ?? 3600),
+          expiresInSeconds:
+            typeof params.expires_in === 'number' ? params.expires_in : Number(params.expires_in ?? 3600),
           scope: typeof params.scope === 'string' ? params.scope : undefined,
         });
       },
@@ -142,15 +171,22 @@ export class OktaOAuthAdapter {
 
 function toExchangeError(error: unknown): OAuthExchangeError {
   if (error instanceof OAuthExchangeError) return error;
-  const e = error as { name?: string; code?: unknown; oauthError?: { statusCode?: number; code?: string } } | undefined;
+  const e = error as
+    { name?: string; code?: unknown; oauthError?: { statusCode?: number; code?: string } } | undefined;
   if (e?.name === 'TokenError' && typeof e.code === 'string') {
     return new OAuthExchangeError(e.code, `Okta refused the authorization code (${e.code})`);
   }
   if (e?.oauthError?.statusCode !== undefined) {
-    return new OAuthExchangeError(`http_${e.oauthError.statusCode}`, `Okta's token endpoint answered HTTP ${e.oauthError.statusCode}`);
+    return new OAuthExchangeError(
+      `http_${e.oauthError.statusCode}`,
+      `Okta's token endpoint answered HTTP ${e.oauthError.statusCode}`,
+    );
   }
   if (typeof e?.oauthError?.code === 'string') {
-    return new OAuthExchangeError('unreachable', `Okta's token endpoint is unreachable (${e.oauthError.code})`);
+    return new OAuthExchangeError(
+      'unreachable',
+      `Okta's token endpoint is unreachable (${e.oauthError.code})`,
+    );
   }
   return new OAuthExchangeError('failed', 'The token exchange with Okta failed');
 }

@@ -1,5 +1,10 @@
 /** The Okta API scopes the connector needs: read-only, nothing else. */
-export const REQUIRED_OKTA_SCOPES = ['okta.users.read', 'okta.groups.read', 'okta.policies.read', 'okta.logs.read'] as const;
+export const REQUIRED_OKTA_SCOPES = [
+  'okta.users.read',
+  'okta.groups.read',
+  'okta.policies.read',
+  'okta.logs.read',
+] as const;
 
 /** Exactly what the authorize request asks for. */
 export const REQUESTED_SCOPES = ['openid', 'offline_access', ...REQUIRED_OKTA_SCOPES] as const;

@@ -20,7 +20,8 @@ export class OktaTokenClient {
       const code = typeof body?.error === 'string' ? body.error : `http_${response.status}`;
       throw new OAuthExchangeError(code, `Okta refused to refresh the access token (${code})`);
     }
-    if (typeof body?.access_token !== 'string') throw new OAuthExchangeError('invalid_response', 'Okta returned no access token');
+    if (typeof body?.access_token !== 'string')
+      throw new OAuthExchangeError('invalid_response', 'Okta returned no access token');
     return {
       accessToken: body.access_token,
       refreshToken: typeof body.refresh_token === 'string' ? body.refresh_token : undefined,
@@ -46,8 +47,16 @@ export class OktaTokenClient {
     }
   }
 
-  private async post(client: Omit<OktaClientCredentials, 'redirectUri'>, path: string, form: Record<string, string>) {
-    const body = new URLSearchParams({ ...form, client_id: client.clientId, client_secret: client.clientSecret }).toString();
+  private async post(
+    client: Omit<OktaClientCredentials, 'redirectUri'>,
+    path: string,
+    form: Record<string, string>,
+  ) {
+    const body = new URLSearchParams({
+      ...form,
+      client_id: client.clientId,
+      client_secret: client.clientSecret,
+    }).toString();
     try {
       return await request(`${client.origin.baseUrl}${path}`, {
         method: 'POST',
@@ -59,7 +68,10 @@ export class OktaTokenClient {
       });
     } catch (error) {
       const reason = (error as { name?: string }).name === 'HttpTimeoutError' ? 'timeout' : 'unreachable';
-      throw new OAuthExchangeError(reason, `Okta's authorization server is ${reason === 'timeout' ? 'not answering' : 'unreachable'}`);
+      throw new OAuthExchangeError(
+        reason,
+        `Okta's authorization server is ${reason === 'timeout' ? 'not answering' : 'unreachable'}`,
+      );
     }
   }
 }

@@ -5,7 +5,11 @@ export const OKTA_CONNECTOR_KEY = 'okta';
 export const OKTA_CALLBACK_PATH = '/api/integrations/okta/callback';
 const HOUR_MS = 3_600_000;
 
-export const OKTA_EVIDENCE_TYPES = ['okta.user_mfa', 'okta.password_policy', 'okta.deprovisioning_event'] as const;
+export const OKTA_EVIDENCE_TYPES = [
+  'okta.user_mfa',
+  'okta.password_policy',
+  'okta.deprovisioning_event',
+] as const;
 
 /** Okta, as the integration page describes it. The redirect URI depends on where we are deployed. */
 export function oktaDefinition(publicUrl: string): ConnectorDefinition {
@@ -45,10 +49,22 @@ export function oktaDefinition(publicUrl: string): ConnectorDefinition {
       },
     ],
     securityModel: [
-      { title: 'Read-only', body: 'Only okta.*.read scopes are requested; a token carrying any other Okta scope is revoked at once.' },
-      { title: 'PKCE and single-use state', body: 'Authorization code flow with PKCE (S256) and a 10-minute single-use state bound to your organization, connection and user.' },
-      { title: 'Encrypted credentials', body: 'The client secret and tokens are encrypted with your organization’s own KMS data key and are never logged or returned by the API.' },
-      { title: 'Revocable', body: 'Disconnecting revokes the refresh token at Okta and deletes the stored credentials; evidence history stays for the retention period.' },
+      {
+        title: 'Read-only',
+        body: 'Only okta.*.read scopes are requested; a token carrying any other Okta scope is revoked at once.',
+      },
+      {
+        title: 'PKCE and single-use state',
+        body: 'Authorization code flow with PKCE (S256) and a 10-minute single-use state bound to your organization, connection and user.',
+      },
+      {
+        title: 'Encrypted credentials',
+        body: 'The client secret and tokens are encrypted with your organization’s own KMS data key and are never logged or returned by the API.',
+      },
+      {
+        title: 'Revocable',
+        body: 'Disconnecting revokes the refresh token at Okta and deletes the stored credentials; evidence history stays for the retention period.',
+      },
     ],
   };
 }
