@@ -10,6 +10,8 @@ import { TenancyModule } from './common/tenancy/tenancy.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { ConnectionsModule } from './modules/connections/connections.module';
 import { IntegrationsModule } from './modules/connectors/integrations.module';
+import { SyncModule } from './modules/connectors/sync/sync.module';
+import { EvidenceModule } from './modules/evidence/evidence.module';
 import { HealthModule } from './modules/health/health.module';
 import { OrganizationsModule } from './modules/organizations/organizations.module';
 
@@ -30,6 +32,8 @@ export class AppModule {
         OrganizationsModule,
         ConnectionsModule,
         IntegrationsModule,
+        EvidenceModule,
+        SyncModule,
         HealthModule,
       ],
     };

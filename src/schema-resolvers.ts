@@ -1,6 +1,8 @@
 import { AuditResolver } from './modules/audit/audit.resolver';
 import { ConnectionsResolver } from './modules/connections/connections.resolver';
 import { IntegrationsResolver } from './modules/connectors/integrations.resolver';
+import { ConnectorRunsResolver } from './modules/connectors/sync/connector-runs.resolver';
+import { EvidenceResolver } from './modules/evidence/evidence.resolver';
 import { OrganizationResolver } from './modules/organizations/organization.resolver';
 
 /**
@@ -13,4 +15,6 @@ export const SCHEMA_RESOLVERS = [
   AuditResolver,
   ConnectionsResolver,
   IntegrationsResolver,
+  ConnectorRunsResolver,
+  EvidenceResolver,
 ];

@@ -34,6 +34,14 @@ export interface AppConfig {
   readonly schedulerTickMs: number;
   readonly stalenessCheckMs: number;
   readonly retentionDays: number;
+  readonly sync: {
+    /** How often every user's factors are re-read in full (between sweeps: only changed users). */
+    readonly factorSweepIntervalMs: number;
+    readonly leaseTtlMs: number;
+    readonly oktaConcurrency: number;
+    readonly retryBaseMs: number;
+    readonly maxConcurrentSyncs: number;
+  };
   readonly graphql: {
     readonly maxDepth: number;
     readonly maxComplexity: number;
@@ -171,6 +179,13 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
     schedulerTickMs: r.int('SCHEDULER_TICK_MS', 60_000, 50, 86_400_000),
     stalenessCheckMs: r.int('STALENESS_CHECK_MS', 60_000, 50, 86_400_000),
     retentionDays: r.int('RETENTION_DAYS', 400, 1, 36_500),
+    sync: {
+      factorSweepIntervalMs: r.int('FACTOR_SWEEP_INTERVAL_MS', 86_400_000, 0, 30 * 86_400_000),
+      leaseTtlMs: r.int('SYNC_LEASE_TTL_MS', 120_000, 1_000, 3_600_000),
+      oktaConcurrency: r.int('OKTA_CONCURRENCY', 4, 1, 32),
+      retryBaseMs: r.int('OKTA_RETRY_BASE_MS', 250, 1, 60_000),
+      maxConcurrentSyncs: r.int('MAX_CONCURRENT_SYNCS', 4, 1, 100),
+    },
     graphql: {
       maxDepth: r.int('GRAPHQL_MAX_DEPTH', 10, 2, 50),
       maxComplexity: r.int('GRAPHQL_MAX_COMPLEXITY', 2000, 10, 1_000_000),

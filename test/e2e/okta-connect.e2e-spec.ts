@@ -10,7 +10,9 @@ import { type ConnectionCredentials } from '#src/modules/connections/connection.
 import { ConnectionCredentialsStore } from '#src/modules/connections/credentials.store';
 import { hashState } from '#src/modules/connections/oauth-flow.service';
 import { followRedirects } from '../support/browser';
-import { FakeOktaAuthServer } from '../support/okta-oauth-server';
+import { type FakeOktaAuthServer } from '../support/okta-oauth-server';
+import { OktaSimulator } from '../support/okta-simulator';
+import { SyncService } from '#src/modules/connectors/sync/sync.service';
 import { errorCode, TestApp, type TestOrg } from '../support/test-app';
 
 const PUBLIC_URL = 'http://app.test';
@@ -42,6 +44,7 @@ interface ConnectionResult {
 }
 
 describe('Okta connection lifecycle (e2e, oidc-provider as Okta)', () => {
+  let sim: OktaSimulator;
   let okta: FakeOktaAuthServer;
   let t: TestApp;
   /** Every state, token and secret seen, to prove none leaks. */
@@ -50,11 +53,8 @@ describe('Okta connection lifecycle (e2e, oidc-provider as Okta)', () => {
   const callbackResponses: string[] = [];
 
   beforeAll(async () => {
-    okta = await FakeOktaAuthServer.start({
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-      redirectUri: CALLBACK,
-    });
+    sim = await OktaSimulator.start({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri: CALLBACK, users: 5 });
+    okta = sim.oauth;
     t = await TestApp.start({
       PUBLIC_URL,
       DASHBOARD_URL: DASHBOARD,
@@ -67,8 +67,9 @@ describe('Okta connection lifecycle (e2e, oidc-provider as Okta)', () => {
     okta.grant = (requested) => requested;
   });
   afterAll(async () => {
+    await t.get<SyncService>(SyncService).idle();
     await t.close();
-    await okta.close();
+    await sim.close();
   });
 
   const asOrg = <T>(org: TestOrg, fn: () => Promise<T>): Promise<T> => t.asOrg(org.organizationId, fn);
@@ -538,7 +539,7 @@ describe('Okta connection lifecycle (e2e, oidc-provider as Okta)', () => {
       const c = await connection(org, id);
       expect(c.status).toBe('NEEDS_REAUTH');
       expect(c.statusReason).toBe('refresh_failed: invalid_grant');
-      const failure = (await auditActions(org)).find((e) => e.action === 'SYNC_FAILURE');
+      const failure = (await auditActions(org)).find((e) => e.action === 'SYNC_FAILURE' && e.details.code === 'invalid_grant');
       expect(failure?.details).toEqual({
         code: 'invalid_grant',
         reason: 'Okta rejected the refresh token (invalid_grant)',
@@ -620,18 +621,15 @@ describe('Okta connection lifecycle (e2e, oidc-provider as Okta)', () => {
     it('records a failed revocation at Okta and still revokes locally', async () => {
       const org = await t.createOrg();
       const id = await activeConnection(org);
-      await okta.close();
+      await sim.close();
       try {
         const result = await t.gql<{ revokeConnection: { status: string } }>(org.adminToken, REVOKE, { id });
         expect(result.data?.revokeConnection.status).toBe('REVOKED');
         const audit = (await auditActions(org)).find((e) => e.action === 'REVOKE');
         expect(audit?.details.oktaRevocation).toMatch(/^failed: /);
       } finally {
-        okta = await FakeOktaAuthServer.start({
-          clientId: CLIENT_ID,
-          clientSecret: CLIENT_SECRET,
-          redirectUri: CALLBACK,
-        });
+        sim = await OktaSimulator.start({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri: CALLBACK, users: 5 });
+        okta = sim.oauth;
       }
     });
   });

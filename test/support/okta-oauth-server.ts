@@ -31,6 +31,8 @@ export class FakeOktaAuthServer {
   /** When set, /oauth2/v1/token answers with this instead of oidc-provider. */
   tokenFault: TokenFault | undefined;
   readonly calls: RecordedCall[] = [];
+  /** Extra routes served on the same origin (the Okta API of the simulator); returns true when handled. */
+  api: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -110,6 +112,7 @@ export class FakeOktaAuthServer {
     callback: (req: IncomingMessage, res: ServerResponse) => unknown,
   ): void {
     const path = (req.url ?? '').split('?')[0] ?? '';
+    if (this.api?.(req, res) === true) return;
     if (path.startsWith('/interaction/')) {
       this.interact(req, res).catch(() => res.writeHead(500).end());
       return;

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '#src/common/errors/domain.error';
 import { LeaseLock } from '#src/common/scheduling/lease-lock';
 import { OAuthExchangeError } from '#src/modules/connectors/okta/okta-oauth.adapter';
 import { OktaTokenClient } from '#src/modules/connectors/okta/okta-token.client';
 import { AuditService } from '#src/modules/audit/audit.service';
-import { CONNECTION_ALERTS, type ConnectionAlertSink } from './connection-hooks';
+import { ConnectionHooks } from './connection-hooks';
 import { type ConnectionCredentials } from './connection.types';
 import { ConnectionsRepository } from './connections.repository';
 import { ConnectionCredentialsStore } from './credentials.store';
@@ -34,7 +34,7 @@ export class AccessTokenProvider {
     private readonly flow: OAuthFlowService,
     private readonly tokens: OktaTokenClient,
     private readonly audit: AuditService,
-    @Inject(CONNECTION_ALERTS) private readonly alerts: ConnectionAlertSink,
+    private readonly alerts: ConnectionHooks,
   ) {}
 
   /** `force`: the API said the token is no longer valid; refresh even if it looks fresh. */

@@ -1,29 +1,43 @@
 import { Injectable, Logger } from '@nestjs/common';
 
-/** Asks for a sync of a connection now (the sync module provides the real one). */
-export const SYNC_REQUESTER = Symbol('SYNC_REQUESTER');
+/** Asks for a sync of a connection now. */
 export interface SyncRequester {
   requestSync(connectionId: string, trigger: 'connect' | 'manual'): Promise<void>;
 }
 
-/** Told when a connection needs an admin's attention (the coverage module raises alerts from it). */
-export const CONNECTION_ALERTS = Symbol('CONNECTION_ALERTS');
+/** Told when a connection needs an admin's attention. */
 export interface ConnectionAlertSink {
   needsReauth(connectionId: string, reason: string): Promise<void>;
 }
 
-/** Defaults until the sync and alert modules provide theirs: they only log. */
+/**
+ * Where the connections module reaches modules that depend on it (sync, alerts) without importing them:
+ * they register themselves at start-up. Until then requests are only logged.
+ */
 @Injectable()
-export class LoggingConnectionHooks implements SyncRequester, ConnectionAlertSink {
+export class ConnectionHooks implements SyncRequester, ConnectionAlertSink {
   private readonly logger = new Logger('ConnectionHooks');
+  private syncRequester: SyncRequester | undefined;
+  private readonly alertSinks: ConnectionAlertSink[] = [];
 
-  requestSync(connectionId: string, trigger: 'connect' | 'manual'): Promise<void> {
-    this.logger.log(`sync requested for connection ${connectionId} (${trigger})`);
-    return Promise.resolve();
+  useSyncRequester(requester: SyncRequester): void {
+    this.syncRequester = requester;
   }
 
-  needsReauth(connectionId: string, reason: string): Promise<void> {
+  addAlertSink(sink: ConnectionAlertSink): void {
+    this.alertSinks.push(sink);
+  }
+
+  async requestSync(connectionId: string, trigger: 'connect' | 'manual'): Promise<void> {
+    if (this.syncRequester === undefined) {
+      this.logger.log(`sync requested for connection ${connectionId} (${trigger}); no sync module registered`);
+      return;
+    }
+    await this.syncRequester.requestSync(connectionId, trigger);
+  }
+
+  async needsReauth(connectionId: string, reason: string): Promise<void> {
     this.logger.warn(`connection ${connectionId} needs re-authorization: ${reason}`);
-    return Promise.resolve();
+    for (const sink of this.alertSinks) await sink.needsReauth(connectionId, reason);
   }
 }

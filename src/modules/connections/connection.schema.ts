@@ -1,5 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { Types } from 'mongoose';
+import { Schema as MongooseSchema, Types } from 'mongoose';
 import { tenantScopedPlugin } from '#src/common/tenancy/tenant.plugin';
 
 export const CONNECTION_STATUSES = ['PENDING_AUTHORIZATION', 'ACTIVE', 'NEEDS_REAUTH', 'REVOKED'] as const;
@@ -26,6 +26,8 @@ export class ConnectionDocument {
   @Prop({ type: Date, default: null }) lastSyncAt: Date | null;
   @Prop({ type: Date, default: null }) lastSuccessfulSyncAt: Date | null;
   @Prop({ type: Date, default: null }) nextSyncAt: Date | null;
+  /** Incremental-sync cursors (ISO timestamps), written after complete collections. */
+  @Prop({ type: MongooseSchema.Types.Mixed, default: {} }) syncState: Record<string, string>;
   @Prop({ required: true, type: String }) createdBy: string;
   @Prop({ type: Date, default: null }) deletedAt: Date | null;
   createdAt: Date;

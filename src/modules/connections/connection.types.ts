@@ -15,6 +15,7 @@ export interface Connection {
   readonly lastSyncAt: Date | null;
   readonly lastSuccessfulSyncAt: Date | null;
   readonly nextSyncAt: Date | null;
+  readonly syncState: Readonly<Record<string, string>>;
   readonly createdBy: string;
   readonly createdAt: Date;
   readonly deletedAt: Date | null;

@@ -5,7 +5,7 @@ import { LeaseModule } from '#src/common/scheduling/lease.module';
 import { AuditModule } from '#src/modules/audit/audit.module';
 import { ConnectorsModule } from '#src/modules/connectors/connectors.module';
 import { AccessTokenProvider } from './access-token.provider';
-import { CONNECTION_ALERTS, LoggingConnectionHooks, SYNC_REQUESTER } from './connection-hooks';
+import { ConnectionHooks } from './connection-hooks';
 import {
   ConnectionCredentialsDocument,
   ConnectionCredentialsSchema,
@@ -44,11 +44,9 @@ import { OAuthFlowService } from './oauth-flow.service';
     ConnectionsService,
     AccessTokenProvider,
     ConnectionsResolver,
-    LoggingConnectionHooks,
-    { provide: SYNC_REQUESTER, useExisting: LoggingConnectionHooks },
-    { provide: CONNECTION_ALERTS, useExisting: LoggingConnectionHooks },
+    ConnectionHooks,
   ],
   controllers: [OAuthCallbackController],
-  exports: [ConnectionsService, AccessTokenProvider, ConnectionsRepository],
+  exports: [ConnectionsService, AccessTokenProvider, ConnectionsRepository, ConnectionHooks],
 })
 export class ConnectionsModule {}

@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { type Model, type QueryFilter, type UpdateQuery } from 'mongoose';
+import { type Model, type QueryFilter, Types, type UpdateQuery } from 'mongoose';
 import { TenantRepository, toObjectId } from '#src/common/tenancy/tenant.repository';
 import { ConnectionDocument, type ConnectionStatus } from './connection.schema';
 import { type Connection } from './connection.types';
@@ -81,6 +81,31 @@ export class ConnectionsRepository extends TenantRepository<ConnectionDocument> 
     return docs.map(toConnection);
   }
 
+  /** ACTIVE connections whose next sync is due, oldest first. */
+  async findDue(now: Date, limit: number): Promise<Connection[]> {
+    const docs = await this.model
+      .find(this.scope({ status: 'ACTIVE', deletedAt: null, nextSyncAt: { $lte: now } }))
+      .sort({ nextSyncAt: 1 })
+      .limit(limit)
+      .lean<ConnectionDocument[]>();
+    return docs.map(toConnection);
+  }
+
+  async recordSync(
+    id: string,
+    fields: { lastSyncAt?: Date; lastSuccessfulSyncAt?: Date; nextSyncAt?: Date; syncState?: Record<string, string> },
+  ): Promise<void> {
+    const $set: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(fields)) {
+      if (key === 'syncState') {
+        for (const [field, cursor] of Object.entries(value as Record<string, string>)) $set[`syncState.${field}`] = cursor;
+      } else if (value !== undefined) {
+        $set[key] = value;
+      }
+    }
+    if (Object.keys($set).length > 0) await this.model.updateOne(this.scope({ _id: new Types.ObjectId(id) }), { $set });
+  }
+
   /** Applies a patch to a live (or, with `includeRevoked`, any) connection; returns it, or undefined if gone. */
   async update(
     id: string,
@@ -111,6 +136,7 @@ export function toConnection(doc: ConnectionDocument): Connection {
     lastSyncAt: doc.lastSyncAt ?? null,
     lastSuccessfulSyncAt: doc.lastSuccessfulSyncAt ?? null,
     nextSyncAt: doc.nextSyncAt ?? null,
+    syncState: doc.syncState ?? {},
     createdBy: doc.createdBy,
     createdAt: doc.createdAt,
     deletedAt: doc.deletedAt ?? null,

@@ -12,7 +12,7 @@ import { OAuthExchangeError, OktaOAuthAdapter } from '#src/modules/connectors/ok
 import { checkGrantedScopes } from '#src/modules/connectors/okta/okta-scopes';
 import { OktaTokenClient } from '#src/modules/connectors/okta/okta-token.client';
 import { AuditService } from '#src/modules/audit/audit.service';
-import { SYNC_REQUESTER, type SyncRequester } from './connection-hooks';
+import { ConnectionHooks } from './connection-hooks';
 import { type OAuthPurpose } from './connection.schema';
 import { type Connection } from './connection.types';
 import { ConnectionsRepository } from './connections.repository';
@@ -52,7 +52,7 @@ export class OAuthFlowService {
     private readonly oauth: OktaOAuthAdapter,
     private readonly tokens: OktaTokenClient,
     private readonly audit: AuditService,
-    @Inject(SYNC_REQUESTER) private readonly sync: SyncRequester,
+    private readonly hooks: ConnectionHooks,
   ) {}
 
   origin(connection: Pick<Connection, 'oktaDomain'>): OktaOrigin {
@@ -184,7 +184,7 @@ export class OAuthFlowService {
         offlineAccess: tokens.refreshToken !== undefined,
       },
     });
-    await this.sync.requestSync(connection.id, 'connect');
+    await this.hooks.requestSync(connection.id, 'connect');
     return this.redirect(connection.id, 'connected');
   }
 

@@ -1,0 +1,51 @@
+import { type EvidenceItem } from '#src/modules/evidence/evidence.types';
+import { type ConnectorDefinition } from './connector-definition';
+
+/** Counters a collector keeps about its calls to the vendor. */
+export interface ApiStats {
+  apiCalls: number;
+  pages: number;
+  rateLimitWaits: number;
+  rateLimitWaitMs: number;
+  retries: number;
+}
+
+/** Per-connection incremental state, kept between runs (ISO timestamps). */
+export type SyncCursor = Readonly<Record<string, string>>;
+
+export interface CollectorContext {
+  readonly now: Date;
+  readonly cursor: SyncCursor;
+  /** Current stored data of items, for carrying state forward instead of re-fetching it. */
+  previous(type: string, sourceIds: readonly string[]): Promise<Map<string, Record<string, unknown>>>;
+}
+
+/** One evidence type from one vendor: streams batches of items with bounded memory. */
+export interface Collector {
+  readonly evidenceType: string;
+  readonly endpoint: string;
+  readonly filter: string;
+  /** Items not seen in a complete collection stop being current (false for append-only facts like events). */
+  readonly closesVanished: boolean;
+  readonly stats: ApiStats;
+  collect(context: CollectorContext): AsyncGenerator<EvidenceItem[]>;
+  /** Cursor fields to persist once `collect` completed. */
+  cursorAfter(context: CollectorContext): Record<string, string>;
+}
+
+export interface DriverConnection {
+  readonly id: string;
+  readonly oktaDomain: string;
+}
+
+/** Supplies and renews the vendor access token for one connection. */
+export interface AccessTokenSource {
+  current(): Promise<string>;
+  refreshed(): Promise<string>;
+}
+
+/** What a connector implements. Adding a connector is a folder with its driver and one registry line. */
+export interface ConnectorDriver {
+  readonly definition: ConnectorDefinition;
+  collectors(connection: DriverConnection, tokens: AccessTokenSource): Collector[];
+}

@@ -1,0 +1,325 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type HttpResponse, request } from '#src/common/net/http-client';
+import { type OktaOrigin } from '#src/common/net/outbound-guard';
+
+/** Where the access token comes from; `refreshed()` is called once when Okta says the token is invalid. */
+export interface TokenSource {
+  current(): Promise<string>;
+  refreshed(): Promise<string>;
+}
+
+export interface OktaApiStats {
+  apiCalls: number;
+  pages: number;
+  rateLimitWaits: number;
+  rateLimitWaitMs: number;
+  retries: number;
+}
+
+export function emptyStats(): OktaApiStats {
+  return { apiCalls: 0, pages: 0, rateLimitWaits: 0, rateLimitWaitMs: 0, retries: 0 };
+}
+
+export type OktaApiErrorKind =
+  | 'insufficient_scope'
+  | 'permission_denied'
+  | 'unauthorized'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'bad_response'
+  | 'client_error';
+
+/** A typed, safe-to-show failure of the Okta API (never carries a token). */
+export class OktaApiError extends Error {
+  constructor(
+    readonly kind: OktaApiErrorKind,
+    message: string,
+    readonly detail: { status?: number; errorCode?: string; scope?: string; path?: string } = {},
+  ) {
+    super(message);
+    this.name = 'OktaApiError';
+  }
+}
+
+export interface OktaApiClientOptions {
+  readonly timeoutMs: number;
+  /** Retries for 5xx, timeouts, resets and malformed bodies. */
+  readonly maxRetries: number;
+  /** Waits for 429s before giving up. */
+  readonly maxRateLimitWaits: number;
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  /** In-flight requests per connection. */
+  readonly concurrency: number;
+  /** Longest single wait for a rate-limit reset before failing the run. */
+  readonly maxRateLimitWaitMs: number;
+}
+
+export const DEFAULT_CLIENT_OPTIONS: OktaApiClientOptions = {
+  timeoutMs: 30_000,
+  maxRetries: 4,
+  maxRateLimitWaits: 20,
+  backoffBaseMs: 250,
+  backoffMaxMs: 8_000,
+  concurrency: 4,
+  maxRateLimitWaitMs: 120_000,
+};
+
+type Bucket = 'users' | 'logs' | 'default';
+
+interface BucketState {
+  limit: number;
+  remaining: number;
+  resetAtMs: number;
+  inflight: number;
+}
+
+class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly size: number) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active += 1;
+    try {
+      return await fn();
+    } finally {
+      this.active -= 1;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+/** What one connection's collectors share: rate-limit knowledge, the concurrency cap, the token. */
+export class OktaConnectionSession {
+  readonly buckets = new Map<Bucket, BucketState>();
+  readonly semaphore: Semaphore;
+
+  constructor(
+    readonly origin: OktaOrigin,
+    readonly tokens: TokenSource,
+    readonly options: OktaApiClientOptions = DEFAULT_CLIENT_OPTIONS,
+  ) {
+    this.semaphore = new Semaphore(options.concurrency);
+  }
+
+  client(stats: OktaApiStats): OktaApiClient {
+    return new OktaApiClient(this, stats);
+  }
+}
+
+function bucketOf(path: string): Bucket {
+  if (path === '/api/v1/users') return 'users';
+  if (path === '/api/v1/logs') return 'logs';
+  return 'default';
+}
+
+function jitter(maxMs: number): number {
+  return Math.floor(Math.random() * maxMs);
+}
+
+/** `link: <…>; rel="self", <…>; rel="next"` (Node joins repeated headers with ", "). */
+export function nextLink(header: string | string[] | undefined): string | undefined {
+  const text = Array.isArray(header) ? header.join(', ') : (header ?? '');
+  for (const match of text.matchAll(/<([^>]*)>\s*;\s*rel="?([^",;]+)"?/g)) {
+    if (match[2] === 'next' && match[1] !== undefined) return match[1];
+  }
+  return undefined;
+}
+
+/**
+ * The Okta management API for one connection: `Link` pagination as an async iterator, throttling before
+ * a bucket runs dry (from `X-Rate-Limit-*`), waiting out 429s until the reset, bounded retries with
+ * exponential backoff and jitter for 5xx and network failures, one token refresh on 401, typed errors.
+ * Counts calls, pages and waits into `stats`. Never logs.
+ */
+export class OktaApiClient {
+  constructor(
+    private readonly session: OktaConnectionSession,
+    readonly stats: OktaApiStats,
+  ) {}
+
+  /** Every page of a list endpoint, following `rel="next"` until there is none. */
+  async *pages<T>(pathAndQuery: string, maxPages = Number.POSITIVE_INFINITY): AsyncGenerator<T[]> {
+    let url: string | undefined = `${this.session.origin.baseUrl}${pathAndQuery}`;
+    let count = 0;
+    while (url !== undefined && count < maxPages) {
+      const response = await this.send(url);
+      const body: T[] = this.parse<T[]>(response, url);
+      if (!Array.isArray(body)) throw new OktaApiError('bad_response', 'Okta returned a non-list body for a list endpoint', { path: new URL(url).pathname });
+      this.stats.pages += 1;
+      count += 1;
+      yield body;
+      const next = nextLink(response.headers.link);
+      // A polling System Log query has endless pages; an empty page (or next == self) means "caught up".
+      url = next === undefined || next === url || body.length === 0 ? undefined : this.sameOrigin(next);
+    }
+  }
+
+  async get<T>(pathAndQuery: string): Promise<T> {
+    const url = `${this.session.origin.baseUrl}${pathAndQuery}`;
+    const body = this.parse<T>(await this.send(url), url);
+    this.stats.pages += 1;
+    return body;
+  }
+
+  private sameOrigin(url: string): string {
+    const next = new URL(url, this.session.origin.baseUrl);
+    const base = new URL(this.session.origin.baseUrl);
+    if (next.origin !== base.origin) throw new OktaApiError('bad_response', 'Okta sent a next link to another origin');
+    return next.toString();
+  }
+
+  private parse<T>(response: HttpResponse, url: string): T {
+    try {
+      return JSON.parse(response.body) as T;
+    } catch {
+      throw new OktaApiError('bad_response', 'Okta returned malformed JSON', { path: new URL(url).pathname, status: response.status });
+    }
+  }
+
+  /** One logical GET with throttling, retries and the single token refresh; a malformed body is retried too. */
+  private async send(url: string): Promise<HttpResponse> {
+    const { options } = this.session;
+    const path = new URL(url).pathname;
+    let failures = 0;
+    let rateLimitWaits = 0;
+    let refreshed = false;
+    let token = await this.session.tokens.current();
+    for (;;) {
+      let response: HttpResponse | undefined;
+      let failure: string | undefined;
+      try {
+        response = await this.once(url, token);
+      } catch (error) {
+        failure = (error as { name?: string }).name === 'HttpTimeoutError' ? 'timeout' : 'network error';
+        if ((error as { code?: string }).code === 'EBLOCKED') {
+          throw new OktaApiError('client_error', 'The Okta domain resolves to a private address', { path });
+        }
+      }
+      if (response !== undefined) {
+        const status = response.status;
+        if (status >= 200 && status < 300) {
+          if (isJson(response.body)) return response;
+          failure = 'malformed response';
+        } else if (status === 429) {
+          rateLimitWaits += 1;
+          if (rateLimitWaits > options.maxRateLimitWaits) {
+            throw new OktaApiError('rate_limited', 'Okta kept answering 429 (rate limit) after repeated waits', { status, path });
+          }
+          await this.wait(this.resetDelay(response));
+          continue;
+        } else if (status === 401) {
+          if (refreshed) throw new OktaApiError('unauthorized', 'Okta rejected the access token even after a refresh', { status, path });
+          refreshed = true;
+          token = await this.session.tokens.refreshed();
+          continue;
+        } else if (status === 403) {
+          throw forbidden(response, path);
+        } else if (status >= 500) {
+          failure = `HTTP ${status}`;
+        } else {
+          const code = errorCode(response.body);
+          throw new OktaApiError('client_error', `Okta answered HTTP ${status}${code ? ` (${code})` : ''} for ${path}`, { status, path, ...(code ? { errorCode: code } : {}) });
+        }
+      }
+      failures += 1;
+      if (failures > options.maxRetries) {
+        throw new OktaApiError('unavailable', `Okta is unavailable: ${failure ?? 'error'} for ${path} after ${options.maxRetries} retries`, { path });
+      }
+      this.stats.retries += 1;
+      await sleep(Math.min(options.backoffMaxMs, options.backoffBaseMs * 2 ** (failures - 1)) + jitter(options.backoffBaseMs));
+    }
+  }
+
+  private async once(url: string, token: string): Promise<HttpResponse> {
+    const bucket = bucketOf(new URL(url).pathname);
+    return this.session.semaphore.run(async () => {
+      await this.throttle(bucket);
+      const state = this.session.buckets.get(bucket);
+      if (state !== undefined) state.inflight += 1;
+      this.stats.apiCalls += 1;
+      try {
+        const response = await request(url, {
+          method: 'GET',
+          headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+          timeoutMs: this.session.options.timeoutMs,
+          allowPrivateAddresses: this.session.origin.allowPrivateAddresses,
+        });
+        this.observe(bucket, response);
+        return response;
+      } finally {
+        const after = this.session.buckets.get(bucket);
+        if (after !== undefined && after === state) after.inflight = Math.max(0, after.inflight - 1);
+      }
+    });
+  }
+
+  /** Pause before a request that would find the bucket empty, rather than collect a 429. */
+  private async throttle(bucket: Bucket): Promise<void> {
+    for (;;) {
+      const state = this.session.buckets.get(bucket);
+      const now = Date.now();
+      if (state === undefined || state.resetAtMs <= now || state.remaining - state.inflight > 0) return;
+      await this.wait(state.resetAtMs - now);
+      if (this.session.buckets.get(bucket) === state) this.session.buckets.delete(bucket);
+    }
+  }
+
+  private observe(bucket: Bucket, response: HttpResponse): void {
+    const limit = Number(response.headers['x-rate-limit-limit']);
+    const remaining = Number(response.headers['x-rate-limit-remaining']);
+    const reset = Number(response.headers['x-rate-limit-reset']);
+    if (!Number.isFinite(limit) || !Number.isFinite(remaining) || !Number.isFinite(reset)) return;
+    const inflight = this.session.buckets.get(bucket)?.inflight ?? 0;
+    this.session.buckets.set(bucket, { limit, remaining, resetAtMs: reset * 1000, inflight });
+  }
+
+  private resetDelay(response: HttpResponse): number {
+    const reset = Number(response.headers['x-rate-limit-reset']);
+    return Number.isFinite(reset) ? Math.max(0, reset * 1000 - Date.now()) : this.session.options.backoffMaxMs;
+  }
+
+  private async wait(ms: number): Promise<void> {
+    const delay = Math.min(ms, this.session.options.maxRateLimitWaitMs) + jitter(250);
+    if (ms > this.session.options.maxRateLimitWaitMs) {
+      throw new OktaApiError('rate_limited', `Okta's rate limit resets in ${Math.ceil(ms / 1000)} s, longer than we wait`);
+    }
+    this.stats.rateLimitWaits += 1;
+    this.stats.rateLimitWaitMs += delay;
+    await sleep(delay);
+  }
+}
+
+function isJson(body: string): boolean {
+  try {
+    JSON.parse(body);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function errorCode(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as { errorCode?: unknown };
+    return typeof parsed.errorCode === 'string' ? parsed.errorCode : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function forbidden(response: HttpResponse, path: string): OktaApiError {
+  const header = String(response.headers['www-authenticate'] ?? '');
+  if (/error="insufficient_scope"/.test(header)) {
+    const scope = /scope="([^"]+)"/.exec(header)?.[1] ?? 'unknown';
+    return new OktaApiError('insufficient_scope', `The Okta token lacks the ${scope} scope`, { status: 403, scope, path });
+  }
+  const code = errorCode(response.body);
+  if (code === 'E0000006') {
+    return new OktaApiError('permission_denied', `The authorizing admin lacks permission to read ${path}`, { status: 403, errorCode: code, path });
+  }
+  return new OktaApiError('client_error', `Okta answered HTTP 403 for ${path}`, { status: 403, path, ...(code ? { errorCode: code } : {}) });
+}

@@ -1,0 +1,96 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { type Model, Types } from 'mongoose';
+import { TenantRepository, toObjectId } from '#src/common/tenancy/tenant.repository';
+import { type CollectorStats, ConnectorRunDocument, type RunStatus, type RunTrigger } from './connector-run.schema';
+
+export interface ConnectorRun {
+  readonly id: string;
+  readonly connectionId: string;
+  readonly trigger: RunTrigger;
+  readonly status: RunStatus;
+  readonly startedAt: Date;
+  readonly finishedAt: Date | null;
+  readonly stats: readonly CollectorStats[];
+  readonly grantedScopes: readonly string[];
+  readonly error: { code: string; message: string } | null;
+}
+
+@Injectable()
+export class ConnectorRunsRepository extends TenantRepository<ConnectorRunDocument> {
+  constructor(@InjectModel(ConnectorRunDocument.name) model: Model<ConnectorRunDocument>) {
+    super(model);
+  }
+
+  async start(fields: { connectionId: string; trigger: RunTrigger; owner: string; grantedScopes: readonly string[] }): Promise<ConnectorRun> {
+    const now = new Date();
+    const doc = await this.model.create(
+      this.owned({
+        connectionId: new Types.ObjectId(fields.connectionId),
+        trigger: fields.trigger,
+        owner: fields.owner,
+        status: 'RUNNING' as const,
+        startedAt: now,
+        heartbeatAt: now,
+        grantedScopes: [...fields.grantedScopes],
+      }),
+    );
+    return toRun(doc.toObject());
+  }
+
+  async progress(id: string, stats: readonly CollectorStats[]): Promise<void> {
+    await this.model.updateOne(this.scope({ _id: new Types.ObjectId(id), status: 'RUNNING' }), {
+      $set: { stats: [...stats], heartbeatAt: new Date() },
+    });
+  }
+
+  async finish(id: string, status: Exclude<RunStatus, 'RUNNING'>, stats: readonly CollectorStats[], error: { code: string; message: string } | null): Promise<ConnectorRun | undefined> {
+    await this.model.updateOne(this.scope({ _id: new Types.ObjectId(id) }), {
+      $set: { status, stats: [...stats], error, finishedAt: new Date() },
+    });
+    return this.findById(id);
+  }
+
+  /** Runs left RUNNING by an instance that died: marked FAILED when the next run takes the lease. */
+  async abandonRunning(connectionId: string): Promise<number> {
+    const result = await this.model.updateMany(this.scope({ connectionId: new Types.ObjectId(connectionId), status: 'RUNNING' }), {
+      $set: { status: 'FAILED', finishedAt: new Date(), error: { code: 'ABANDONED', message: 'The instance running this sync stopped before finishing' } },
+    });
+    return result.modifiedCount;
+  }
+
+  async findRunning(connectionId: string): Promise<ConnectorRun | undefined> {
+    const doc = await this.model
+      .findOne(this.scope({ connectionId: new Types.ObjectId(connectionId), status: 'RUNNING' }))
+      .sort({ _id: -1 })
+      .lean<ConnectorRunDocument>();
+    return doc === null ? undefined : toRun(doc);
+  }
+
+  async findById(id: string): Promise<ConnectorRun | undefined> {
+    const _id = toObjectId(id);
+    if (_id === undefined) return undefined;
+    const doc = await this.model.findOne(this.scope({ _id })).lean<ConnectorRunDocument>();
+    return doc === null ? undefined : toRun(doc);
+  }
+
+  async page(connectionId: string, limit: number, beforeId?: string): Promise<ConnectorRun[]> {
+    const filter = { connectionId: new Types.ObjectId(connectionId), ...(beforeId === undefined ? {} : { _id: { $lt: toObjectId(beforeId) } }) };
+    const docs = await this.model.find(this.scope(filter)).sort({ _id: -1 }).limit(limit).lean<ConnectorRunDocument[]>();
+    return docs.map(toRun);
+  }
+}
+
+function toRun(doc: ConnectorRunDocument): ConnectorRun {
+  return {
+    id: doc._id.toHexString(),
+    connectionId: doc.connectionId.toHexString(),
+    trigger: doc.trigger,
+    status: doc.status,
+    startedAt: doc.startedAt,
+    finishedAt: doc.finishedAt ?? null,
+    stats: doc.stats ?? [],
+    grantedScopes: doc.grantedScopes ?? [],
+    error: doc.error ?? null,
+  };
+}

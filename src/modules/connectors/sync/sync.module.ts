@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { LeaseModule } from '#src/common/scheduling/lease.module';
+import { AuditModule } from '#src/modules/audit/audit.module';
+import { ConnectionsModule } from '#src/modules/connections/connections.module';
+import { ConnectorsModule } from '#src/modules/connectors/connectors.module';
+import { OktaDriver } from '#src/modules/connectors/okta/okta.driver';
+import { EvidenceModule } from '#src/modules/evidence/evidence.module';
+import { OrganizationsModule } from '#src/modules/organizations/organizations.module';
+import { ConnectorRunDocument, ConnectorRunSchema } from './connector-run.schema';
+import { ConnectorRunsRepository } from './connector-runs.repository';
+import { ConnectorRunsResolver } from './connector-runs.resolver';
+import { SyncScheduler } from './sync.scheduler';
+import { SyncService } from './sync.service';
+
+@Module({
+  imports: [
+    MongooseModule.forFeature([{ name: ConnectorRunDocument.name, schema: ConnectorRunSchema }]),
+    LeaseModule,
+    AuditModule,
+    ConnectionsModule,
+    ConnectorsModule,
+    EvidenceModule,
+    OrganizationsModule,
+  ],
+  providers: [ConnectorRunsRepository, SyncService, SyncScheduler, ConnectorRunsResolver, OktaDriver],
+  exports: [SyncService, SyncScheduler],
+})
+export class SyncModule {}

@@ -1,0 +1,256 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { type AppConfig } from '#src/config/app-config';
+import { APP_CONFIG } from '#src/config/config.module';
+import { DomainError } from '#src/common/errors/domain.error';
+import { LeaseLock } from '#src/common/scheduling/lease-lock';
+import { AuditService } from '#src/modules/audit/audit.service';
+import { AccessTokenProvider } from '#src/modules/connections/access-token.provider';
+import { ConnectionHooks } from '#src/modules/connections/connection-hooks';
+import { type Connection } from '#src/modules/connections/connection.types';
+import { ConnectionsRepository } from '#src/modules/connections/connections.repository';
+import { type Collector, type CollectorContext } from '#src/modules/connectors/connector-driver.port';
+import { OktaApiError } from '#src/modules/connectors/okta/okta-api.client';
+import { OktaDriver } from '#src/modules/connectors/okta/okta.driver';
+import { EvidenceService } from '#src/modules/evidence/evidence.service';
+import { type CollectorStats, type RunStatus, type RunTrigger } from './connector-run.schema';
+import { type ConnectorRun, ConnectorRunsRepository } from './connector-runs.repository';
+
+interface RunError {
+  code: string;
+  message: string;
+}
+
+/** Stops the whole run (the connection cannot be read at all right now), as opposed to one collector failing. */
+class RunAborted extends Error {
+  constructor(readonly runError: RunError) {
+    super(runError.message);
+  }
+}
+
+/**
+ * Runs syncs: one at a time per connection across instances (a lease renewed while the run lasts), each
+ * collector streamed into the evidence store, live counts on the run record, the outcome audited.
+ */
+@Injectable()
+export class SyncService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Sync');
+  private readonly instance = randomBytes(6).toString('hex');
+  private readonly running = new Map<string, Promise<void>>();
+  private stopping = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly connections: ConnectionsRepository,
+    private readonly runs: ConnectorRunsRepository,
+    private readonly leases: LeaseLock,
+    private readonly tokens: AccessTokenProvider,
+    private readonly hooks: ConnectionHooks,
+    private readonly evidence: EvidenceService,
+    private readonly audit: AuditService,
+    private readonly okta: OktaDriver,
+  ) {}
+
+  onModuleInit(): void {
+    this.hooks.useSyncRequester({ requestSync: async (id, trigger) => void (await this.start(id, trigger)) });
+  }
+
+  get activeRuns(): number {
+    return this.running.size;
+  }
+
+  /**
+   * Starts a sync of a connection of the organization in context and returns its RUNNING record, or the run
+   * already in progress. `schedule` runs only if the connection is still due once the lease is held.
+   */
+  async start(connectionId: string, trigger: RunTrigger): Promise<ConnectorRun | undefined> {
+    if (this.stopping) throw new DomainError('CONNECTOR_UNAVAILABLE', 'This instance is shutting down');
+    const connection = await this.connections.findById(connectionId);
+    if (connection === undefined) throw DomainError.notFound('Connection');
+    if (connection.status !== 'ACTIVE') {
+      throw new DomainError('CONFLICT', `The connection is ${connection.status}; only ACTIVE connections sync`);
+    }
+    const owner = `${this.instance}:${randomBytes(4).toString('hex')}`;
+    const key = `sync:${connectionId}`;
+    if (!(await this.leases.tryAcquire(key, owner, this.config.sync.leaseTtlMs))) {
+      return this.runs.findRunning(connectionId);
+    }
+    let run: ConnectorRun;
+    try {
+      const fresh = await this.connections.findById(connectionId);
+      const now = new Date();
+      if (fresh === undefined || fresh.status !== 'ACTIVE' || (trigger === 'schedule' && (fresh.nextSyncAt?.getTime() ?? 0) > now.getTime())) {
+        await this.leases.release(key, owner);
+        return undefined;
+      }
+      await this.runs.abandonRunning(connectionId);
+      run = await this.runs.start({ connectionId, trigger, owner, grantedScopes: fresh.grantedScopes });
+      await this.connections.recordSync(connectionId, {
+        nextSyncAt: new Date(now.getTime() + this.okta.definition.syncCadenceMs),
+      });
+    } catch (error) {
+      await this.leases.release(key, owner);
+      throw error;
+    }
+    const task = this.execute(connection, run, key, owner)
+      .catch((error: unknown) => this.logger.error(`sync ${run.id} crashed: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => this.running.delete(run.id));
+    this.running.set(run.id, task);
+    return run;
+  }
+
+  /** Waits for this instance's syncs (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.idle(), new Promise((resolve) => (timer = setTimeout(resolve, 15_000)))]);
+    clearTimeout(timer);
+  }
+
+  private async execute(connection: Connection, run: ConnectorRun, leaseKey: string, owner: string): Promise<void> {
+    const started = new Date();
+    const stats: CollectorStats[] = [];
+    let lost = false;
+    const heartbeat = setInterval(() => {
+      void this.leases.renew(leaseKey, owner, this.config.sync.leaseTtlMs).then(
+        (held) => {
+          if (!held) lost = true;
+          return this.runs.progress(run.id, stats);
+        },
+        () => undefined,
+      );
+    }, Math.max(250, Math.floor(this.config.sync.leaseTtlMs / 3)));
+    let runError: RunError | null = null;
+    const cursor: Record<string, string> = {};
+    try {
+      const tokens = {
+        current: () => this.tokens.accessToken(connection.id),
+        refreshed: () => this.tokens.accessToken(connection.id, { force: true }),
+      };
+      const collectors = this.okta.collectors(connection, tokens);
+      const context: CollectorContext = {
+        now: started,
+        cursor: connection.syncState,
+        previous: (type, ids) => this.evidence.currentData(connection.id, type, ids),
+      };
+      for (const collector of collectors) {
+        if (lost) throw new RunAborted({ code: 'LEASE_LOST', message: 'Another instance took over this sync' });
+        const entry = await this.collect(connection, run, collector, context, stats);
+        if (entry.complete) Object.assign(cursor, collector.cursorAfter(context));
+      }
+    } catch (error) {
+      runError = error instanceof RunAborted ? error.runError : { code: 'INTERNAL', message: 'The sync failed unexpectedly' };
+      if (!(error instanceof RunAborted)) this.logger.error(`sync ${run.id}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    } finally {
+      clearInterval(heartbeat);
+    }
+
+    const complete = stats.filter((s) => s.complete).length;
+    const status: Exclude<RunStatus, 'RUNNING'> =
+      runError === null && complete === stats.length ? 'SUCCEEDED' : complete === 0 ? 'FAILED' : 'PARTIAL';
+    const firstError = runError ?? (stats.find((s) => s.error !== null) ? { code: 'COLLECTOR_FAILED', message: stats.filter((s) => s.error).map((s) => `${s.collector}: ${s.error ?? ''}`).join('; ') } : null);
+    await this.runs.finish(run.id, status, stats, firstError);
+    const finished = new Date();
+    await this.connections.recordSync(connection.id, {
+      lastSyncAt: finished,
+      ...(status === 'SUCCEEDED' ? { lastSuccessfulSyncAt: finished } : {}),
+      syncState: cursor,
+    });
+    const counts = {
+      items: stats.reduce((n, s) => n + s.items, 0),
+      inserted: stats.reduce((n, s) => n + s.inserted, 0),
+      closed: stats.reduce((n, s) => n + s.closed, 0),
+      apiCalls: stats.reduce((n, s) => n + s.apiCalls, 0),
+    };
+    await this.audit.append(
+      status === 'SUCCEEDED'
+        ? { action: 'SYNC', target: { type: 'connection', id: connection.id }, details: { runId: run.id, trigger: run.trigger, ...counts } }
+        : { action: 'SYNC_FAILURE', target: { type: 'connection', id: connection.id }, details: { runId: run.id, status, code: firstError?.code ?? 'UNKNOWN', ...counts } },
+    );
+    await this.leases.release(leaseKey, owner);
+  }
+
+  /** One collector: batches into the evidence store, vanished rows closed only after a complete pass. */
+  private async collect(connection: Connection, run: ConnectorRun, collector: Collector, context: CollectorContext, all: CollectorStats[]): Promise<CollectorStats> {
+    const entry: CollectorStats = {
+      collector: collector.evidenceType,
+      endpoint: collector.endpoint,
+      filter: collector.filter,
+      pages: 0,
+      items: 0,
+      apiCalls: 0,
+      rateLimitWaits: 0,
+      rateLimitWaitMs: 0,
+      retries: 0,
+      inserted: 0,
+      closed: 0,
+      unchanged: 0,
+      durationMs: 0,
+      complete: false,
+      error: null,
+    };
+    all.push(entry);
+    const begin = Date.now();
+    const sync = (): void => {
+      Object.assign(entry, {
+        pages: collector.stats.pages,
+        apiCalls: collector.stats.apiCalls,
+        rateLimitWaits: collector.stats.rateLimitWaits,
+        rateLimitWaitMs: collector.stats.rateLimitWaitMs,
+        retries: collector.stats.retries,
+        durationMs: Date.now() - begin,
+      });
+    };
+    const target = { connectionId: connection.id, connectorKey: connection.connectorKey, runId: run.id, collectedAt: context.now };
+    const seen = new Set<string>();
+    try {
+      for await (const batch of collector.collect(context)) {
+        for (const item of batch) seen.add(item.sourceId);
+        const counts = await this.evidence.write(target, collector.evidenceType, batch);
+        entry.items += batch.length;
+        entry.inserted += counts.inserted;
+        entry.closed += counts.closed;
+        entry.unchanged += counts.unchanged;
+        sync();
+        await this.runs.progress(run.id, all);
+      }
+      if (collector.closesVanished) entry.closed += await this.evidence.closeVanished(connection.id, collector.evidenceType, seen, context.now);
+      entry.complete = true;
+    } catch (error) {
+      entry.error = await this.classify(connection, error);
+    } finally {
+      sync();
+    }
+    return entry;
+  }
+
+  /** A safe description of a collector failure; aborts the run when nothing else can succeed either. */
+  private async classify(connection: Connection, error: unknown): Promise<string> {
+    if (error instanceof OktaApiError) {
+      if (error.kind === 'insufficient_scope') {
+        const scope = error.detail.scope ?? 'unknown';
+        await this.connections.update(connection.id, { status: 'NEEDS_REAUTH', statusReason: `insufficient_scope: ${scope}` });
+        await this.hooks.needsReauth(connection.id, `The Okta token lacks the ${scope} scope`);
+        throw new RunAborted({ code: 'INSUFFICIENT_SCOPE', message: `The Okta token lacks the ${scope} scope; re-authorize the connection` });
+      }
+      if (error.kind === 'unauthorized') throw new RunAborted({ code: 'UNAUTHORIZED', message: error.message });
+      return `${error.kind}: ${error.message}`;
+    }
+    if (error instanceof DomainError) throw new RunAborted({ code: error.code, message: error.message });
+    this.logger.error(`collector failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return 'internal: unexpected error';
+  }
+
+  /** For the scheduler: due connections of the organization in context. */
+  due(now: Date, limit: number): Promise<Connection[]> {
+    return this.connections.findDue(now, limit);
+  }
+
+  page(connectionId: string, limit: number, beforeId?: string): Promise<ConnectorRun[]> {
+    return this.runs.page(connectionId, limit, beforeId);
+  }
+}

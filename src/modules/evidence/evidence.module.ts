@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { AuditModule } from '#src/modules/audit/audit.module';
+import { AssessmentsRepository, AssessmentsService } from './assessments.service';
+import { EvidenceRepository } from './evidence.repository';
+import { EvidenceResolver } from './evidence.resolver';
+import { AssessmentDocument, AssessmentSchema, EvidenceDocument, EvidenceSchema } from './evidence.schema';
+import { EvidenceService } from './evidence.service';
+
+@Module({
+  imports: [
+    MongooseModule.forFeature([
+      { name: EvidenceDocument.name, schema: EvidenceSchema },
+      { name: AssessmentDocument.name, schema: AssessmentSchema },
+    ]),
+    AuditModule,
+  ],
+  providers: [EvidenceRepository, EvidenceService, AssessmentsRepository, AssessmentsService, EvidenceResolver],
+  exports: [EvidenceService],
+})
+export class EvidenceModule {}

@@ -1,0 +1,372 @@
+import { randomUUID } from 'node:crypto';
+
+/** A deterministic PRNG (mulberry32) so a seed always yields the same org. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const USER_STATUSES = ['ACTIVE', 'DEPROVISIONED', 'LOCKED_OUT', 'PASSWORD_EXPIRED', 'PROVISIONED', 'RECOVERY', 'STAGED', 'SUSPENDED'] as const;
+export type UserStatus = (typeof USER_STATUSES)[number];
+export const FACTOR_STATUSES = ['ACTIVE', 'DISABLED', 'ENROLLED', 'EXPIRED', 'INACTIVE', 'NOT_SETUP', 'PENDING_ACTIVATION'] as const;
+export type FactorStatus = (typeof FACTOR_STATUSES)[number];
+
+const FACTOR_KINDS = [
+  { factorType: 'push', provider: 'OKTA', vendorName: 'OKTA' },
+  { factorType: 'token:software:totp', provider: 'GOOGLE', vendorName: 'GOOGLE' },
+  { factorType: 'sms', provider: 'OKTA', vendorName: 'OKTA' },
+  { factorType: 'webauthn', provider: 'FIDO', vendorName: 'FIDO' },
+  { factorType: 'question', provider: 'OKTA', vendorName: 'OKTA' },
+  { factorType: 'token:hardware', provider: 'YUBICO', vendorName: 'YUBICO' },
+  { factorType: 'signed_nonce', provider: 'OKTA', vendorName: 'OKTA' },
+  { factorType: 'email', provider: 'OKTA', vendorName: 'OKTA' },
+] as const;
+export type FactorType = (typeof FACTOR_KINDS)[number]['factorType'];
+
+export interface SimUser {
+  id: string;
+  status: UserStatus;
+  created: string;
+  activated: string | null;
+  statusChanged: string | null;
+  lastLogin: string | null;
+  lastUpdated: string;
+  passwordChanged: string | null;
+  type: { id: string };
+  profile: Record<string, string | null>;
+  credentials: { provider: { type: string; name: string } };
+}
+
+export interface SimFactor {
+  id: string;
+  factorType: FactorType;
+  provider: string;
+  vendorName: string;
+  status: FactorStatus;
+  created: string;
+  lastUpdated: string;
+  profile: Record<string, string>;
+}
+
+export interface SimPolicy {
+  id: string;
+  type: 'PASSWORD' | 'MFA_ENROLL';
+  name: string;
+  description: string | null;
+  status: 'ACTIVE' | 'INACTIVE';
+  priority: number;
+  system: boolean;
+  created: string;
+  lastUpdated: string;
+  conditions: Record<string, unknown>;
+  settings: Record<string, unknown>;
+  rules: Record<string, unknown>[];
+}
+
+export interface SimGroup {
+  id: string;
+  name: string;
+  members: Set<string>;
+}
+
+export interface SimLogEvent {
+  uuid: string;
+  published: string;
+  eventType: string;
+  legacyEventType: string | null;
+  version: '0';
+  displayMessage: string;
+  severity: 'INFO' | 'WARN';
+  outcome: { result: 'SUCCESS' | 'FAILURE'; reason: string | null };
+  actor: { id: string; type: string; alternateId: string; displayName: string; detailEntry: null };
+  target: { id: string; type: string; alternateId: string; displayName: string; detailEntry: null }[];
+  client: { ipAddress: string; userAgent: { rawUserAgent: string; os: string; browser: string } };
+  transaction: { type: 'WEB' | 'JOB'; id: string; detail: Record<string, never> };
+  debugContext: { debugData: Record<string, string> };
+  /** Simulator bookkeeping: the order events were persisted in (for polling queries). */
+  persistedSeq: number;
+}
+
+const ADMIN = { id: '00uadmin0000000000001', type: 'User', alternateId: 'admin@acme.example', displayName: 'Ada Admin', detailEntry: null };
+const DAY = 86_400_000;
+
+/**
+ * A fake Okta org: users in every status with extensible profiles, factors, policies with rules, groups,
+ * and a System Log written by every mutation. Deterministic for a given seed and clock.
+ */
+export class OktaOrgState {
+  readonly users = new Map<string, SimUser>();
+  readonly factors = new Map<string, SimFactor[]>();
+  readonly policies: SimPolicy[] = [];
+  readonly groups: SimGroup[] = [];
+  readonly logs: SimLogEvent[] = [];
+  private idCounter = 0;
+  private persisted = 0;
+
+  constructor(
+    private readonly random: () => number,
+    readonly now: () => number = Date.now,
+  ) {}
+
+  /** `users` active users (plus ~10 % in other statuses), factors, two password policies, an MFA policy, groups, 30 days of history. */
+  static seed(options: { users: number; seed?: number; now?: () => number; withoutMfaRatio?: number }): OktaOrgState {
+    const state = new OktaOrgState(prng(options.seed ?? 42), options.now);
+    const rnd = state.random;
+    const t0 = state.now();
+    state.groups.push(
+      { id: state.newId('00g'), name: 'Everyone', members: new Set() },
+      { id: state.newId('00g'), name: 'Engineering', members: new Set() },
+      { id: state.newId('00g'), name: 'Contractors', members: new Set() },
+    );
+    for (let i = 0; i < options.users; i++) {
+      const user = state.makeUser(i, 'ACTIVE', t0 - Math.floor(rnd() * 400) * DAY);
+      state.users.set(user.id, user);
+      const withoutMfa = rnd() < (options.withoutMfaRatio ?? 0.08);
+      state.factors.set(user.id, withoutMfa ? state.inactiveFactors(user) : state.someFactors(user));
+      state.groups[0]?.members.add(user.id);
+      state.groups[1 + (i % 2)]?.members.add(user.id);
+    }
+    const others: UserStatus[] = ['DEPROVISIONED', 'LOCKED_OUT', 'PASSWORD_EXPIRED', 'PROVISIONED', 'RECOVERY', 'STAGED', 'SUSPENDED'];
+    for (let i = 0; i < Math.max(7, Math.floor(options.users / 10)); i++) {
+      const status = others[i % others.length] ?? 'STAGED';
+      const user = state.makeUser(options.users + i, status, t0 - Math.floor(rnd() * 400) * DAY);
+      state.users.set(user.id, user);
+      state.factors.set(user.id, status === 'STAGED' || status === 'PROVISIONED' ? [] : state.someFactors(user));
+    }
+    state.policies.push(state.passwordPolicy('Default Policy', 2, true, { minLength: 8, minLowerCase: 1, minUpperCase: 1, minNumber: null, minSymbol: 0 }));
+    state.policies.push(state.passwordPolicy('Admins', 1, false, { minLength: 14, minLowerCase: 1, minUpperCase: 1, minNumber: 1, minSymbol: 1 }));
+    state.policies.push(state.mfaPolicy());
+    // History: deprovisioning and membership removals over the last 45 days (some older than our 30-day window).
+    const active = [...state.users.values()].filter((u) => u.status === 'ACTIVE');
+    for (let i = 0; i < Math.max(4, Math.floor(options.users / 50)); i++) {
+      const user = active[Math.floor(rnd() * active.length)];
+      if (user === undefined) continue;
+      const at = t0 - Math.floor(rnd() * 45 * DAY);
+      const type = ['user.lifecycle.deactivate', 'group.user_membership.remove', 'application.user_membership.remove', 'user.lifecycle.suspend'][i % 4] ?? 'user.lifecycle.deactivate';
+      state.log(type, user, at);
+      state.log('user.session.start', user, at - 3_600_000);
+    }
+    return state;
+  }
+
+  newId(prefix: string): string {
+    this.idCounter += 1;
+    return `${prefix}${this.idCounter.toString(36).padStart(17, '0')}`;
+  }
+
+  iso(at: number = this.now()): string {
+    return new Date(at).toISOString();
+  }
+
+  makeUser(index: number, status: UserStatus, createdAt: number): SimUser {
+    const first = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Ken', 'Margaret', 'Linus', 'Radia', 'Donald'][index % 10] ?? 'Sam';
+    const last = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Thompson', 'Hamilton', 'Torvalds', 'Perlman', 'Knuth'][Math.floor(index / 10) % 10] ?? 'Lee';
+    const login = `${first}.${last}.${index}@acme.example`.toLowerCase();
+    const neverLoggedIn = this.random() < 0.05;
+    const lastLogin = neverLoggedIn ? null : this.iso(this.now() - Math.floor(this.random() * 120) * DAY - Math.floor(this.random() * DAY));
+    return {
+      id: this.newId('00u'),
+      status,
+      created: this.iso(createdAt),
+      activated: status === 'STAGED' ? null : this.iso(createdAt + 3_600_000),
+      statusChanged: this.iso(createdAt + 3_600_000),
+      lastLogin: status === 'ACTIVE' ? lastLogin : null,
+      lastUpdated: this.iso(createdAt + 3_600_000),
+      passwordChanged: this.iso(createdAt + 7_200_000),
+      type: { id: 'oty00000000000000001' },
+      profile: {
+        login,
+        email: login,
+        firstName: first,
+        lastName: last,
+        department: ['Engineering', 'Sales', 'Finance', null][index % 4] ?? null,
+        employeeNumber: String(10000 + index),
+        userType: index % 25 === 0 ? 'Service' : 'Employee',
+      },
+      credentials: { provider: { type: 'OKTA', name: 'OKTA' } },
+    };
+  }
+
+  makeFactor(user: SimUser, kind: number, status: FactorStatus, at: number = this.now()): SimFactor {
+    const k = FACTOR_KINDS[kind % FACTOR_KINDS.length] ?? FACTOR_KINDS[0];
+    return {
+      id: this.newId('fac'),
+      factorType: k.factorType,
+      provider: k.provider,
+      vendorName: k.vendorName,
+      status,
+      created: this.iso(at),
+      lastUpdated: this.iso(at),
+      profile: k.factorType === 'sms' ? { phoneNumber: '+1 XXX-XXX-1337' } : { credentialId: user.profile.login ?? user.id },
+    };
+  }
+
+  private someFactors(user: SimUser): SimFactor[] {
+    const count = 1 + Math.floor(this.random() * 3);
+    const created = Date.parse(user.created) + DAY;
+    return Array.from({ length: count }, (_, i) =>
+      this.makeFactor(user, Math.floor(this.random() * 8) + i, i === 0 || this.random() < 0.8 ? 'ACTIVE' : 'PENDING_ACTIVATION', created),
+    );
+  }
+
+  /** Enrolled-but-not-active factors only: such a user has no MFA. */
+  private inactiveFactors(user: SimUser): SimFactor[] {
+    return this.random() < 0.5 ? [] : [this.makeFactor(user, 1, 'PENDING_ACTIVATION', Date.parse(user.created) + DAY)];
+  }
+
+  private passwordPolicy(name: string, priority: number, system: boolean, complexity: Record<string, number | null>): SimPolicy {
+    const id = this.newId('00p');
+    return {
+      id,
+      type: 'PASSWORD',
+      name,
+      description: system ? 'The default policy applies in all situations if no other policy applies.' : null,
+      status: 'ACTIVE',
+      priority,
+      system,
+      created: this.iso(this.now() - 300 * DAY),
+      lastUpdated: this.iso(this.now() - 100 * DAY),
+      conditions: { people: { groups: { include: [this.groups[system ? 0 : 1]?.id ?? ''] } }, authProvider: { provider: 'OKTA' } },
+      settings: {
+        password: {
+          complexity: { ...complexity, excludeUsername: true, excludeAttributes: [], dictionary: { common: { exclude: !system } } },
+          age: { maxAgeDays: system ? 0 : 90, expireWarnDays: 0, minAgeMinutes: 0, historyCount: system ? 0 : 10 },
+          lockout: { maxAttempts: system ? 10 : 5, autoUnlockMinutes: 0, showLockoutFailures: false, userLockoutNotificationChannels: [] },
+        },
+        recovery: { factors: { okta_email: { status: 'ACTIVE', properties: { recoveryToken: { tokenLifetimeMinutes: 60 } } } } },
+        delegation: { options: { skipUnlock: false } },
+      },
+      rules: [
+        {
+          id: this.newId('0pr'),
+          type: 'PASSWORD',
+          name: 'Default Rule',
+          status: 'ACTIVE',
+          priority: 1,
+          system: true,
+          conditions: { people: { users: { exclude: [] } }, network: { connection: 'ANYWHERE' } },
+          actions: {
+            passwordChange: { access: 'ALLOW' },
+            selfServicePasswordReset: { access: 'ALLOW' },
+            selfServiceUnlock: { access: 'DENY' },
+          },
+        },
+      ],
+    };
+  }
+
+  private mfaPolicy(): SimPolicy {
+    return {
+      id: this.newId('00p'),
+      type: 'MFA_ENROLL',
+      name: 'Default MFA Enrollment',
+      description: null,
+      status: 'ACTIVE',
+      priority: 1,
+      system: true,
+      created: this.iso(this.now() - 300 * DAY),
+      lastUpdated: this.iso(this.now() - 100 * DAY),
+      conditions: { people: { groups: { include: [this.groups[0]?.id ?? ''] } } },
+      settings: { type: 'AUTHENTICATORS', authenticators: [{ key: 'okta_verify', enroll: { self: 'REQUIRED' } }, { key: 'webauthn', enroll: { self: 'OPTIONAL' } }] },
+      rules: [],
+    };
+  }
+
+  /** Appends a System Log event about `user`, persisted now (publication time may be earlier). */
+  log(eventType: string, user: SimUser, publishedAt: number = this.now(), outcome: 'SUCCESS' | 'FAILURE' = 'SUCCESS'): SimLogEvent {
+    this.persisted += 1;
+    const event: SimLogEvent = {
+      uuid: randomUUID(),
+      published: this.iso(publishedAt),
+      eventType,
+      legacyEventType: null,
+      version: '0',
+      displayMessage: eventType.replace(/\./g, ' '),
+      severity: 'INFO',
+      outcome: { result: outcome, reason: null },
+      actor: { ...ADMIN },
+      target: [{ id: user.id, type: 'User', alternateId: user.profile.login ?? user.id, displayName: `${user.profile.firstName ?? ''} ${user.profile.lastName ?? ''}`.trim(), detailEntry: null }],
+      client: { ipAddress: '203.0.113.10', userAgent: { rawUserAgent: 'Mozilla/5.0', os: 'Mac OS X', browser: 'CHROME' } },
+      transaction: { type: 'WEB', id: randomUUID(), detail: {} },
+      debugContext: { debugData: { requestId: randomUUID() } },
+      persistedSeq: this.persisted,
+    };
+    this.logs.push(event);
+    return event;
+  }
+
+  // ---- mutations tests drive (each writes the System Log like Okta would) ----
+
+  addUser(): SimUser {
+    const user = this.makeUser(this.users.size + 1000, 'ACTIVE', this.now());
+    this.users.set(user.id, user);
+    this.factors.set(user.id, [this.makeFactor(user, 0, 'ACTIVE')]);
+    this.groups[0]?.members.add(user.id);
+    this.log('user.lifecycle.create', user);
+    this.log('user.lifecycle.activate', user);
+    return user;
+  }
+
+  deactivateUser(id: string): void {
+    const user = this.mustUser(id);
+    user.status = 'DEPROVISIONED';
+    user.statusChanged = this.iso();
+    user.lastUpdated = this.iso();
+    this.log('user.lifecycle.deactivate', user);
+  }
+
+  suspendUser(id: string): void {
+    const user = this.mustUser(id);
+    user.status = 'SUSPENDED';
+    user.statusChanged = this.iso();
+    user.lastUpdated = this.iso();
+    this.log('user.lifecycle.suspend', user);
+  }
+
+  /** Factor changes do not bump `lastUpdated` (unverified at Okta; the connector must not rely on it). */
+  enrollFactor(id: string, kind = 3): SimFactor {
+    const user = this.mustUser(id);
+    const factor = this.makeFactor(user, kind, 'ACTIVE');
+    this.factors.set(id, [...(this.factors.get(id) ?? []), factor]);
+    this.log('user.mfa.factor.activate', user);
+    return factor;
+  }
+
+  resetFactors(id: string): void {
+    const user = this.mustUser(id);
+    this.factors.set(id, []);
+    this.log('user.mfa.factor.reset_all', user);
+  }
+
+  removeFromGroup(userId: string, groupIndex = 1): void {
+    const user = this.mustUser(userId);
+    this.groups[groupIndex]?.members.delete(userId);
+    this.log('group.user_membership.remove', user);
+  }
+
+  weakenPasswordPolicy(policyId: string, complexity: Record<string, number | null>): void {
+    const policy = this.policies.find((p) => p.id === policyId);
+    if (policy === undefined) throw new Error(`no policy ${policyId}`);
+    const password = (policy.settings.password ?? {}) as { complexity: Record<string, unknown> };
+    password.complexity = { ...password.complexity, ...complexity };
+    policy.lastUpdated = this.iso();
+    const first = this.users.values().next().value as SimUser;
+    this.log('policy.lifecycle.update', first);
+  }
+
+  activeUsers(): SimUser[] {
+    return [...this.users.values()].filter((u) => u.status === 'ACTIVE');
+  }
+
+  private mustUser(id: string): SimUser {
+    const user = this.users.get(id);
+    if (user === undefined) throw new Error(`no user ${id}`);
+    return user;
+  }
+}
