@@ -53,7 +53,12 @@ describe('Okta connection lifecycle (e2e, oidc-provider as Okta)', () => {
   const callbackResponses: string[] = [];
 
   beforeAll(async () => {
-    sim = await OktaSimulator.start({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri: CALLBACK, users: 5 });
+    sim = await OktaSimulator.start({
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      redirectUri: CALLBACK,
+      users: 5,
+    });
     okta = sim.oauth;
     t = await TestApp.start({
       PUBLIC_URL,
@@ -539,7 +544,9 @@ describe('Okta connection lifecycle (e2e, oidc-provider as Okta)', () => {
       const c = await connection(org, id);
       expect(c.status).toBe('NEEDS_REAUTH');
       expect(c.statusReason).toBe('refresh_failed: invalid_grant');
-      const failure = (await auditActions(org)).find((e) => e.action === 'SYNC_FAILURE' && e.details.code === 'invalid_grant');
+      const failure = (await auditActions(org)).find(
+        (e) => e.action === 'SYNC_FAILURE' && e.details.code === 'invalid_grant',
+      );
       expect(failure?.details).toEqual({
         code: 'invalid_grant',
         reason: 'Okta rejected the refresh token (invalid_grant)',
@@ -628,7 +635,12 @@ describe('Okta connection lifecycle (e2e, oidc-provider as Okta)', () => {
         const audit = (await auditActions(org)).find((e) => e.action === 'REVOKE');
         expect(audit?.details.oktaRevocation).toMatch(/^failed: /);
       } finally {
-        sim = await OktaSimulator.start({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri: CALLBACK, users: 5 });
+        sim = await OktaSimulator.start({
+          clientId: CLIENT_ID,
+          clientSecret: CLIENT_SECRET,
+          redirectUri: CALLBACK,
+          users: 5,
+        });
         okta = sim.oauth;
       }
     });

@@ -30,7 +30,9 @@ export class ConnectionHooks implements SyncRequester, ConnectionAlertSink {
 
   async requestSync(connectionId: string, trigger: 'connect' | 'manual'): Promise<void> {
     if (this.syncRequester === undefined) {
-      this.logger.log(`sync requested for connection ${connectionId} (${trigger}); no sync module registered`);
+      this.logger.log(
+        `sync requested for connection ${connectionId} (${trigger}); no sync module registered`,
+      );
       return;
     }
     await this.syncRequester.requestSync(connectionId, trigger);

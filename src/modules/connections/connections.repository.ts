@@ -93,17 +93,24 @@ export class ConnectionsRepository extends TenantRepository<ConnectionDocument> 
 
   async recordSync(
     id: string,
-    fields: { lastSyncAt?: Date; lastSuccessfulSyncAt?: Date; nextSyncAt?: Date; syncState?: Record<string, string> },
+    fields: {
+      lastSyncAt?: Date;
+      lastSuccessfulSyncAt?: Date;
+      nextSyncAt?: Date;
+      syncState?: Record<string, string>;
+    },
   ): Promise<void> {
     const $set: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(fields)) {
       if (key === 'syncState') {
-        for (const [field, cursor] of Object.entries(value as Record<string, string>)) $set[`syncState.${field}`] = cursor;
+        for (const [field, cursor] of Object.entries(value as Record<string, string>))
+          $set[`syncState.${field}`] = cursor;
       } else if (value !== undefined) {
         $set[key] = value;
       }
     }
-    if (Object.keys($set).length > 0) await this.model.updateOne(this.scope({ _id: new Types.ObjectId(id) }), { $set });
+    if (Object.keys($set).length > 0)
+      await this.model.updateOne(this.scope({ _id: new Types.ObjectId(id) }), { $set });
   }
 
   /** Applies a patch to a live (or, with `includeRevoked`, any) connection; returns it, or undefined if gone. */

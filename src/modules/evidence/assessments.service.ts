@@ -27,8 +27,15 @@ export class AssessmentsRepository extends TenantRepository<AssessmentDocument> 
     super(model);
   }
 
-  async insert(fields: { name: string; periodStart: Date; periodEnd: Date; createdBy: string }): Promise<Assessment> {
-    const doc = await this.model.create(this.owned({ ...fields, framework: 'SOC2', status: 'DRAFT' as const }));
+  async insert(fields: {
+    name: string;
+    periodStart: Date;
+    periodEnd: Date;
+    createdBy: string;
+  }): Promise<Assessment> {
+    const doc = await this.model.create(
+      this.owned({ ...fields, framework: 'SOC2', status: 'DRAFT' as const }),
+    );
     return toAssessment(doc.toObject());
   }
 
@@ -41,7 +48,11 @@ export class AssessmentsRepository extends TenantRepository<AssessmentDocument> 
 
   async page(limit: number, beforeId?: string): Promise<Assessment[]> {
     const filter = beforeId === undefined ? {} : { _id: { $lt: toObjectId(beforeId) } };
-    const docs = await this.model.find(this.scope(filter)).sort({ _id: -1 }).limit(limit).lean<AssessmentDocument[]>();
+    const docs = await this.model
+      .find(this.scope(filter))
+      .sort({ _id: -1 })
+      .limit(limit)
+      .lean<AssessmentDocument[]>();
     return docs.map(toAssessment);
   }
 
@@ -104,20 +115,24 @@ export class AssessmentsService {
 
   async attach(id: string, evidenceIds: readonly string[]): Promise<Assessment> {
     const assessment = await this.get(id);
-    if (assessment.status !== 'DRAFT') throw new DomainError('CONFLICT', 'An approved assessment cannot change');
+    if (assessment.status !== 'DRAFT')
+      throw new DomainError('CONFLICT', 'An approved assessment cannot change');
     const found = await this.evidence.findByIds(evidenceIds);
     if (found.length !== new Set(evidenceIds).size) throw DomainError.notFound('Evidence');
     await this.evidence.attach(evidenceIds, id);
-    if (!(await this.assessments.addEvidence(id, evidenceIds))) throw new DomainError('CONFLICT', 'An approved assessment cannot change');
+    if (!(await this.assessments.addEvidence(id, evidenceIds)))
+      throw new DomainError('CONFLICT', 'An approved assessment cannot change');
     return this.get(id);
   }
 
   async approve(id: string): Promise<Assessment> {
     const assessment = await this.get(id);
-    if (assessment.status !== 'DRAFT') throw new DomainError('CONFLICT', 'The assessment is already approved');
+    if (assessment.status !== 'DRAFT')
+      throw new DomainError('CONFLICT', 'The assessment is already approved');
     // Lock first: if approval then fails, rows are merely protected early, never left unprotected.
     await this.evidence.lock(assessment.evidenceIds);
-    if (!(await this.assessments.approve(id, OrgContext.actor().id))) throw new DomainError('CONFLICT', 'The assessment is already approved');
+    if (!(await this.assessments.approve(id, OrgContext.actor().id)))
+      throw new DomainError('CONFLICT', 'The assessment is already approved');
     await this.audit.append({
       action: 'ASSESSMENT_APPROVE',
       target: { type: 'assessment', id },

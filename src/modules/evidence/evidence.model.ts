@@ -1,5 +1,15 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { ArrayMaxSize, ArrayMinSize, IsBoolean, IsDate, IsMongoId, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsBoolean,
+  IsDate,
+  IsMongoId,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  MaxLength,
+} from 'class-validator';
 import { JSONScalar } from '#src/common/graphql/json.scalar';
 import { ConnectionType } from '#src/common/graphql/relay';
 import { ASSESSMENT_STATUSES, type AssessmentStatus } from './evidence.schema';
@@ -16,9 +26,13 @@ export class EvidenceModel {
   @Field(() => JSONScalar) data: Record<string, unknown>;
   @Field() fingerprint: string;
   @Field() collectedAt: Date;
-  @Field(() => Date, { nullable: true, description: 'When this observation stopped being current; null while current' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When this observation stopped being current; null while current',
+  })
   validUntil: Date | null;
-  @Field({ description: 'Attached to an approved assessment: can be neither deleted nor purged' }) locked: boolean;
+  @Field({ description: 'Attached to an approved assessment: can be neither deleted nor purged' })
+  locked: boolean;
 }
 
 export const EvidenceConnection = ConnectionType(EvidenceModel, 'Evidence');
@@ -29,10 +43,15 @@ export class EvidenceFilter {
   @Field({ nullable: true }) @IsOptional() @IsString() @MaxLength(20) control?: string;
   @Field(() => ID, { nullable: true }) @IsOptional() @IsMongoId() connectionId?: string;
   @Field({ nullable: true, description: 'Rows valid at this instant' }) @IsOptional() @IsDate() asOf?: Date;
-  @Field({ nullable: true, description: 'Only rows still current' }) @IsOptional() @IsBoolean() currentOnly?: boolean;
+  @Field({ nullable: true, description: 'Only rows still current' })
+  @IsOptional()
+  @IsBoolean()
+  currentOnly?: boolean;
 }
 
-export const AssessmentStatusEnum = Object.fromEntries(ASSESSMENT_STATUSES.map((s) => [s, s])) as { [K in AssessmentStatus]: K };
+export const AssessmentStatusEnum = Object.fromEntries(ASSESSMENT_STATUSES.map((s) => [s, s])) as {
+  [K in AssessmentStatus]: K;
+};
 registerEnumType(AssessmentStatusEnum, { name: 'AssessmentStatus' });
 
 @ObjectType('Assessment')
@@ -68,4 +87,3 @@ export class AttachEvidenceInput {
 export class AssessmentIdInput {
   @Field(() => ID) @IsMongoId() assessmentId: string;
 }
-

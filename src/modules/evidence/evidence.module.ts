@@ -15,7 +15,13 @@ import { EvidenceService } from './evidence.service';
     ]),
     AuditModule,
   ],
-  providers: [EvidenceRepository, EvidenceService, AssessmentsRepository, AssessmentsService, EvidenceResolver],
+  providers: [
+    EvidenceRepository,
+    EvidenceService,
+    AssessmentsRepository,
+    AssessmentsService,
+    EvidenceResolver,
+  ],
   exports: [EvidenceService],
 })
 export class EvidenceModule {}

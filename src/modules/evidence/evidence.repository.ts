@@ -32,22 +32,43 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
   }
 
   /** The current rows of `type` for these source ids (one page of a collection). */
-  async current(connectionId: string, type: string, sourceIds: readonly string[]): Promise<Map<string, CurrentRow>> {
+  async current(
+    connectionId: string,
+    type: string,
+    sourceIds: readonly string[],
+  ): Promise<Map<string, CurrentRow>> {
     if (sourceIds.length === 0) return new Map();
     const docs = await this.model
-      .find(this.scope({ connectionId: new Types.ObjectId(connectionId), type, sourceId: { $in: [...sourceIds] }, validUntil: null }), {
-        sourceId: 1,
-        fingerprint: 1,
-        data: 1,
-      })
+      .find(
+        this.scope({
+          connectionId: new Types.ObjectId(connectionId),
+          type,
+          sourceId: { $in: [...sourceIds] },
+          validUntil: null,
+        }),
+        {
+          sourceId: 1,
+          fingerprint: 1,
+          data: 1,
+        },
+      )
       .lean<Pick<EvidenceDocument, '_id' | 'sourceId' | 'fingerprint' | 'data'>[]>();
-    return new Map(docs.map((d) => [d.sourceId, { id: d._id.toHexString(), fingerprint: d.fingerprint, data: d.data }]));
+    return new Map(
+      docs.map((d) => [d.sourceId, { id: d._id.toHexString(), fingerprint: d.fingerprint, data: d.data }]),
+    );
   }
 
-  async insertMany(rows: readonly Omit<EvidenceDocument, '_id' | 'organizationId' | 'slot' | 'validUntil' | 'assessmentIds' | 'locked'>[]): Promise<void> {
+  async insertMany(
+    rows: readonly Omit<
+      EvidenceDocument,
+      '_id' | 'organizationId' | 'slot' | 'validUntil' | 'assessmentIds' | 'locked'
+    >[],
+  ): Promise<void> {
     if (rows.length === 0) return;
     await this.model.insertMany(
-      rows.map((row) => this.owned({ ...row, slot: row.fingerprint, validUntil: null, assessmentIds: [], locked: false })),
+      rows.map((row) =>
+        this.owned({ ...row, slot: row.fingerprint, validUntil: null, assessmentIds: [], locked: false }),
+      ),
       { ordered: true },
     );
   }
@@ -66,9 +87,14 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
   }
 
   /** Streams the ids and source ids of every current row of `type` for the connection. */
-  async *currentSourceIds(connectionId: string, type: string): AsyncGenerator<{ id: string; sourceId: string }> {
+  async *currentSourceIds(
+    connectionId: string,
+    type: string,
+  ): AsyncGenerator<{ id: string; sourceId: string }> {
     const cursor = this.model
-      .find(this.scope({ connectionId: new Types.ObjectId(connectionId), type, validUntil: null }), { sourceId: 1 })
+      .find(this.scope({ connectionId: new Types.ObjectId(connectionId), type, validUntil: null }), {
+        sourceId: 1,
+      })
       .lean<Pick<EvidenceDocument, '_id' | 'sourceId'>[]>()
       .cursor();
     for await (const doc of cursor) yield { id: doc._id.toHexString(), sourceId: doc.sourceId };
@@ -78,14 +104,19 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
     const filter: QueryFilter<EvidenceDocument> = {};
     if (query.type !== undefined) filter.type = query.type;
     if (query.control !== undefined) filter.controls = query.control;
-    if (query.connectionId !== undefined) filter.connectionId = toObjectId(query.connectionId) ?? new Types.ObjectId('000000000000000000000000');
+    if (query.connectionId !== undefined)
+      filter.connectionId = toObjectId(query.connectionId) ?? new Types.ObjectId('000000000000000000000000');
     if (query.currentOnly === true) filter.validUntil = null;
     if (query.asOf !== undefined) {
       filter.collectedAt = { $lte: query.asOf };
       filter.$or = [{ validUntil: null }, { validUntil: { $gt: query.asOf } }];
     }
     if (query.beforeId !== undefined) filter._id = { $lt: toObjectId(query.beforeId) };
-    const docs = await this.model.find(this.scope(filter)).sort({ _id: -1 }).limit(limit).lean<EvidenceDocument[]>();
+    const docs = await this.model
+      .find(this.scope(filter))
+      .sort({ _id: -1 })
+      .limit(limit)
+      .lean<EvidenceDocument[]>();
     return docs.map(toEvidence);
   }
 
@@ -103,19 +134,27 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
   }
 
   async lock(ids: readonly string[]): Promise<void> {
-    await this.model.updateMany(this.scope({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } }), { $set: { locked: true } });
+    await this.model.updateMany(this.scope({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } }), {
+      $set: { locked: true },
+    });
   }
 
   /** Retention purge: closed, unlocked rows that ended before `before`. Locked rows are never matched. */
   async purgeClosedBefore(connectionId: string, before: Date): Promise<number> {
     const result = await this.model.deleteMany(
-      this.scope({ connectionId: new Types.ObjectId(connectionId), locked: false, validUntil: { $lt: before } }),
+      this.scope({
+        connectionId: new Types.ObjectId(connectionId),
+        locked: false,
+        validUntil: { $lt: before },
+      }),
     );
     return result.deletedCount;
   }
 
   async countCurrent(connectionId: string, type: string): Promise<number> {
-    return this.model.countDocuments(this.scope({ connectionId: new Types.ObjectId(connectionId), type, validUntil: null }));
+    return this.model.countDocuments(
+      this.scope({ connectionId: new Types.ObjectId(connectionId), type, validUntil: null }),
+    );
   }
 }
 

@@ -1,7 +1,14 @@
 import { Args, ArgsType, Field, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
 import { IsOptional, ValidateNested } from 'class-validator';
-import { type Connection, decodeCursor, encodeCursor, PageArgs, pageSize, toConnection } from '#src/common/graphql/relay';
+import {
+  type Connection,
+  decodeCursor,
+  encodeCursor,
+  PageArgs,
+  pageSize,
+  toConnection,
+} from '#src/common/graphql/relay';
 import { Roles } from '#src/common/tenancy/decorators';
 import { type Assessment, AssessmentsService } from './assessments.service';
 import {
@@ -36,11 +43,16 @@ export class EvidenceResolver {
     private readonly assessmentsService: AssessmentsService,
   ) {}
 
-  @Query(() => EvidenceConnection, { description: 'Evidence rows, newest first; filter by type, control, connection, point in time' })
+  @Query(() => EvidenceConnection, {
+    description: 'Evidence rows, newest first; filter by type, control, connection, point in time',
+  })
   async evidence(@Args() args: EvidenceArgs): Promise<Connection<Evidence>> {
     const limit = pageSize(args.first);
     const beforeId = afterId(args.after);
-    const rows = await this.evidenceService.page({ ...(args.filter ?? {}), ...(beforeId ? { beforeId } : {}) }, limit + 1);
+    const rows = await this.evidenceService.page(
+      { ...(args.filter ?? {}), ...(beforeId ? { beforeId } : {}) },
+      limit + 1,
+    );
     return toConnection(rows, limit, (e) => encodeCursor([e.id]));
   }
 
@@ -68,7 +80,9 @@ export class EvidenceResolver {
     return this.assessmentsService.attach(input.assessmentId, input.evidenceIds);
   }
 
-  @Mutation(() => AssessmentModel, { description: 'Approves an assessment: it and its evidence are frozen (ADMIN)' })
+  @Mutation(() => AssessmentModel, {
+    description: 'Approves an assessment: it and its evidence are frozen (ADMIN)',
+  })
   @Roles('ADMIN')
   approveAssessment(@Args('input') input: AssessmentIdInput): Promise<Assessment> {
     return this.assessmentsService.approve(input.assessmentId);

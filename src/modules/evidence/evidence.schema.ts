@@ -40,29 +40,38 @@ export class EvidenceImmutableError extends Error {
 
 function assertLifecycleOnly(update: unknown): void {
   if (update === null || typeof update !== 'object') return;
-  for (const [key, value] of Object.entries(update)) {
+  for (const [key, value] of Object.entries(update as Record<string, unknown>)) {
     if (!key.startsWith('$')) throw new EvidenceImmutableError(`replacing the document (${key})`);
     if (value === null || typeof value !== 'object') continue;
-    for (const path of Object.keys(value)) {
+    for (const path of Object.keys(value as Record<string, unknown>)) {
       const root = path.split('.')[0] ?? path;
-      if (!EVIDENCE_LIFECYCLE_FIELDS.has(root)) throw new EvidenceImmutableError(`"${path}" cannot be changed`);
+      if (!EVIDENCE_LIFECYCLE_FIELDS.has(root))
+        throw new EvidenceImmutableError(`"${path}" cannot be changed`);
     }
   }
 }
 
 /** Rejects updates of content fields and deletes that could remove a locked row. */
 export function evidenceImmutabilityPlugin(schema: MongooseSchema): void {
-  schema.pre(['updateOne', 'updateMany', 'findOneAndUpdate'], { document: false, query: true }, function (this: Query<unknown, unknown>) {
-    assertLifecycleOnly(this.getUpdate());
-  });
+  schema.pre(
+    ['updateOne', 'updateMany', 'findOneAndUpdate'],
+    { document: false, query: true },
+    function (this: Query<unknown, unknown>) {
+      assertLifecycleOnly(this.getUpdate());
+    },
+  );
   schema.pre(['replaceOne', 'findOneAndReplace'], { document: false, query: true }, function () {
     throw new EvidenceImmutableError('replacing a row');
   });
-  schema.pre(['deleteOne', 'deleteMany', 'findOneAndDelete'], { document: false, query: true }, function (this: Query<unknown, unknown>) {
-    if ((this.getFilter() as { locked?: unknown }).locked !== false) {
-      throw new EvidenceImmutableError('deletes must be restricted to unlocked rows ({ locked: false })');
-    }
-  });
+  schema.pre(
+    ['deleteOne', 'deleteMany', 'findOneAndDelete'],
+    { document: false, query: true },
+    function (this: Query<unknown, unknown>) {
+      if ((this.getFilter() as { locked?: unknown }).locked !== false) {
+        throw new EvidenceImmutableError('deletes must be restricted to unlocked rows ({ locked: false })');
+      }
+    },
+  );
   schema.pre('deleteOne', { document: true, query: false }, function () {
     throw new EvidenceImmutableError('deleting a row through its document');
   });
@@ -74,7 +83,10 @@ export function evidenceImmutabilityPlugin(schema: MongooseSchema): void {
       const [kind, body] = Object.entries(op)[0] ?? [];
       if (kind === 'updateOne' || kind === 'updateMany') assertLifecycleOnly(body?.update);
       else if (kind === 'replaceOne') throw new EvidenceImmutableError('replacing a row');
-      else if ((kind === 'deleteOne' || kind === 'deleteMany') && (body?.filter as { locked?: unknown } | undefined)?.locked !== false) {
+      else if (
+        (kind === 'deleteOne' || kind === 'deleteMany') &&
+        (body?.filter as { locked?: unknown } | undefined)?.locked !== false
+      ) {
         throw new EvidenceImmutableError('deletes must be restricted to unlocked rows ({ locked: false })');
       }
     }
@@ -99,7 +111,8 @@ export class AssessmentDocument {
   @Prop({ required: true, type: String }) name: string;
   @Prop({ required: true, type: Date }) periodStart: Date;
   @Prop({ required: true, type: Date }) periodEnd: Date;
-  @Prop({ required: true, type: String, enum: ASSESSMENT_STATUSES, default: 'DRAFT' }) status: AssessmentStatus;
+  @Prop({ required: true, type: String, enum: ASSESSMENT_STATUSES, default: 'DRAFT' })
+  status: AssessmentStatus;
   @Prop({ type: [Types.ObjectId], default: [] }) evidenceIds: Types.ObjectId[];
   @Prop({ type: String, default: null }) approvedBy: string | null;
   @Prop({ type: Date, default: null }) approvedAt: Date | null;
@@ -111,8 +124,12 @@ export const AssessmentSchema = SchemaFactory.createForClass(AssessmentDocument)
 AssessmentSchema.index({ organizationId: 1, _id: -1 });
 AssessmentSchema.plugin(tenantScopedPlugin);
 /** An approved assessment is frozen: no update may match it. */
-AssessmentSchema.pre(['updateOne', 'updateMany', 'findOneAndUpdate'], { document: false, query: true }, function (this: Query<unknown, unknown>) {
-  if ((this.getFilter() as { status?: unknown }).status !== 'DRAFT') {
-    throw new Error('Assessment updates must be restricted to DRAFT assessments ({ status: "DRAFT" })');
-  }
-});
+AssessmentSchema.pre(
+  ['updateOne', 'updateMany', 'findOneAndUpdate'],
+  { document: false, query: true },
+  function (this: Query<unknown, unknown>) {
+    if ((this.getFilter() as { status?: unknown }).status !== 'DRAFT') {
+      throw new Error('Assessment updates must be restricted to DRAFT assessments ({ status: "DRAFT" })');
+    }
+  },
+);

@@ -54,7 +54,12 @@ export class EvidenceService {
   }
 
   /** After a complete collection: ends current rows whose source id was not seen. */
-  async closeVanished(connectionId: string, type: string, seen: ReadonlySet<string>, at: Date): Promise<number> {
+  async closeVanished(
+    connectionId: string,
+    type: string,
+    seen: ReadonlySet<string>,
+    at: Date,
+  ): Promise<number> {
     let closed = 0;
     let batch: string[] = [];
     for await (const row of this.evidence.currentSourceIds(connectionId, type)) {
@@ -69,7 +74,11 @@ export class EvidenceService {
   }
 
   /** Current data of items, for collectors that carry state forward instead of re-fetching it. */
-  async currentData(connectionId: string, type: string, sourceIds: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+  async currentData(
+    connectionId: string,
+    type: string,
+    sourceIds: readonly string[],
+  ): Promise<Map<string, Record<string, unknown>>> {
     const rows = await this.evidence.current(connectionId, type, sourceIds);
     return new Map([...rows].map(([sourceId, row]) => [sourceId, row.data]));
   }

@@ -53,7 +53,7 @@ function compare(actual: unknown, op: string, expected: string): boolean {
   if (Array.isArray(actual)) return actual.some((a) => compare(a, op, expected));
   if (op === 'pr') return actual !== undefined && actual !== null;
   if (actual === undefined || actual === null) return op === 'ne';
-  const a = String(actual);
+  const a = typeof actual === 'object' ? JSON.stringify(actual) : String(actual as string | number | boolean);
   switch (op) {
     case 'eq':
       return a === expected;
@@ -78,7 +78,10 @@ function compare(actual: unknown, op: string, expected: string): boolean {
   }
 }
 
-export function parseFilter(input: string, allowed: { attributes: readonly string[]; operators: readonly string[] }): Predicate {
+export function parseFilter(
+  input: string,
+  allowed: { attributes: readonly string[]; operators: readonly string[] },
+): Predicate {
   const tokens = tokenize(input);
   let pos = 0;
   const peek = (): Token | undefined => tokens[pos];
@@ -101,9 +104,11 @@ export function parseFilter(input: string, allowed: { attributes: readonly strin
     }
     if (token.kind !== 'word') throw new FilterSyntaxError('expected an attribute');
     const attribute = token.value;
-    if (!allowed.attributes.includes(attribute)) throw new FilterSyntaxError(`unsupported attribute ${attribute}`);
+    if (!allowed.attributes.includes(attribute))
+      throw new FilterSyntaxError(`unsupported attribute ${attribute}`);
     const op = next();
-    if (op.kind !== 'word' || !allowed.operators.includes(op.value)) throw new FilterSyntaxError(`unsupported operator ${op.value}`);
+    if (op.kind !== 'word' || !allowed.operators.includes(op.value))
+      throw new FilterSyntaxError(`unsupported operator ${op.value}`);
     if (op.value === 'pr') return (item) => compare(get(item, attribute), 'pr', '');
     const value = next();
     if (value.kind !== 'string' && value.kind !== 'word') throw new FilterSyntaxError('expected a value');

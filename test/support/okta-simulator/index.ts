@@ -16,7 +16,9 @@ export class OktaSimulator {
     readonly api: OktaApi,
   ) {}
 
-  static async start(options: FakeOktaOptions & { users?: number; seed?: number; state?: OktaOrgState }): Promise<OktaSimulator> {
+  static async start(
+    options: FakeOktaOptions & { users?: number; seed?: number; state?: OktaOrgState },
+  ): Promise<OktaSimulator> {
     const oauth = await FakeOktaAuthServer.start(options);
     const state = options.state ?? OktaOrgState.seed({ users: options.users ?? 50, seed: options.seed ?? 7 });
     const api = new OktaApi(

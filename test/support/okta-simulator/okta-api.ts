@@ -45,7 +45,15 @@ const SCOPE_FOR: [RegExp, string][] = [
 ];
 
 const USER_FILTER = {
-  attributes: ['status', 'lastUpdated', 'id', 'profile.login', 'profile.email', 'profile.firstName', 'profile.lastName'],
+  attributes: [
+    'status',
+    'lastUpdated',
+    'id',
+    'profile.login',
+    'profile.email',
+    'profile.firstName',
+    'profile.lastName',
+  ],
   operators: ['eq', 'gt', 'ge', 'lt', 'le'],
 };
 const LOG_FILTER = {
@@ -56,7 +64,15 @@ const DAY = 86_400_000;
 
 function okError(res: ServerResponse, status: number, code: string, summary: string): void {
   res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ errorCode: code, errorSummary: summary, errorLink: code, errorId: `oae${Date.now().toString(36)}`, errorCauses: [] }));
+  res.end(
+    JSON.stringify({
+      errorCode: code,
+      errorSummary: summary,
+      errorLink: code,
+      errorId: `oae${Date.now().toString(36)}`,
+      errorCauses: [],
+    }),
+  );
 }
 
 function encodeCursor(value: string | number): string {
@@ -72,10 +88,24 @@ export class OktaApi {
   readonly faults: Fault[] = [];
   /** Access tokens Okta should now treat as expired/invalid (401 E0000011). */
   readonly rejectedTokens = new Set<string>();
+  /** Scopes taken away from every token after it was issued (403 insufficient_scope). */
+  readonly revokedScopes = new Set<string>();
+  /** When set, the token presented by the request with this number (1-based) expires right after it. */
+  expireTokenAtRequest: number | undefined;
   /** Paths where the authorizing admin lacks permission (403 E0000006). */
   readonly deniedPaths: RegExp[] = [];
-  rateLimits: RateLimitConfig = { windowMs: 60_000, limits: { users: 600, logs: 120, default: 1200 } };
+  private limits: RateLimitConfig = { windowMs: 60_000, limits: { users: 600, logs: 120, default: 1200 } };
   private readonly windows = new Map<Bucket, { start: number; count: number }>();
+
+  get rateLimits(): RateLimitConfig {
+    return this.limits;
+  }
+
+  /** New limits start new windows. */
+  set rateLimits(config: RateLimitConfig) {
+    this.limits = config;
+    this.windows.clear();
+  }
 
   constructor(
     readonly state: OktaOrgState,
@@ -94,7 +124,14 @@ export class OktaApi {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const record: ApiRequestRecord = { method: req.method ?? 'GET', path: url.pathname, query: url.search, status: 0, at: Date.now(), overLimit: false };
+    const record: ApiRequestRecord = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.search,
+      status: 0,
+      at: Date.now(),
+      overLimit: false,
+    };
     this.requests.push(record);
     res.on('finish', () => (record.status = res.statusCode));
 
@@ -122,13 +159,21 @@ export class OktaApi {
     }
 
     const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const info = auth === undefined || this.rejectedTokens.has(auth) ? undefined : await this.resolveToken(auth);
+    const info =
+      auth === undefined || this.rejectedTokens.has(auth) ? undefined : await this.resolveToken(auth);
     if (info === undefined || info.expired) {
-      res.setHeader('www-authenticate', 'Bearer realm="IdpMyAccountAPI", error="invalid_token", error_description="The access token is invalid."');
+      res.setHeader(
+        'www-authenticate',
+        'Bearer realm="IdpMyAccountAPI", error="invalid_token", error_description="The access token is invalid."',
+      );
       return okError(res, 401, 'E0000011', 'Invalid token provided');
     }
     const scope = SCOPE_FOR.find(([re]) => re.test(url.pathname))?.[1];
-    if (scope !== undefined && !info.scopes.includes(scope)) {
+    if (this.expireTokenAtRequest !== undefined && this.requests.length >= this.expireTokenAtRequest) {
+      this.expireTokenAtRequest = undefined;
+      this.rejectedTokens.add(auth ?? '');
+    }
+    if (scope !== undefined && (!info.scopes.includes(scope) || this.revokedScopes.has(scope))) {
       res.setHeader(
         'www-authenticate',
         `Bearer authorization_uri="${this.baseUrl()}/oauth2/v1/authorize", realm="${this.baseUrl()}", scope="${scope}", error="insufficient_scope", error_description="The access token provided does not contain the required scopes.", resource="${url.pathname}"`,
@@ -157,28 +202,53 @@ export class OktaApi {
     if (path === '/api/v1/users') return this.listUsers(url, res);
     if ((match = /^\/api\/v1\/users\/([^/]+)\/factors$/.exec(path))) {
       const id = decodeURIComponent(match[1] ?? '');
-      if (!this.state.users.has(id)) return okError(res, 404, 'E0000007', `Not found: Resource not found: ${id} (User)`);
-      return (this.state.factors.get(id) ?? []).map((f) => ({ ...f, _links: { self: { href: `${this.baseUrl()}/api/v1/users/${id}/factors/${f.id}` } } }));
+      if (!this.state.users.has(id))
+        return okError(res, 404, 'E0000007', `Not found: Resource not found: ${id} (User)`);
+      return (this.state.factors.get(id) ?? []).map((f) => ({
+        ...f,
+        _links: { self: { href: `${this.baseUrl()}/api/v1/users/${id}/factors/${f.id}` } },
+      }));
     }
     if (path === '/api/v1/policies') {
       const type = url.searchParams.get('type');
       if (type === null) return okError(res, 400, 'E0000001', 'Api validation failed: type');
       return this.state.policies
         .filter((p) => p.type === type && (url.searchParams.get('status') ?? p.status) === p.status)
-        .map(({ rules: _rules, ...policy }) => ({ ...policy, _links: { self: { href: `${this.baseUrl()}/api/v1/policies/${policy.id}` }, rules: { href: `${this.baseUrl()}/api/v1/policies/${policy.id}/rules` } } }));
+        .map(({ rules: _rules, ...policy }) => ({
+          ...policy,
+          _links: {
+            self: { href: `${this.baseUrl()}/api/v1/policies/${policy.id}` },
+            rules: { href: `${this.baseUrl()}/api/v1/policies/${policy.id}/rules` },
+          },
+        }));
     }
     if ((match = /^\/api\/v1\/policies\/([^/]+)\/rules$/.exec(path))) {
       const policy = this.state.policies.find((p) => p.id === match?.[1]);
-      if (policy === undefined) return okError(res, 404, 'E0000007', 'Not found: Resource not found (Policy)');
+      if (policy === undefined)
+        return okError(res, 404, 'E0000007', 'Not found: Resource not found (Policy)');
       return policy.rules;
     }
     if (path === '/api/v1/groups') {
-      return this.page(url, res, this.state.groups.map((g) => ({ id: g.id, type: 'OKTA_GROUP', profile: { name: g.name, description: null } })), 200);
+      return this.page(
+        url,
+        res,
+        this.state.groups.map((g) => ({
+          id: g.id,
+          type: 'OKTA_GROUP',
+          profile: { name: g.name, description: null },
+        })),
+        200,
+      );
     }
     if ((match = /^\/api\/v1\/groups\/([^/]+)\/users$/.exec(path))) {
       const group = this.state.groups.find((g) => g.id === match?.[1]);
       if (group === undefined) return okError(res, 404, 'E0000007', 'Not found: Resource not found (Group)');
-      return this.page(url, res, [...group.members].map((id) => this.state.users.get(id)).filter((u): u is SimUser => u !== undefined), 1000);
+      return this.page(
+        url,
+        res,
+        [...group.members].map((id) => this.state.users.get(id)).filter((u): u is SimUser => u !== undefined),
+        1000,
+      );
     }
     if (path === '/api/v1/logs') return this.listLogs(url, res);
     return okError(res, 404, 'E0000022', 'The endpoint does not support the provided HTTP method');
@@ -191,7 +261,8 @@ export class OktaApi {
       try {
         predicate = parseFilter(filter, USER_FILTER);
       } catch (error) {
-        if (error instanceof FilterSyntaxError) return okError(res, 400, 'E0000031', `Invalid search criteria: ${error.message}`);
+        if (error instanceof FilterSyntaxError)
+          return okError(res, 400, 'E0000031', `Invalid search criteria: ${error.message}`);
         throw error;
       }
     }
@@ -200,7 +271,12 @@ export class OktaApi {
   }
 
   /** Keyset pages over `items` (by id) with `Link` headers; the cursor is opaque. */
-  private page<T extends { id: string }>(url: URL, res: ServerResponse, items: T[], maxLimit: number): T[] | undefined {
+  private page<T extends { id: string }>(
+    url: URL,
+    res: ServerResponse,
+    items: T[],
+    maxLimit: number,
+  ): T[] | undefined {
     const limit = Math.min(Number(url.searchParams.get('limit') ?? maxLimit) || maxLimit, maxLimit);
     const after = url.searchParams.get('after');
     let start = 0;
@@ -231,7 +307,13 @@ export class OktaApi {
     if ((since !== undefined && Number.isNaN(since)) || (until !== undefined && Number.isNaN(until))) {
       return okError(res, 400, 'E0000001', 'Api validation failed: since/until');
     }
-    if (since !== undefined && since < now - 180 * DAY) return okError(res, 400, 'E0000053', 'Invalid parameter: since parameter is over 180 days prior to the current day.');
+    if (since !== undefined && since < now - 180 * DAY)
+      return okError(
+        res,
+        400,
+        'E0000053',
+        'Invalid parameter: since parameter is over 180 days prior to the current day.',
+      );
     const limit = Math.min(Number(url.searchParams.get('limit') ?? 100) || 100, 1000);
     let predicate: Predicate = () => true;
     const filter = url.searchParams.get('filter');
@@ -239,7 +321,8 @@ export class OktaApi {
       try {
         predicate = parseFilter(filter, LOG_FILTER);
       } catch (error) {
-        if (error instanceof FilterSyntaxError) return okError(res, 400, 'E0000053', `Invalid filter: ${error.message}`);
+        if (error instanceof FilterSyntaxError)
+          return okError(res, 400, 'E0000053', `Invalid filter: ${error.message}`);
         throw error;
       }
     }
@@ -252,7 +335,10 @@ export class OktaApi {
     if (until !== undefined) {
       // Bounded: ordered by published, finite pages.
       const events = this.state.logs
-        .filter((e) => retained(e) && Date.parse(e.published) >= from && Date.parse(e.published) < until && predicate(e))
+        .filter(
+          (e) =>
+            retained(e) && Date.parse(e.published) >= from && Date.parse(e.published) < until && predicate(e),
+        )
         .sort((a, b) => a.published.localeCompare(b.published) || a.persistedSeq - b.persistedSeq);
       const start = after === null ? 0 : Number(decodeCursor(after));
       const page = events.slice(start, start + limit);
@@ -267,7 +353,11 @@ export class OktaApi {
     }
     // Polling: persistence order, endless pages; `next` always present.
     const afterSeq = after === null ? 0 : Number(decodeCursor(after));
-    const events = this.state.logs.filter((e) => e.persistedSeq > afterSeq && retained(e) && Date.parse(e.published) >= from && predicate(e)).slice(0, limit);
+    const events = this.state.logs
+      .filter(
+        (e) => e.persistedSeq > afterSeq && retained(e) && Date.parse(e.published) >= from && predicate(e),
+      )
+      .slice(0, limit);
     const nextSeq = events.at(-1)?.persistedSeq ?? afterSeq;
     const next = new URLSearchParams(url.searchParams);
     next.delete('since');

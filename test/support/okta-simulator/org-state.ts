@@ -12,9 +12,26 @@ export function prng(seed: number): () => number {
   };
 }
 
-export const USER_STATUSES = ['ACTIVE', 'DEPROVISIONED', 'LOCKED_OUT', 'PASSWORD_EXPIRED', 'PROVISIONED', 'RECOVERY', 'STAGED', 'SUSPENDED'] as const;
+export const USER_STATUSES = [
+  'ACTIVE',
+  'DEPROVISIONED',
+  'LOCKED_OUT',
+  'PASSWORD_EXPIRED',
+  'PROVISIONED',
+  'RECOVERY',
+  'STAGED',
+  'SUSPENDED',
+] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
-export const FACTOR_STATUSES = ['ACTIVE', 'DISABLED', 'ENROLLED', 'EXPIRED', 'INACTIVE', 'NOT_SETUP', 'PENDING_ACTIVATION'] as const;
+export const FACTOR_STATUSES = [
+  'ACTIVE',
+  'DISABLED',
+  'ENROLLED',
+  'EXPIRED',
+  'INACTIVE',
+  'NOT_SETUP',
+  'PENDING_ACTIVATION',
+] as const;
 export type FactorStatus = (typeof FACTOR_STATUSES)[number];
 
 const FACTOR_KINDS = [
@@ -93,7 +110,13 @@ export interface SimLogEvent {
   persistedSeq: number;
 }
 
-const ADMIN = { id: '00uadmin0000000000001', type: 'User', alternateId: 'admin@acme.example', displayName: 'Ada Admin', detailEntry: null };
+const ADMIN = {
+  id: '00uadmin0000000000001',
+  type: 'User',
+  alternateId: 'admin@acme.example',
+  displayName: 'Ada Admin',
+  detailEntry: null,
+};
 const DAY = 86_400_000;
 
 /**
@@ -115,7 +138,12 @@ export class OktaOrgState {
   ) {}
 
   /** `users` active users (plus ~10 % in other statuses), factors, two password policies, an MFA policy, groups, 30 days of history. */
-  static seed(options: { users: number; seed?: number; now?: () => number; withoutMfaRatio?: number }): OktaOrgState {
+  static seed(options: {
+    users: number;
+    seed?: number;
+    now?: () => number;
+    withoutMfaRatio?: number;
+  }): OktaOrgState {
     const state = new OktaOrgState(prng(options.seed ?? 42), options.now);
     const rnd = state.random;
     const t0 = state.now();
@@ -132,15 +160,42 @@ export class OktaOrgState {
       state.groups[0]?.members.add(user.id);
       state.groups[1 + (i % 2)]?.members.add(user.id);
     }
-    const others: UserStatus[] = ['DEPROVISIONED', 'LOCKED_OUT', 'PASSWORD_EXPIRED', 'PROVISIONED', 'RECOVERY', 'STAGED', 'SUSPENDED'];
+    const others: UserStatus[] = [
+      'DEPROVISIONED',
+      'LOCKED_OUT',
+      'PASSWORD_EXPIRED',
+      'PROVISIONED',
+      'RECOVERY',
+      'STAGED',
+      'SUSPENDED',
+    ];
     for (let i = 0; i < Math.max(7, Math.floor(options.users / 10)); i++) {
       const status = others[i % others.length] ?? 'STAGED';
       const user = state.makeUser(options.users + i, status, t0 - Math.floor(rnd() * 400) * DAY);
       state.users.set(user.id, user);
-      state.factors.set(user.id, status === 'STAGED' || status === 'PROVISIONED' ? [] : state.someFactors(user));
+      state.factors.set(
+        user.id,
+        status === 'STAGED' || status === 'PROVISIONED' ? [] : state.someFactors(user),
+      );
     }
-    state.policies.push(state.passwordPolicy('Default Policy', 2, true, { minLength: 8, minLowerCase: 1, minUpperCase: 1, minNumber: null, minSymbol: 0 }));
-    state.policies.push(state.passwordPolicy('Admins', 1, false, { minLength: 14, minLowerCase: 1, minUpperCase: 1, minNumber: 1, minSymbol: 1 }));
+    state.policies.push(
+      state.passwordPolicy('Default Policy', 2, true, {
+        minLength: 8,
+        minLowerCase: 1,
+        minUpperCase: 1,
+        minNumber: null,
+        minSymbol: 0,
+      }),
+    );
+    state.policies.push(
+      state.passwordPolicy('Admins', 1, false, {
+        minLength: 14,
+        minLowerCase: 1,
+        minUpperCase: 1,
+        minNumber: 1,
+        minSymbol: 1,
+      }),
+    );
     state.policies.push(state.mfaPolicy());
     // History: deprovisioning and membership removals over the last 45 days (some older than our 30-day window).
     const active = [...state.users.values()].filter((u) => u.status === 'ACTIVE');
@@ -148,7 +203,13 @@ export class OktaOrgState {
       const user = active[Math.floor(rnd() * active.length)];
       if (user === undefined) continue;
       const at = t0 - Math.floor(rnd() * 45 * DAY);
-      const type = ['user.lifecycle.deactivate', 'group.user_membership.remove', 'application.user_membership.remove', 'user.lifecycle.suspend'][i % 4] ?? 'user.lifecycle.deactivate';
+      const type =
+        [
+          'user.lifecycle.deactivate',
+          'group.user_membership.remove',
+          'application.user_membership.remove',
+          'user.lifecycle.suspend',
+        ][i % 4] ?? 'user.lifecycle.deactivate';
       state.log(type, user, at);
       state.log('user.session.start', user, at - 3_600_000);
     }
@@ -165,20 +226,38 @@ export class OktaOrgState {
   }
 
   makeUser(index: number, status: UserStatus, createdAt: number): SimUser {
-    const first = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Ken', 'Margaret', 'Linus', 'Radia', 'Donald'][index % 10] ?? 'Sam';
-    const last = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Thompson', 'Hamilton', 'Torvalds', 'Perlman', 'Knuth'][Math.floor(index / 10) % 10] ?? 'Lee';
+    const first =
+      ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Ken', 'Margaret', 'Linus', 'Radia', 'Donald'][
+        index % 10
+      ] ?? 'Sam';
+    const last =
+      [
+        'Lovelace',
+        'Hopper',
+        'Turing',
+        'Dijkstra',
+        'Liskov',
+        'Thompson',
+        'Hamilton',
+        'Torvalds',
+        'Perlman',
+        'Knuth',
+      ][Math.floor(index / 10) % 10] ?? 'Lee';
     const login = `${first}.${last}.${index}@acme.example`.toLowerCase();
     const neverLoggedIn = this.random() < 0.05;
-    const lastLogin = neverLoggedIn ? null : this.iso(this.now() - Math.floor(this.random() * 120) * DAY - Math.floor(this.random() * DAY));
+    const activatedAt = Math.min(createdAt + 3_600_000, this.now());
+    const lastLogin = neverLoggedIn
+      ? null
+      : this.iso(this.now() - Math.floor(this.random() * 120) * DAY - Math.floor(this.random() * DAY));
     return {
       id: this.newId('00u'),
       status,
       created: this.iso(createdAt),
-      activated: status === 'STAGED' ? null : this.iso(createdAt + 3_600_000),
-      statusChanged: this.iso(createdAt + 3_600_000),
+      activated: status === 'STAGED' ? null : this.iso(activatedAt),
+      statusChanged: this.iso(activatedAt),
       lastLogin: status === 'ACTIVE' ? lastLogin : null,
-      lastUpdated: this.iso(createdAt + 3_600_000),
-      passwordChanged: this.iso(createdAt + 7_200_000),
+      lastUpdated: this.iso(activatedAt),
+      passwordChanged: this.iso(activatedAt),
       type: { id: 'oty00000000000000001' },
       profile: {
         login,
@@ -203,7 +282,10 @@ export class OktaOrgState {
       status,
       created: this.iso(at),
       lastUpdated: this.iso(at),
-      profile: k.factorType === 'sms' ? { phoneNumber: '+1 XXX-XXX-1337' } : { credentialId: user.profile.login ?? user.id },
+      profile:
+        k.factorType === 'sms'
+          ? { phoneNumber: '+1 XXX-XXX-1337' }
+          : { credentialId: user.profile.login ?? user.id },
     };
   }
 
@@ -211,16 +293,28 @@ export class OktaOrgState {
     const count = 1 + Math.floor(this.random() * 3);
     const created = Date.parse(user.created) + DAY;
     return Array.from({ length: count }, (_, i) =>
-      this.makeFactor(user, Math.floor(this.random() * 8) + i, i === 0 || this.random() < 0.8 ? 'ACTIVE' : 'PENDING_ACTIVATION', created),
+      this.makeFactor(
+        user,
+        Math.floor(this.random() * 8) + i,
+        i === 0 || this.random() < 0.8 ? 'ACTIVE' : 'PENDING_ACTIVATION',
+        created,
+      ),
     );
   }
 
   /** Enrolled-but-not-active factors only: such a user has no MFA. */
   private inactiveFactors(user: SimUser): SimFactor[] {
-    return this.random() < 0.5 ? [] : [this.makeFactor(user, 1, 'PENDING_ACTIVATION', Date.parse(user.created) + DAY)];
+    return this.random() < 0.5
+      ? []
+      : [this.makeFactor(user, 1, 'PENDING_ACTIVATION', Date.parse(user.created) + DAY)];
   }
 
-  private passwordPolicy(name: string, priority: number, system: boolean, complexity: Record<string, number | null>): SimPolicy {
+  private passwordPolicy(
+    name: string,
+    priority: number,
+    system: boolean,
+    complexity: Record<string, number | null>,
+  ): SimPolicy {
     const id = this.newId('00p');
     return {
       id,
@@ -232,14 +326,36 @@ export class OktaOrgState {
       system,
       created: this.iso(this.now() - 300 * DAY),
       lastUpdated: this.iso(this.now() - 100 * DAY),
-      conditions: { people: { groups: { include: [this.groups[system ? 0 : 1]?.id ?? ''] } }, authProvider: { provider: 'OKTA' } },
+      conditions: {
+        people: { groups: { include: [this.groups[system ? 0 : 1]?.id ?? ''] } },
+        authProvider: { provider: 'OKTA' },
+      },
       settings: {
         password: {
-          complexity: { ...complexity, excludeUsername: true, excludeAttributes: [], dictionary: { common: { exclude: !system } } },
-          age: { maxAgeDays: system ? 0 : 90, expireWarnDays: 0, minAgeMinutes: 0, historyCount: system ? 0 : 10 },
-          lockout: { maxAttempts: system ? 10 : 5, autoUnlockMinutes: 0, showLockoutFailures: false, userLockoutNotificationChannels: [] },
+          complexity: {
+            ...complexity,
+            excludeUsername: true,
+            excludeAttributes: [],
+            dictionary: { common: { exclude: !system } },
+          },
+          age: {
+            maxAgeDays: system ? 0 : 90,
+            expireWarnDays: 0,
+            minAgeMinutes: 0,
+            historyCount: system ? 0 : 10,
+          },
+          lockout: {
+            maxAttempts: system ? 10 : 5,
+            autoUnlockMinutes: 0,
+            showLockoutFailures: false,
+            userLockoutNotificationChannels: [],
+          },
         },
-        recovery: { factors: { okta_email: { status: 'ACTIVE', properties: { recoveryToken: { tokenLifetimeMinutes: 60 } } } } },
+        recovery: {
+          factors: {
+            okta_email: { status: 'ACTIVE', properties: { recoveryToken: { tokenLifetimeMinutes: 60 } } },
+          },
+        },
         delegation: { options: { skipUnlock: false } },
       },
       rules: [
@@ -273,13 +389,24 @@ export class OktaOrgState {
       created: this.iso(this.now() - 300 * DAY),
       lastUpdated: this.iso(this.now() - 100 * DAY),
       conditions: { people: { groups: { include: [this.groups[0]?.id ?? ''] } } },
-      settings: { type: 'AUTHENTICATORS', authenticators: [{ key: 'okta_verify', enroll: { self: 'REQUIRED' } }, { key: 'webauthn', enroll: { self: 'OPTIONAL' } }] },
+      settings: {
+        type: 'AUTHENTICATORS',
+        authenticators: [
+          { key: 'okta_verify', enroll: { self: 'REQUIRED' } },
+          { key: 'webauthn', enroll: { self: 'OPTIONAL' } },
+        ],
+      },
       rules: [],
     };
   }
 
   /** Appends a System Log event about `user`, persisted now (publication time may be earlier). */
-  log(eventType: string, user: SimUser, publishedAt: number = this.now(), outcome: 'SUCCESS' | 'FAILURE' = 'SUCCESS'): SimLogEvent {
+  log(
+    eventType: string,
+    user: SimUser,
+    publishedAt: number = this.now(),
+    outcome: 'SUCCESS' | 'FAILURE' = 'SUCCESS',
+  ): SimLogEvent {
     this.persisted += 1;
     const event: SimLogEvent = {
       uuid: randomUUID(),
@@ -291,8 +418,19 @@ export class OktaOrgState {
       severity: 'INFO',
       outcome: { result: outcome, reason: null },
       actor: { ...ADMIN },
-      target: [{ id: user.id, type: 'User', alternateId: user.profile.login ?? user.id, displayName: `${user.profile.firstName ?? ''} ${user.profile.lastName ?? ''}`.trim(), detailEntry: null }],
-      client: { ipAddress: '203.0.113.10', userAgent: { rawUserAgent: 'Mozilla/5.0', os: 'Mac OS X', browser: 'CHROME' } },
+      target: [
+        {
+          id: user.id,
+          type: 'User',
+          alternateId: user.profile.login ?? user.id,
+          displayName: `${user.profile.firstName ?? ''} ${user.profile.lastName ?? ''}`.trim(),
+          detailEntry: null,
+        },
+      ],
+      client: {
+        ipAddress: '203.0.113.10',
+        userAgent: { rawUserAgent: 'Mozilla/5.0', os: 'Mac OS X', browser: 'CHROME' },
+      },
       transaction: { type: 'WEB', id: randomUUID(), detail: {} },
       debugContext: { debugData: { requestId: randomUUID() } },
       persistedSeq: this.persisted,

@@ -148,7 +148,10 @@ export class OktaApiClient {
     while (url !== undefined && count < maxPages) {
       const response = await this.send(url);
       const body: T[] = this.parse<T[]>(response, url);
-      if (!Array.isArray(body)) throw new OktaApiError('bad_response', 'Okta returned a non-list body for a list endpoint', { path: new URL(url).pathname });
+      if (!Array.isArray(body))
+        throw new OktaApiError('bad_response', 'Okta returned a non-list body for a list endpoint', {
+          path: new URL(url).pathname,
+        });
       this.stats.pages += 1;
       count += 1;
       yield body;
@@ -168,7 +171,8 @@ export class OktaApiClient {
   private sameOrigin(url: string): string {
     const next = new URL(url, this.session.origin.baseUrl);
     const base = new URL(this.session.origin.baseUrl);
-    if (next.origin !== base.origin) throw new OktaApiError('bad_response', 'Okta sent a next link to another origin');
+    if (next.origin !== base.origin)
+      throw new OktaApiError('bad_response', 'Okta sent a next link to another origin');
     return next.toString();
   }
 
@@ -176,7 +180,10 @@ export class OktaApiClient {
     try {
       return JSON.parse(response.body) as T;
     } catch {
-      throw new OktaApiError('bad_response', 'Okta returned malformed JSON', { path: new URL(url).pathname, status: response.status });
+      throw new OktaApiError('bad_response', 'Okta returned malformed JSON', {
+        path: new URL(url).pathname,
+        status: response.status,
+      });
     }
   }
 
@@ -207,12 +214,20 @@ export class OktaApiClient {
         } else if (status === 429) {
           rateLimitWaits += 1;
           if (rateLimitWaits > options.maxRateLimitWaits) {
-            throw new OktaApiError('rate_limited', 'Okta kept answering 429 (rate limit) after repeated waits', { status, path });
+            throw new OktaApiError(
+              'rate_limited',
+              'Okta kept answering 429 (rate limit) after repeated waits',
+              { status, path },
+            );
           }
           await this.wait(this.resetDelay(response));
           continue;
         } else if (status === 401) {
-          if (refreshed) throw new OktaApiError('unauthorized', 'Okta rejected the access token even after a refresh', { status, path });
+          if (refreshed)
+            throw new OktaApiError('unauthorized', 'Okta rejected the access token even after a refresh', {
+              status,
+              path,
+            });
           refreshed = true;
           token = await this.session.tokens.refreshed();
           continue;
@@ -222,15 +237,26 @@ export class OktaApiClient {
           failure = `HTTP ${status}`;
         } else {
           const code = errorCode(response.body);
-          throw new OktaApiError('client_error', `Okta answered HTTP ${status}${code ? ` (${code})` : ''} for ${path}`, { status, path, ...(code ? { errorCode: code } : {}) });
+          throw new OktaApiError(
+            'client_error',
+            `Okta answered HTTP ${status}${code ? ` (${code})` : ''} for ${path}`,
+            { status, path, ...(code ? { errorCode: code } : {}) },
+          );
         }
       }
       failures += 1;
       if (failures > options.maxRetries) {
-        throw new OktaApiError('unavailable', `Okta is unavailable: ${failure ?? 'error'} for ${path} after ${options.maxRetries} retries`, { path });
+        throw new OktaApiError(
+          'unavailable',
+          `Okta is unavailable: ${failure ?? 'error'} for ${path} after ${options.maxRetries} retries`,
+          { path },
+        );
       }
       this.stats.retries += 1;
-      await sleep(Math.min(options.backoffMaxMs, options.backoffBaseMs * 2 ** (failures - 1)) + jitter(options.backoffBaseMs));
+      await sleep(
+        Math.min(options.backoffMaxMs, options.backoffBaseMs * 2 ** (failures - 1)) +
+          jitter(options.backoffBaseMs),
+      );
     }
   }
 
@@ -238,8 +264,8 @@ export class OktaApiClient {
     const bucket = bucketOf(new URL(url).pathname);
     return this.session.semaphore.run(async () => {
       await this.throttle(bucket);
-      const state = this.session.buckets.get(bucket);
-      if (state !== undefined) state.inflight += 1;
+      const state = this.bucket(bucket);
+      state.inflight += 1;
       this.stats.apiCalls += 1;
       try {
         const response = await request(url, {
@@ -251,20 +277,37 @@ export class OktaApiClient {
         this.observe(bucket, response);
         return response;
       } finally {
-        const after = this.session.buckets.get(bucket);
-        if (after !== undefined && after === state) after.inflight = Math.max(0, after.inflight - 1);
+        state.inflight = Math.max(0, state.inflight - 1);
       }
     });
   }
 
-  /** Pause before a request that would find the bucket empty, rather than collect a 429. */
+  /** One mutable record per bucket: what the last response said, and how many requests are in flight. */
+  private bucket(bucket: Bucket): BucketState {
+    let state = this.session.buckets.get(bucket);
+    if (state === undefined) {
+      state = {
+        limit: Number.POSITIVE_INFINITY,
+        remaining: Number.POSITIVE_INFINITY,
+        resetAtMs: 0,
+        inflight: 0,
+      };
+      this.session.buckets.set(bucket, state);
+    }
+    return state;
+  }
+
+  /**
+   * Pause before a request that would find the bucket empty, rather than collect a 429: requests in flight
+   * count against what the last response said remains.
+   */
   private async throttle(bucket: Bucket): Promise<void> {
+    const state = this.bucket(bucket);
     for (;;) {
-      const state = this.session.buckets.get(bucket);
       const now = Date.now();
-      if (state === undefined || state.resetAtMs <= now || state.remaining - state.inflight > 0) return;
+      if (state.resetAtMs <= now || state.remaining - state.inflight > 0) return;
       await this.wait(state.resetAtMs - now);
-      if (this.session.buckets.get(bucket) === state) this.session.buckets.delete(bucket);
+      if (state.resetAtMs <= Date.now()) state.remaining = Number.POSITIVE_INFINITY; // a new window: unknown until answered
     }
   }
 
@@ -273,19 +316,23 @@ export class OktaApiClient {
     const remaining = Number(response.headers['x-rate-limit-remaining']);
     const reset = Number(response.headers['x-rate-limit-reset']);
     if (!Number.isFinite(limit) || !Number.isFinite(remaining) || !Number.isFinite(reset)) return;
-    const inflight = this.session.buckets.get(bucket)?.inflight ?? 0;
-    this.session.buckets.set(bucket, { limit, remaining, resetAtMs: reset * 1000, inflight });
+    Object.assign(this.bucket(bucket), { limit, remaining, resetAtMs: reset * 1000 });
   }
 
   private resetDelay(response: HttpResponse): number {
     const reset = Number(response.headers['x-rate-limit-reset']);
-    return Number.isFinite(reset) ? Math.max(0, reset * 1000 - Date.now()) : this.session.options.backoffMaxMs;
+    return Number.isFinite(reset)
+      ? Math.max(0, reset * 1000 - Date.now())
+      : this.session.options.backoffMaxMs;
   }
 
   private async wait(ms: number): Promise<void> {
     const delay = Math.min(ms, this.session.options.maxRateLimitWaitMs) + jitter(250);
     if (ms > this.session.options.maxRateLimitWaitMs) {
-      throw new OktaApiError('rate_limited', `Okta's rate limit resets in ${Math.ceil(ms / 1000)} s, longer than we wait`);
+      throw new OktaApiError(
+        'rate_limited',
+        `Okta's rate limit resets in ${Math.ceil(ms / 1000)} s, longer than we wait`,
+      );
     }
     this.stats.rateLimitWaits += 1;
     this.stats.rateLimitWaitMs += delay;
@@ -315,11 +362,23 @@ function forbidden(response: HttpResponse, path: string): OktaApiError {
   const header = String(response.headers['www-authenticate'] ?? '');
   if (/error="insufficient_scope"/.test(header)) {
     const scope = /scope="([^"]+)"/.exec(header)?.[1] ?? 'unknown';
-    return new OktaApiError('insufficient_scope', `The Okta token lacks the ${scope} scope`, { status: 403, scope, path });
+    return new OktaApiError('insufficient_scope', `The Okta token lacks the ${scope} scope`, {
+      status: 403,
+      scope,
+      path,
+    });
   }
   const code = errorCode(response.body);
   if (code === 'E0000006') {
-    return new OktaApiError('permission_denied', `The authorizing admin lacks permission to read ${path}`, { status: 403, errorCode: code, path });
+    return new OktaApiError('permission_denied', `The authorizing admin lacks permission to read ${path}`, {
+      status: 403,
+      errorCode: code,
+      path,
+    });
   }
-  return new OktaApiError('client_error', `Okta answered HTTP 403 for ${path}`, { status: 403, path, ...(code ? { errorCode: code } : {}) });
+  return new OktaApiError('client_error', `Okta answered HTTP 403 for ${path}`, {
+    status: 403,
+    path,
+    ...(code ? { errorCode: code } : {}),
+  });
 }

@@ -2,7 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type AppConfig } from '#src/config/app-config';
 import { APP_CONFIG } from '#src/config/config.module';
 import { originOf } from '#src/common/net/outbound-guard';
-import { type AccessTokenSource, type Collector, type ConnectorDriver, type DriverConnection } from '#src/modules/connectors/connector-driver.port';
+import {
+  type AccessTokenSource,
+  type Collector,
+  type ConnectorDriver,
+  type DriverConnection,
+} from '#src/modules/connectors/connector-driver.port';
 import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
 import { type ConnectorDefinition } from '#src/modules/connectors/connector-definition';
 import { DeprovisioningCollector } from './collectors/deprovisioning.collector';
@@ -24,12 +29,16 @@ export class OktaDriver implements ConnectorDriver {
   }
 
   collectors(connection: DriverConnection, tokens: AccessTokenSource): Collector[] {
-    const session = new OktaConnectionSession(originOf(connection.oktaDomain, this.config.oktaAllowedInsecureHosts), tokens, {
-      ...DEFAULT_CLIENT_OPTIONS,
-      timeoutMs: this.config.oktaHttpTimeoutMs,
-      concurrency: this.config.sync.oktaConcurrency,
-      backoffBaseMs: this.config.sync.retryBaseMs,
-    });
+    const session = new OktaConnectionSession(
+      originOf(connection.oktaDomain, this.config.oktaAllowedInsecureHosts),
+      tokens,
+      {
+        ...DEFAULT_CLIENT_OPTIONS,
+        timeoutMs: this.config.oktaHttpTimeoutMs,
+        concurrency: this.config.sync.oktaConcurrency,
+        backoffBaseMs: this.config.sync.retryBaseMs,
+      },
+    );
     const client = session.client.bind(session);
     return [
       new UserMfaCollector(client, this.config.sync.factorSweepIntervalMs),

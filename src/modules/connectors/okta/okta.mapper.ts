@@ -9,7 +9,13 @@ export interface OktaUser {
   statusChanged?: string | null;
   lastLogin?: string | null;
   lastUpdated?: string | null;
-  profile?: { login?: string | null; email?: string | null; firstName?: string | null; lastName?: string | null; userType?: string | null } | null;
+  profile?: {
+    login?: string | null;
+    email?: string | null;
+    firstName?: string | null;
+    lastName?: string | null;
+    userType?: string | null;
+  } | null;
 }
 
 export interface OktaFactor {
@@ -51,8 +57,15 @@ export interface OktaLogEvent {
   published: string;
   displayMessage?: string | null;
   outcome?: { result?: string | null; reason?: string | null } | null;
-  actor?: { id?: string | null; type?: string | null; alternateId?: string | null; displayName?: string | null } | null;
-  target?: { id?: string | null; type?: string | null; alternateId?: string | null; displayName?: string | null }[] | null;
+  actor?: {
+    id?: string | null;
+    type?: string | null;
+    alternateId?: string | null;
+    displayName?: string | null;
+  } | null;
+  target?:
+    | { id?: string | null; type?: string | null; alternateId?: string | null; displayName?: string | null }[]
+    | null;
 }
 
 export const USER_MFA = 'okta.user_mfa';
@@ -81,7 +94,13 @@ const day = (v: unknown): string | null => (typeof v === 'string' && v.length >=
 
 export function toFactors(factors: readonly OktaFactor[]): FactorSummary[] {
   return factors
-    .map((f) => ({ id: f.id, type: str(f.factorType), provider: str(f.provider), status: str(f.status), enrolledAt: str(f.created) }))
+    .map((f) => ({
+      id: f.id,
+      type: str(f.factorType),
+      provider: str(f.provider),
+      status: str(f.status),
+      enrolledAt: str(f.created),
+    }))
     .sort((a, b) => a.id.localeCompare(b.id));
 }
 
@@ -94,7 +113,10 @@ export function userMfaItem(user: OktaUser, factors: readonly FactorSummary[]): 
       userId: user.id,
       login: str(user.profile?.login),
       email: str(user.profile?.email),
-      name: [user.profile?.firstName, user.profile?.lastName].filter((n): n is string => typeof n === 'string').join(' ') || null,
+      name:
+        [user.profile?.firstName, user.profile?.lastName]
+          .filter((n): n is string => typeof n === 'string')
+          .join(' ') || null,
       userType: str(user.profile?.userType),
       status: user.status,
       created: str(user.created),
@@ -112,7 +134,8 @@ export function passwordPolicyItem(policy: OktaPolicy, rules: readonly OktaPolic
   const complexity = password?.complexity ?? {};
   const age = password?.age ?? {};
   const lockout = password?.lockout ?? {};
-  const dictionary = (complexity.dictionary as { common?: { exclude?: unknown } } | undefined)?.common?.exclude;
+  const dictionary = (complexity.dictionary as { common?: { exclude?: unknown } } | undefined)?.common
+    ?.exclude;
   return {
     type: PASSWORD_POLICY,
     sourceId: policy.id,
@@ -130,7 +153,9 @@ export function passwordPolicyItem(policy: OktaPolicy, rules: readonly OktaPolic
         minNumber: num(complexity.minNumber),
         minSymbol: num(complexity.minSymbol),
         excludeUsername: bool(complexity.excludeUsername),
-        excludeAttributes: Array.isArray(complexity.excludeAttributes) ? complexity.excludeAttributes.filter((a) => typeof a === 'string') : null,
+        excludeAttributes: Array.isArray(complexity.excludeAttributes)
+          ? complexity.excludeAttributes.filter((a) => typeof a === 'string')
+          : null,
         commonDictionaryExcluded: bool(dictionary),
       },
       age: {
@@ -157,7 +182,12 @@ export function passwordPolicyItem(policy: OktaPolicy, rules: readonly OktaPolic
 }
 
 export function deprovisioningItem(event: OktaLogEvent): EvidenceItem {
-  const targets = (event.target ?? []).map((t) => ({ id: str(t.id), type: str(t.type), alternateId: str(t.alternateId), displayName: str(t.displayName) }));
+  const targets = (event.target ?? []).map((t) => ({
+    id: str(t.id),
+    type: str(t.type),
+    alternateId: str(t.alternateId),
+    displayName: str(t.displayName),
+  }));
   return {
     type: DEPROVISIONING_EVENT,
     sourceId: event.uuid,

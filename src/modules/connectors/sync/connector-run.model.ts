@@ -39,7 +39,8 @@ export class ConnectorRunModel {
   @Field(() => RunStatusEnum) status: RunStatus;
   @Field() startedAt: Date;
   @Field(() => Date, { nullable: true }) finishedAt: Date | null;
-  @Field(() => [CollectorStatsModel], { description: 'Per collector; live while RUNNING' }) stats: CollectorStatsModel[];
+  @Field(() => [CollectorStatsModel], { description: 'Per collector; live while RUNNING' })
+  stats: CollectorStatsModel[];
   @Field(() => [String]) grantedScopes: string[];
   @Field(() => RunErrorModel, { nullable: true }) error: RunErrorModel | null;
 }

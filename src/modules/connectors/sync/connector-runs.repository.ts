@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { type Model, Types } from 'mongoose';
 import { TenantRepository, toObjectId } from '#src/common/tenancy/tenant.repository';
-import { type CollectorStats, ConnectorRunDocument, type RunStatus, type RunTrigger } from './connector-run.schema';
+import {
+  type CollectorStats,
+  ConnectorRunDocument,
+  type RunStatus,
+  type RunTrigger,
+} from './connector-run.schema';
 
 export interface ConnectorRun {
   readonly id: string;
@@ -22,7 +27,12 @@ export class ConnectorRunsRepository extends TenantRepository<ConnectorRunDocume
     super(model);
   }
 
-  async start(fields: { connectionId: string; trigger: RunTrigger; owner: string; grantedScopes: readonly string[] }): Promise<ConnectorRun> {
+  async start(fields: {
+    connectionId: string;
+    trigger: RunTrigger;
+    owner: string;
+    grantedScopes: readonly string[];
+  }): Promise<ConnectorRun> {
     const now = new Date();
     const doc = await this.model.create(
       this.owned({
@@ -44,7 +54,12 @@ export class ConnectorRunsRepository extends TenantRepository<ConnectorRunDocume
     });
   }
 
-  async finish(id: string, status: Exclude<RunStatus, 'RUNNING'>, stats: readonly CollectorStats[], error: { code: string; message: string } | null): Promise<ConnectorRun | undefined> {
+  async finish(
+    id: string,
+    status: Exclude<RunStatus, 'RUNNING'>,
+    stats: readonly CollectorStats[],
+    error: { code: string; message: string } | null,
+  ): Promise<ConnectorRun | undefined> {
     await this.model.updateOne(this.scope({ _id: new Types.ObjectId(id) }), {
       $set: { status, stats: [...stats], error, finishedAt: new Date() },
     });
@@ -53,9 +68,16 @@ export class ConnectorRunsRepository extends TenantRepository<ConnectorRunDocume
 
   /** Runs left RUNNING by an instance that died: marked FAILED when the next run takes the lease. */
   async abandonRunning(connectionId: string): Promise<number> {
-    const result = await this.model.updateMany(this.scope({ connectionId: new Types.ObjectId(connectionId), status: 'RUNNING' }), {
-      $set: { status: 'FAILED', finishedAt: new Date(), error: { code: 'ABANDONED', message: 'The instance running this sync stopped before finishing' } },
-    });
+    const result = await this.model.updateMany(
+      this.scope({ connectionId: new Types.ObjectId(connectionId), status: 'RUNNING' }),
+      {
+        $set: {
+          status: 'FAILED',
+          finishedAt: new Date(),
+          error: { code: 'ABANDONED', message: 'The instance running this sync stopped before finishing' },
+        },
+      },
+    );
     return result.modifiedCount;
   }
 
@@ -75,8 +97,15 @@ export class ConnectorRunsRepository extends TenantRepository<ConnectorRunDocume
   }
 
   async page(connectionId: string, limit: number, beforeId?: string): Promise<ConnectorRun[]> {
-    const filter = { connectionId: new Types.ObjectId(connectionId), ...(beforeId === undefined ? {} : { _id: { $lt: toObjectId(beforeId) } }) };
-    const docs = await this.model.find(this.scope(filter)).sort({ _id: -1 }).limit(limit).lean<ConnectorRunDocument[]>();
+    const filter = {
+      connectionId: new Types.ObjectId(connectionId),
+      ...(beforeId === undefined ? {} : { _id: { $lt: toObjectId(beforeId) } }),
+    };
+    const docs = await this.model
+      .find(this.scope(filter))
+      .sort({ _id: -1 })
+      .limit(limit)
+      .lean<ConnectorRunDocument[]>();
     return docs.map(toRun);
   }
 }

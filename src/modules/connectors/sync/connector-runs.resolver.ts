@@ -1,7 +1,14 @@
 import { Args, ArgsType, Field, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { IsMongoId } from 'class-validator';
 import { DomainError } from '#src/common/errors/domain.error';
-import { type Connection, decodeCursor, encodeCursor, PageArgs, pageSize, toConnection } from '#src/common/graphql/relay';
+import {
+  type Connection,
+  decodeCursor,
+  encodeCursor,
+  PageArgs,
+  pageSize,
+  toConnection,
+} from '#src/common/graphql/relay';
 import { Roles } from '#src/common/tenancy/decorators';
 import { ConnectionsService } from '#src/modules/connections/connections.service';
 import { ConnectorRunConnection, ConnectorRunModel, SyncConnectionInput } from './connector-run.model';
@@ -20,7 +27,9 @@ export class ConnectorRunsResolver {
     private readonly connectionsService: ConnectionsService,
   ) {}
 
-  @Query(() => ConnectorRunConnection, { description: "A connection's sync runs, newest first (live counts while RUNNING)" })
+  @Query(() => ConnectorRunConnection, {
+    description: "A connection's sync runs, newest first (live counts while RUNNING)",
+  })
   async connectorRuns(@Args() args: ConnectorRunsArgs): Promise<Connection<ConnectorRun>> {
     await this.connectionsService.get(args.connectionId, { includeRevoked: true });
     const limit = pageSize(args.first);
@@ -29,11 +38,14 @@ export class ConnectorRunsResolver {
     return toConnection(rows, limit, (r) => encodeCursor([r.id]));
   }
 
-  @Mutation(() => ConnectorRunModel, { description: 'Syncs a connection now, or returns the run in progress (ADMIN)' })
+  @Mutation(() => ConnectorRunModel, {
+    description: 'Syncs a connection now, or returns the run in progress (ADMIN)',
+  })
   @Roles('ADMIN')
   async syncConnection(@Args('input') input: SyncConnectionInput): Promise<ConnectorRun> {
-    const run = await this.sync.start(input.connectionId, 'manual');
-    if (run === undefined) throw new DomainError('CONFLICT', 'A sync of this connection is finishing; try again in a moment');
+    const { run } = await this.sync.start(input.connectionId, 'manual');
+    if (run === undefined)
+      throw new DomainError('CONFLICT', 'A sync of this connection is finishing; try again in a moment');
     return run;
   }
 }

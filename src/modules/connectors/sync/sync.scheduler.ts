@@ -27,7 +27,10 @@ export class SyncScheduler implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     if (this.config.role === 'api') return;
-    this.registry.addInterval(TICK, setInterval(() => void this.tick(), this.config.schedulerTickMs));
+    this.registry.addInterval(
+      TICK,
+      setInterval(() => void this.tick(), this.config.schedulerTickMs),
+    );
   }
 
   onApplicationShutdown(): void {
@@ -47,10 +50,11 @@ export class SyncScheduler implements OnModuleInit, OnApplicationShutdown {
           let count = 0;
           for (const connection of await this.sync.due(now, capacity)) {
             try {
-              const run = await this.sync.start(connection.id, 'schedule');
-              if (run !== undefined && run.status === 'RUNNING' && run.trigger === 'schedule') count += 1;
+              if ((await this.sync.start(connection.id, 'schedule')).started) count += 1;
             } catch (error) {
-              this.logger.warn(`could not start sync of ${connection.id}: ${error instanceof Error ? error.message : String(error)}`);
+              this.logger.warn(
+                `could not start sync of ${connection.id}: ${error instanceof Error ? error.message : String(error)}`,
+              );
             }
           }
           return count;

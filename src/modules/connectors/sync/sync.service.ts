@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { type AppConfig } from '#src/config/app-config';
 import { APP_CONFIG } from '#src/config/config.module';
+import { SecretIntegrityError } from '#src/common/crypto/key-provider';
 import { DomainError } from '#src/common/errors/domain.error';
 import { LeaseLock } from '#src/common/scheduling/lease-lock';
 import { AuditService } from '#src/modules/audit/audit.service';
@@ -63,25 +64,35 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
    * Starts a sync of a connection of the organization in context and returns its RUNNING record, or the run
    * already in progress. `schedule` runs only if the connection is still due once the lease is held.
    */
-  async start(connectionId: string, trigger: RunTrigger): Promise<ConnectorRun | undefined> {
+  async start(
+    connectionId: string,
+    trigger: RunTrigger,
+  ): Promise<{ run: ConnectorRun | undefined; started: boolean }> {
     if (this.stopping) throw new DomainError('CONNECTOR_UNAVAILABLE', 'This instance is shutting down');
     const connection = await this.connections.findById(connectionId);
     if (connection === undefined) throw DomainError.notFound('Connection');
     if (connection.status !== 'ACTIVE') {
-      throw new DomainError('CONFLICT', `The connection is ${connection.status}; only ACTIVE connections sync`);
+      throw new DomainError(
+        'CONFLICT',
+        `The connection is ${connection.status}; only ACTIVE connections sync`,
+      );
     }
     const owner = `${this.instance}:${randomBytes(4).toString('hex')}`;
     const key = `sync:${connectionId}`;
     if (!(await this.leases.tryAcquire(key, owner, this.config.sync.leaseTtlMs))) {
-      return this.runs.findRunning(connectionId);
+      return { run: await this.runInProgress(connectionId), started: false };
     }
     let run: ConnectorRun;
     try {
       const fresh = await this.connections.findById(connectionId);
       const now = new Date();
-      if (fresh === undefined || fresh.status !== 'ACTIVE' || (trigger === 'schedule' && (fresh.nextSyncAt?.getTime() ?? 0) > now.getTime())) {
+      if (
+        fresh === undefined ||
+        fresh.status !== 'ACTIVE' ||
+        (trigger === 'schedule' && (fresh.nextSyncAt?.getTime() ?? 0) > now.getTime())
+      ) {
         await this.leases.release(key, owner);
-        return undefined;
+        return { run: undefined, started: false };
       }
       await this.runs.abandonRunning(connectionId);
       run = await this.runs.start({ connectionId, trigger, owner, grantedScopes: fresh.grantedScopes });
@@ -93,10 +104,24 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
       throw error;
     }
     const task = this.execute(connection, run, key, owner)
-      .catch((error: unknown) => this.logger.error(`sync ${run.id} crashed: ${error instanceof Error ? error.message : String(error)}`))
+      .catch((error: unknown) =>
+        this.logger.error(
+          `sync ${run.id} crashed: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      )
       .finally(() => this.running.delete(run.id));
     this.running.set(run.id, task);
-    return run;
+    return { run, started: true };
+  }
+
+  /** The run of whoever holds the lease; it may take a moment between taking the lease and recording the run. */
+  private async runInProgress(connectionId: string): Promise<ConnectorRun | undefined> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const run = await this.runs.findRunning(connectionId);
+      if (run !== undefined) return run;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return undefined;
   }
 
   /** Waits for this instance's syncs (tests, shutdown). */
@@ -111,19 +136,27 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
     clearTimeout(timer);
   }
 
-  private async execute(connection: Connection, run: ConnectorRun, leaseKey: string, owner: string): Promise<void> {
+  private async execute(
+    connection: Connection,
+    run: ConnectorRun,
+    leaseKey: string,
+    owner: string,
+  ): Promise<void> {
     const started = new Date();
     const stats: CollectorStats[] = [];
     let lost = false;
-    const heartbeat = setInterval(() => {
-      void this.leases.renew(leaseKey, owner, this.config.sync.leaseTtlMs).then(
-        (held) => {
-          if (!held) lost = true;
-          return this.runs.progress(run.id, stats);
-        },
-        () => undefined,
-      );
-    }, Math.max(250, Math.floor(this.config.sync.leaseTtlMs / 3)));
+    const heartbeat = setInterval(
+      () => {
+        void this.leases.renew(leaseKey, owner, this.config.sync.leaseTtlMs).then(
+          (held) => {
+            if (!held) lost = true;
+            return this.runs.progress(run.id, stats);
+          },
+          () => undefined,
+        );
+      },
+      Math.max(250, Math.floor(this.config.sync.leaseTtlMs / 3)),
+    );
     let runError: RunError | null = null;
     const cursor: Record<string, string> = {};
     try {
@@ -138,13 +171,20 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
         previous: (type, ids) => this.evidence.currentData(connection.id, type, ids),
       };
       for (const collector of collectors) {
-        if (lost) throw new RunAborted({ code: 'LEASE_LOST', message: 'Another instance took over this sync' });
+        if (lost)
+          throw new RunAborted({ code: 'LEASE_LOST', message: 'Another instance took over this sync' });
         const entry = await this.collect(connection, run, collector, context, stats);
         if (entry.complete) Object.assign(cursor, collector.cursorAfter(context));
       }
     } catch (error) {
-      runError = error instanceof RunAborted ? error.runError : { code: 'INTERNAL', message: 'The sync failed unexpectedly' };
-      if (!(error instanceof RunAborted)) this.logger.error(`sync ${run.id}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      runError =
+        error instanceof RunAborted
+          ? error.runError
+          : { code: 'INTERNAL', message: 'The sync failed unexpectedly' };
+      if (!(error instanceof RunAborted))
+        this.logger.error(
+          `sync ${run.id}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
     } finally {
       clearInterval(heartbeat);
     }
@@ -152,7 +192,17 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
     const complete = stats.filter((s) => s.complete).length;
     const status: Exclude<RunStatus, 'RUNNING'> =
       runError === null && complete === stats.length ? 'SUCCEEDED' : complete === 0 ? 'FAILED' : 'PARTIAL';
-    const firstError = runError ?? (stats.find((s) => s.error !== null) ? { code: 'COLLECTOR_FAILED', message: stats.filter((s) => s.error).map((s) => `${s.collector}: ${s.error ?? ''}`).join('; ') } : null);
+    const firstError =
+      runError ??
+      (stats.find((s) => s.error !== null)
+        ? {
+            code: 'COLLECTOR_FAILED',
+            message: stats
+              .filter((s) => s.error)
+              .map((s) => `${s.collector}: ${s.error ?? ''}`)
+              .join('; '),
+          }
+        : null);
     await this.runs.finish(run.id, status, stats, firstError);
     const finished = new Date();
     await this.connections.recordSync(connection.id, {
@@ -168,14 +218,28 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
     };
     await this.audit.append(
       status === 'SUCCEEDED'
-        ? { action: 'SYNC', target: { type: 'connection', id: connection.id }, details: { runId: run.id, trigger: run.trigger, ...counts } }
-        : { action: 'SYNC_FAILURE', target: { type: 'connection', id: connection.id }, details: { runId: run.id, status, code: firstError?.code ?? 'UNKNOWN', ...counts } },
+        ? {
+            action: 'SYNC',
+            target: { type: 'connection', id: connection.id },
+            details: { runId: run.id, trigger: run.trigger, ...counts },
+          }
+        : {
+            action: 'SYNC_FAILURE',
+            target: { type: 'connection', id: connection.id },
+            details: { runId: run.id, status, code: firstError?.code ?? 'UNKNOWN', ...counts },
+          },
     );
     await this.leases.release(leaseKey, owner);
   }
 
   /** One collector: batches into the evidence store, vanished rows closed only after a complete pass. */
-  private async collect(connection: Connection, run: ConnectorRun, collector: Collector, context: CollectorContext, all: CollectorStats[]): Promise<CollectorStats> {
+  private async collect(
+    connection: Connection,
+    run: ConnectorRun,
+    collector: Collector,
+    context: CollectorContext,
+    all: CollectorStats[],
+  ): Promise<CollectorStats> {
     const entry: CollectorStats = {
       collector: collector.evidenceType,
       endpoint: collector.endpoint,
@@ -205,7 +269,12 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
         durationMs: Date.now() - begin,
       });
     };
-    const target = { connectionId: connection.id, connectorKey: connection.connectorKey, runId: run.id, collectedAt: context.now };
+    const target = {
+      connectionId: connection.id,
+      connectorKey: connection.connectorKey,
+      runId: run.id,
+      collectedAt: context.now,
+    };
     const seen = new Set<string>();
     try {
       for await (const batch of collector.collect(context)) {
@@ -218,7 +287,13 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
         sync();
         await this.runs.progress(run.id, all);
       }
-      if (collector.closesVanished) entry.closed += await this.evidence.closeVanished(connection.id, collector.evidenceType, seen, context.now);
+      if (collector.closesVanished)
+        entry.closed += await this.evidence.closeVanished(
+          connection.id,
+          collector.evidenceType,
+          seen,
+          context.now,
+        );
       entry.complete = true;
     } catch (error) {
       entry.error = await this.classify(connection, error);
@@ -233,15 +308,30 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
     if (error instanceof OktaApiError) {
       if (error.kind === 'insufficient_scope') {
         const scope = error.detail.scope ?? 'unknown';
-        await this.connections.update(connection.id, { status: 'NEEDS_REAUTH', statusReason: `insufficient_scope: ${scope}` });
+        await this.connections.update(connection.id, {
+          status: 'NEEDS_REAUTH',
+          statusReason: `insufficient_scope: ${scope}`,
+        });
         await this.hooks.needsReauth(connection.id, `The Okta token lacks the ${scope} scope`);
-        throw new RunAborted({ code: 'INSUFFICIENT_SCOPE', message: `The Okta token lacks the ${scope} scope; re-authorize the connection` });
+        throw new RunAborted({
+          code: 'INSUFFICIENT_SCOPE',
+          message: `The Okta token lacks the ${scope} scope; re-authorize the connection`,
+        });
       }
-      if (error.kind === 'unauthorized') throw new RunAborted({ code: 'UNAUTHORIZED', message: error.message });
+      if (error.kind === 'unauthorized')
+        throw new RunAborted({ code: 'UNAUTHORIZED', message: error.message });
       return `${error.kind}: ${error.message}`;
     }
     if (error instanceof DomainError) throw new RunAborted({ code: error.code, message: error.message });
-    this.logger.error(`collector failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    if (error instanceof SecretIntegrityError) {
+      throw new RunAborted({
+        code: 'CREDENTIALS_UNREADABLE',
+        message: 'The stored Okta credentials could not be decrypted',
+      });
+    }
+    this.logger.error(
+      `collector failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
     return 'internal: unexpected error';
   }
 

@@ -1,7 +1,11 @@
 import { type Collector, type CollectorContext } from '#src/modules/connectors/connector-driver.port';
 import { type EvidenceItem } from '#src/modules/evidence/evidence.types';
 import { emptyStats, type OktaApiClient } from '#src/modules/connectors/okta/okta-api.client';
-import { DEPROVISIONING_EVENT, deprovisioningItem, type OktaLogEvent } from '#src/modules/connectors/okta/okta.mapper';
+import {
+  DEPROVISIONING_EVENT,
+  deprovisioningItem,
+  type OktaLogEvent,
+} from '#src/modules/connectors/okta/okta.mapper';
 
 export const DEPROVISIONING_EVENT_TYPES = [
   'user.lifecycle.deactivate',
@@ -33,7 +37,10 @@ export class DeprovisioningCollector implements Collector {
     const api = this.client(this.stats);
     const until = context.now.getTime();
     const cursor = context.cursor.deprovisioningUntil;
-    const since = cursor === undefined ? until - BACKFILL_MS : Math.max(until - BACKFILL_MS, Date.parse(cursor) - OVERLAP_MS);
+    const since =
+      cursor === undefined
+        ? until - BACKFILL_MS
+        : Math.max(until - BACKFILL_MS, Date.parse(cursor) - OVERLAP_MS);
     const query = new URLSearchParams({
       since: new Date(since).toISOString(),
       until: new Date(until).toISOString(),

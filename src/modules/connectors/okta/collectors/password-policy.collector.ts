@@ -1,7 +1,12 @@
 import { type Collector } from '#src/modules/connectors/connector-driver.port';
 import { type EvidenceItem } from '#src/modules/evidence/evidence.types';
 import { emptyStats, type OktaApiClient } from '#src/modules/connectors/okta/okta-api.client';
-import { type OktaPolicy, type OktaPolicyRule, PASSWORD_POLICY, passwordPolicyItem } from '#src/modules/connectors/okta/okta.mapper';
+import {
+  type OktaPolicy,
+  type OktaPolicyRule,
+  PASSWORD_POLICY,
+  passwordPolicyItem,
+} from '#src/modules/connectors/okta/okta.mapper';
 
 /** `okta.password_policy`: every password policy with its rules. */
 export class PasswordPolicyCollector implements Collector {
@@ -18,7 +23,10 @@ export class PasswordPolicyCollector implements Collector {
     for await (const policies of api.pages<OktaPolicy>('/api/v1/policies?type=PASSWORD')) {
       yield await Promise.all(
         policies.map(async (policy) =>
-          passwordPolicyItem(policy, await api.get<OktaPolicyRule[]>(`/api/v1/policies/${encodeURIComponent(policy.id)}/rules`)),
+          passwordPolicyItem(
+            policy,
+            await api.get<OktaPolicyRule[]>(`/api/v1/policies/${encodeURIComponent(policy.id)}/rules`),
+          ),
         ),
       );
     }

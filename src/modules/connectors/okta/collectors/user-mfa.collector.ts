@@ -1,7 +1,15 @@
 import { type Collector, type CollectorContext } from '#src/modules/connectors/connector-driver.port';
 import { type EvidenceItem } from '#src/modules/evidence/evidence.types';
 import { emptyStats, type OktaApiClient } from '#src/modules/connectors/okta/okta-api.client';
-import { type FactorSummary, type OktaFactor, type OktaLogEvent, type OktaUser, toFactors, USER_MFA, userMfaItem } from '#src/modules/connectors/okta/okta.mapper';
+import {
+  type FactorSummary,
+  type OktaFactor,
+  type OktaLogEvent,
+  type OktaUser,
+  toFactors,
+  USER_MFA,
+  userMfaItem,
+} from '#src/modules/connectors/okta/okta.mapper';
 
 export const FACTOR_EVENT_TYPES = [
   'user.mfa.factor.activate',
@@ -37,13 +45,22 @@ export class UserMfaCollector implements Collector {
 
   async *collect(context: CollectorContext): AsyncGenerator<EvidenceItem[]> {
     const api = this.client(this.stats);
-    const lastSweep = context.cursor.factorSweepAt === undefined ? undefined : Date.parse(context.cursor.factorSweepAt);
+    const lastSweep =
+      context.cursor.factorSweepAt === undefined ? undefined : Date.parse(context.cursor.factorSweepAt);
     this.fullSweep = lastSweep === undefined || context.now.getTime() - lastSweep >= this.fullSweepIntervalMs;
-    const changedSince = context.cursor.usersCollectedAt === undefined ? undefined : Date.parse(context.cursor.usersCollectedAt) - OVERLAP_MS;
+    const changedSince =
+      context.cursor.usersCollectedAt === undefined
+        ? undefined
+        : Date.parse(context.cursor.usersCollectedAt) - OVERLAP_MS;
     const named = this.fullSweep ? new Set<string>() : await this.usersInFactorEvents(api, context);
 
     for await (const users of api.pages<OktaUser>(USERS_PATH)) {
-      const previous = this.fullSweep ? new Map<string, Record<string, unknown>>() : await context.previous(USER_MFA, users.map((u) => u.id));
+      const previous = this.fullSweep
+        ? new Map<string, Record<string, unknown>>()
+        : await context.previous(
+            USER_MFA,
+            users.map((u) => u.id),
+          );
       yield await Promise.all(
         users.map(async (user) => {
           const before = previous.get(user.id);
@@ -69,14 +86,23 @@ export class UserMfaCollector implements Collector {
 
   /** Users named in factor events since the last run (bounded System Log window). */
   private async usersInFactorEvents(api: OktaApiClient, context: CollectorContext): Promise<Set<string>> {
-    const since = new Date(Date.parse(context.cursor.factorEventsUntil ?? context.now.toISOString()) - OVERLAP_MS);
+    const since = new Date(
+      Date.parse(context.cursor.factorEventsUntil ?? context.now.toISOString()) - OVERLAP_MS,
+    );
     const filter = FACTOR_EVENT_TYPES.map((t) => `eventType eq "${t}"`).join(' or ');
-    const query = new URLSearchParams({ since: since.toISOString(), until: context.now.toISOString(), filter, limit: '1000' });
+    const query = new URLSearchParams({
+      since: since.toISOString(),
+      until: context.now.toISOString(),
+      filter,
+      limit: '1000',
+    });
     const ids = new Set<string>();
     for await (const events of api.pages<OktaLogEvent>(`/api/v1/logs?${query.toString()}`)) {
       for (const event of events) {
         // The target is the user, or an AuthenticatorEnrollment whose owner is the actor (Okta varies).
-        const user = event.target?.find((t) => t.type === 'User')?.id ?? (event.actor?.type === 'User' ? event.actor.id : undefined);
+        const user =
+          event.target?.find((t) => t.type === 'User')?.id ??
+          (event.actor?.type === 'User' ? event.actor.id : undefined);
         if (typeof user === 'string') ids.add(user);
       }
     }
