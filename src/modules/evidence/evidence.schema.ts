@@ -43,7 +43,7 @@ function assertLifecycleOnly(update: unknown): void {
   for (const [key, value] of Object.entries(update as Record<string, unknown>)) {
     if (!key.startsWith('$')) throw new EvidenceImmutableError(`replacing the document (${key})`);
     if (value === null || typeof value !== 'object') continue;
-    for (const path of Object.keys(value as Record<string, unknown>)) {
+    for (const path of Object.keys(value)) {
       const root = path.split('.')[0] ?? path;
       if (!EVIDENCE_LIFECYCLE_FIELDS.has(root))
         throw new EvidenceImmutableError(`"${path}" cannot be changed`);

@@ -53,7 +53,7 @@ function compare(actual: unknown, op: string, expected: string): boolean {
   if (Array.isArray(actual)) return actual.some((a) => compare(a, op, expected));
   if (op === 'pr') return actual !== undefined && actual !== null;
   if (actual === undefined || actual === null) return op === 'ne';
-  const a = typeof actual === 'object' ? JSON.stringify(actual) : String(actual as string | number | boolean);
+  const a = typeof actual === 'string' ? actual : JSON.stringify(actual);
   switch (op) {
     case 'eq':
       return a === expected;
