@@ -88,6 +88,8 @@ export class OktaApi {
   readonly faults: Fault[] = [];
   /** Access tokens Okta should now treat as expired/invalid (401 E0000011). */
   readonly rejectedTokens = new Set<string>();
+  /** Tokens accepted without the OAuth server, with their scopes (conformance test, benchmark). */
+  readonly staticTokens = new Map<string, string[]>();
   /** Scopes taken away from every token after it was issued (403 insufficient_scope). */
   readonly revokedScopes = new Set<string>();
   /** When set, the token presented by the request with this number (1-based) expires right after it. */
@@ -159,8 +161,13 @@ export class OktaApi {
     }
 
     const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const staticScopes = auth === undefined ? undefined : this.staticTokens.get(auth);
     const info =
-      auth === undefined || this.rejectedTokens.has(auth) ? undefined : await this.resolveToken(auth);
+      auth === undefined || this.rejectedTokens.has(auth)
+        ? undefined
+        : staticScopes !== undefined
+          ? { scopes: staticScopes, expired: false }
+          : await this.resolveToken(auth);
     if (info === undefined || info.expired) {
       res.setHeader(
         'www-authenticate',
@@ -235,7 +242,7 @@ export class OktaApi {
         this.state.groups.map((g) => ({
           id: g.id,
           type: 'OKTA_GROUP',
-          profile: { name: g.name, description: null },
+          profile: { name: g.name, description: `${g.name} group` },
         })),
         200,
       );

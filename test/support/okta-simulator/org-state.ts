@@ -41,7 +41,7 @@ const FACTOR_KINDS = [
   { factorType: 'webauthn', provider: 'FIDO', vendorName: 'FIDO' },
   { factorType: 'question', provider: 'OKTA', vendorName: 'OKTA' },
   { factorType: 'token:hardware', provider: 'YUBICO', vendorName: 'YUBICO' },
-  { factorType: 'signed_nonce', provider: 'OKTA', vendorName: 'OKTA' },
+  { factorType: 'token', provider: 'RSA', vendorName: 'RSA' },
   { factorType: 'email', provider: 'OKTA', vendorName: 'OKTA' },
 ] as const;
 export type FactorType = (typeof FACTOR_KINDS)[number]['factorType'];
@@ -56,7 +56,7 @@ export interface SimUser {
   lastUpdated: string;
   passwordChanged: string | null;
   type: { id: string };
-  profile: Record<string, string | null>;
+  profile: Record<string, string | null | undefined>;
   credentials: { provider: { type: string; name: string } };
 }
 
@@ -75,7 +75,7 @@ export interface SimPolicy {
   id: string;
   type: 'PASSWORD' | 'MFA_ENROLL';
   name: string;
-  description: string | null;
+  description?: string;
   status: 'ACTIVE' | 'INACTIVE';
   priority: number;
   system: boolean;
@@ -96,13 +96,13 @@ export interface SimLogEvent {
   uuid: string;
   published: string;
   eventType: string;
-  legacyEventType: string | null;
+  legacyEventType?: string;
   version: '0';
   displayMessage: string;
   severity: 'INFO' | 'WARN';
-  outcome: { result: 'SUCCESS' | 'FAILURE'; reason: string | null };
-  actor: { id: string; type: string; alternateId: string; displayName: string; detailEntry: null };
-  target: { id: string; type: string; alternateId: string; displayName: string; detailEntry: null }[];
+  outcome: { result: 'SUCCESS' | 'FAILURE'; reason?: string };
+  actor: { id: string; type: string; alternateId: string; displayName: string };
+  target: { id: string; type: string; alternateId: string; displayName: string }[];
   client: { ipAddress: string; userAgent: { rawUserAgent: string; os: string; browser: string } };
   transaction: { type: 'WEB' | 'JOB'; id: string; detail: Record<string, never> };
   debugContext: { debugData: Record<string, string> };
@@ -115,7 +115,6 @@ const ADMIN = {
   type: 'User',
   alternateId: 'admin@acme.example',
   displayName: 'Ada Admin',
-  detailEntry: null,
 };
 const DAY = 86_400_000;
 
@@ -264,7 +263,7 @@ export class OktaOrgState {
         email: login,
         firstName: first,
         lastName: last,
-        department: ['Engineering', 'Sales', 'Finance', null][index % 4] ?? null,
+        department: ['Engineering', 'Sales', 'Finance', undefined][index % 4],
         employeeNumber: String(10000 + index),
         userType: index % 25 === 0 ? 'Service' : 'Employee',
       },
@@ -284,7 +283,7 @@ export class OktaOrgState {
       lastUpdated: this.iso(at),
       profile:
         k.factorType === 'sms'
-          ? { phoneNumber: '+1 XXX-XXX-1337' }
+          ? { phoneNumber: '+15551231337' }
           : { credentialId: user.profile.login ?? user.id },
     };
   }
@@ -320,7 +319,9 @@ export class OktaOrgState {
       id,
       type: 'PASSWORD',
       name,
-      description: system ? 'The default policy applies in all situations if no other policy applies.' : null,
+      ...(system
+        ? { description: 'The default policy applies in all situations if no other policy applies.' }
+        : {}),
       status: 'ACTIVE',
       priority,
       system,
@@ -382,7 +383,6 @@ export class OktaOrgState {
       id: this.newId('00p'),
       type: 'MFA_ENROLL',
       name: 'Default MFA Enrollment',
-      description: null,
       status: 'ACTIVE',
       priority: 1,
       system: true,
@@ -412,11 +412,10 @@ export class OktaOrgState {
       uuid: randomUUID(),
       published: this.iso(publishedAt),
       eventType,
-      legacyEventType: null,
       version: '0',
       displayMessage: eventType.replace(/\./g, ' '),
       severity: 'INFO',
-      outcome: { result: outcome, reason: null },
+      outcome: { result: outcome },
       actor: { ...ADMIN },
       target: [
         {
@@ -424,7 +423,6 @@ export class OktaOrgState {
           type: 'User',
           alternateId: user.profile.login ?? user.id,
           displayName: `${user.profile.firstName ?? ''} ${user.profile.lastName ?? ''}`.trim(),
-          detailEntry: null,
         },
       ],
       client: {
