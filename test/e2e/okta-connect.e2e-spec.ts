@@ -545,7 +545,7 @@ describe('Okta connection lifecycle (e2e, oidc-provider as Okta)', () => {
       expect(c.status).toBe('NEEDS_REAUTH');
       expect(c.statusReason).toBe('refresh_failed: invalid_grant');
       const failure = (await auditActions(org)).find(
-        (e) => e.action === 'SYNC_FAILURE' && e.details.code === 'invalid_grant',
+        (e) => e.action === 'SYNC_FAILURE' && e.details.code === 'invalid_grant' && e.actor.type === 'system',
       );
       expect(failure?.details).toEqual({
         code: 'invalid_grant',

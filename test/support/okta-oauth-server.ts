@@ -9,6 +9,8 @@ export interface FakeOktaOptions {
   readonly clientId: string;
   readonly clientSecret: string;
   readonly redirectUri: string;
+  /** Default: any free port. */
+  readonly port?: number;
 }
 
 /** What the fake server recorded about one request to /oauth2/v1/token or /oauth2/v1/revoke (no secrets). */
@@ -46,7 +48,7 @@ export class FakeOktaAuthServer {
 
   static async start(options: FakeOktaOptions): Promise<FakeOktaAuthServer> {
     const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const ref: { current?: FakeOktaAuthServer } = {};
     const provider = new Provider(url, {

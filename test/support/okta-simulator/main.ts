@@ -1,0 +1,41 @@
+/**
+ * Runs the Okta simulator as a process (demo, benchmark, manual testing):
+ *   npm run simulator -- --users 500 --port 4100 --client-id demo-client --client-secret demo-secret \
+ *     --redirect-uri http://localhost:3000/api/integrations/okta/callback
+ * Prints one JSON line with its URL once it listens; stops on SIGINT/SIGTERM.
+ */
+import { OktaSimulator } from './index';
+
+function flag(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
+}
+
+async function main(): Promise<void> {
+  const users = Number(flag('users', '500'));
+  const port = Number(flag('port', '0'));
+  const clientId = flag('client-id', 'demo-okta-client');
+  const clientSecret = flag('client-secret', 'demo-okta-client-secret');
+  const redirectUri = flag('redirect-uri', 'http://localhost:3000/api/integrations/okta/callback');
+  if (!Number.isInteger(users) || users < 1 || !Number.isInteger(port) || port < 0)
+    throw new Error('--users and --port must be integers');
+  const sim = await OktaSimulator.start({
+    clientId,
+    clientSecret,
+    redirectUri,
+    users,
+    port,
+    seed: Number(flag('seed', '42')),
+  });
+  process.stdout.write(
+    `${JSON.stringify({ url: sim.url, host: sim.host, clientId, users: sim.state.activeUsers().length })}\n`,
+  );
+  const stop = (): void => void sim.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
