@@ -1,0 +1,111 @@
+import { type CheckResult } from './checks/check.types';
+import { type ControlDefinition } from './controls.catalog';
+
+export type ControlStatus = 'COVERED' | 'DEGRADED' | 'MISSING';
+
+export interface ConnectionFreshness {
+  readonly connectionId: string;
+  /** e.g. "Okta acme.okta.com" */
+  readonly label: string;
+  readonly status: 'PENDING_AUTHORIZATION' | 'ACTIVE' | 'NEEDS_REAUTH' | 'REVOKED';
+  readonly lastSuccessfulSyncAt: Date | null;
+  readonly staleThresholdMs: number;
+  /** Current evidence rows of this connection, by type. */
+  readonly evidenceCounts: Readonly<Record<string, number>>;
+}
+
+export interface ControlCoverage {
+  readonly control: ControlDefinition;
+  readonly status: ControlStatus;
+  readonly reason: string;
+  readonly evidenceCount: number;
+  readonly lastSuccessfulSyncAt: Date | null;
+}
+
+export interface CoverageResult {
+  readonly percent: number;
+  readonly controls: readonly ControlCoverage[];
+}
+
+const HOUR = 3_600_000;
+
+function hours(ms: number): string {
+  const h = ms / HOUR;
+  return h >= 10 || Number.isInteger(h) ? `${Math.floor(h)} h` : `${h.toFixed(1)} h`;
+}
+
+/** Why a connection cannot vouch for fresh evidence right now, or undefined when it can. */
+export function freshnessProblem(connection: ConnectionFreshness, now: Date): string | undefined {
+  if (connection.status === 'NEEDS_REAUTH') return `${connection.label} needs re-authorization`;
+  if (connection.lastSuccessfulSyncAt === null) return `${connection.label} has not synced successfully yet`;
+  const age = now.getTime() - connection.lastSuccessfulSyncAt.getTime();
+  if (age > connection.staleThresholdMs) {
+    return `${connection.label} last synced ${hours(age)} ago (threshold ${hours(connection.staleThresholdMs)})`;
+  }
+  return undefined;
+}
+
+/**
+ * Pure: from the controls, the connections (freshness and current evidence counts) and the check results,
+ * the status of each control and the organization's percentage. A control is COVERED when every evidence
+ * type it needs has current rows from a fresh connection and none of its checks fails; DEGRADED when rows
+ * exist but their connection is stale or needs re-authorization, or a check of the control fails; MISSING
+ * when a type has no rows at all.
+ */
+export function calculateCoverage(
+  controls: readonly ControlDefinition[],
+  connections: readonly ConnectionFreshness[],
+  checks: readonly CheckResult[],
+  now: Date,
+): CoverageResult {
+  const live = connections.filter((c) => c.status === 'ACTIVE' || c.status === 'NEEDS_REAUTH');
+  const results = controls.map((control): ControlCoverage => {
+    const lastSuccessfulSyncAt = live
+      .map((c) => c.lastSuccessfulSyncAt)
+      .filter((d): d is Date => d !== null)
+      .sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
+    let evidenceCount = 0;
+    const missing: string[] = [];
+    const stale: string[] = [];
+    for (const type of control.evidenceTypes) {
+      const providers = live.filter((c) => (c.evidenceCounts[type] ?? 0) > 0);
+      evidenceCount += providers.reduce((n, c) => n + (c.evidenceCounts[type] ?? 0), 0);
+      if (providers.length === 0) missing.push(type);
+      else if (!providers.some((c) => freshnessProblem(c, now) === undefined)) {
+        stale.push(...providers.map((c) => freshnessProblem(c, now) ?? ''));
+      }
+    }
+    if (missing.length > 0) {
+      return { control, status: 'MISSING', reason: `no ${missing.map(humanType).join(' or ')} evidence`, evidenceCount, lastSuccessfulSyncAt };
+    }
+    if (stale.length > 0) {
+      return { control, status: 'DEGRADED', reason: [...new Set(stale)].join('; '), evidenceCount, lastSuccessfulSyncAt };
+    }
+    const failed = checks.filter((c) => c.control === control.id && c.status === 'FAIL');
+    if (failed.length > 0) {
+      return {
+        control,
+        status: 'DEGRADED',
+        reason: failed.map((c) => `check failed: ${c.title} (${c.reason})`).join('; '),
+        evidenceCount,
+        lastSuccessfulSyncAt,
+      };
+    }
+    return { control, status: 'COVERED', reason: 'current evidence from a fresh connection', evidenceCount, lastSuccessfulSyncAt };
+  });
+  const covered = results.filter((r) => r.status === 'COVERED').length;
+  return { percent: controls.length === 0 ? 0 : Math.round((covered / controls.length) * 1000) / 10, controls: results };
+}
+
+function humanType(type: string): string {
+  switch (type) {
+    case 'okta.user_mfa':
+      return 'user MFA';
+    case 'okta.password_policy':
+      return 'password policy';
+    case 'okta.deprovisioning_event':
+      return 'deprovisioning event';
+    default:
+      return type;
+  }
+}
