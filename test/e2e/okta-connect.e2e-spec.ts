@@ -104,10 +104,13 @@ describe('Okta connection lifecycle (e2e, oidc-provider as Okta)', () => {
     };
   }
 
+  /** Browser round trip; then waits for the first sync it started, so tests see a quiet connection. */
   async function authorize(
     authorizeUrl: string,
   ): Promise<{ status: number; location?: string; text: string }> {
-    return callback(await followRedirects(authorizeUrl, CALLBACK));
+    const result = await callback(await followRedirects(authorizeUrl, CALLBACK));
+    await t.get<SyncService>(SyncService).idle();
+    return result;
   }
 
   async function connection(org: TestOrg, id: string): Promise<ConnectionResult['connection']> {
