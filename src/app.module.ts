@@ -11,6 +11,7 @@ import { AuditModule } from './modules/audit/audit.module';
 import { ConnectionsModule } from './modules/connections/connections.module';
 import { IntegrationsModule } from './modules/connectors/integrations.module';
 import { SyncModule } from './modules/connectors/sync/sync.module';
+import { CoverageModule } from './modules/coverage/coverage.module';
 import { EvidenceModule } from './modules/evidence/evidence.module';
 import { HealthModule } from './modules/health/health.module';
 import { OrganizationsModule } from './modules/organizations/organizations.module';
@@ -34,6 +35,7 @@ export class AppModule {
         IntegrationsModule,
         EvidenceModule,
         SyncModule,
+        CoverageModule,
         HealthModule,
       ],
     };

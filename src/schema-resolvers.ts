@@ -3,6 +3,7 @@ import { ConnectionsResolver } from './modules/connections/connections.resolver'
 import { IntegrationsResolver } from './modules/connectors/integrations.resolver';
 import { ConnectorRunsResolver } from './modules/connectors/sync/connector-runs.resolver';
 import { EvidenceResolver } from './modules/evidence/evidence.resolver';
+import { CoverageResolver } from './modules/coverage/coverage.resolver';
 import { OrganizationResolver } from './modules/organizations/organization.resolver';
 
 /**
@@ -17,4 +18,5 @@ export const SCHEMA_RESOLVERS = [
   IntegrationsResolver,
   ConnectorRunsResolver,
   EvidenceResolver,
+  CoverageResolver,
 ];

@@ -14,6 +14,7 @@ export const AUDIT_ACTIONS = [
   'ASSESSMENT_APPROVE',
   'EXCEPTION_CREATE',
   'EXCEPTION_EXPIRE',
+  'CHECK_SETTINGS_UPDATE',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

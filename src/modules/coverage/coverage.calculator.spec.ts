@@ -19,20 +19,78 @@ function okta(overrides: Partial<ConnectionFreshness> = {}): ConnectionFreshness
 }
 
 function failing(control: string, title: string): CheckResult {
-  return { key: 'mfa_enrolled', title, control, status: 'FAIL', reason: '3 of 100 fail', failing: [], excepted: [], evaluated: 100 };
+  return {
+    key: 'mfa_enrolled',
+    title,
+    control,
+    status: 'FAIL',
+    reason: '3 of 100 fail',
+    failing: [],
+    excepted: [],
+    evaluated: 100,
+  };
 }
 
 describe('calculateCoverage', () => {
   it.each<[string, ConnectionFreshness[], CheckResult[], Record<string, string>, number]>([
     ['everything fresh', [okta()], [], { 'CC6.1': 'COVERED', 'CC6.2': 'COVERED', 'CC6.3': 'COVERED' }, 100],
     ['no connection at all', [], [], { 'CC6.1': 'MISSING', 'CC6.2': 'MISSING', 'CC6.3': 'MISSING' }, 0],
-    ['stale by 7 hours', [okta({ lastSuccessfulSyncAt: new Date(NOW.getTime() - 7 * HOUR) })], [], { 'CC6.1': 'DEGRADED', 'CC6.2': 'DEGRADED', 'CC6.3': 'DEGRADED' }, 0],
-    ['exactly at the threshold', [okta({ lastSuccessfulSyncAt: new Date(NOW.getTime() - 6 * HOUR) })], [], { 'CC6.1': 'COVERED', 'CC6.2': 'COVERED', 'CC6.3': 'COVERED' }, 100],
-    ['needs re-authorization', [okta({ status: 'NEEDS_REAUTH' })], [], { 'CC6.1': 'DEGRADED', 'CC6.2': 'DEGRADED', 'CC6.3': 'DEGRADED' }, 0],
-    ['no password policy evidence', [okta({ evidenceCounts: { ...ALL, 'okta.password_policy': 0 } })], [], { 'CC6.1': 'MISSING', 'CC6.2': 'COVERED', 'CC6.3': 'COVERED' }, 66.7],
-    ['a revoked connection only', [okta({ status: 'REVOKED' })], [], { 'CC6.1': 'MISSING', 'CC6.2': 'MISSING', 'CC6.3': 'MISSING' }, 0],
-    ['a failing MFA check', [okta()], [failing('CC6.1', 'Every active user has MFA')], { 'CC6.1': 'DEGRADED', 'CC6.2': 'COVERED', 'CC6.3': 'COVERED' }, 66.7],
-    ['one fresh and one stale connection', [okta({ connectionId: 'c2', label: 'Okta old.okta.com', lastSuccessfulSyncAt: new Date(NOW.getTime() - 9 * HOUR) }), okta()], [], { 'CC6.1': 'COVERED', 'CC6.2': 'COVERED', 'CC6.3': 'COVERED' }, 100],
+    [
+      'stale by 7 hours',
+      [okta({ lastSuccessfulSyncAt: new Date(NOW.getTime() - 7 * HOUR) })],
+      [],
+      { 'CC6.1': 'DEGRADED', 'CC6.2': 'DEGRADED', 'CC6.3': 'DEGRADED' },
+      0,
+    ],
+    [
+      'exactly at the threshold',
+      [okta({ lastSuccessfulSyncAt: new Date(NOW.getTime() - 6 * HOUR) })],
+      [],
+      { 'CC6.1': 'COVERED', 'CC6.2': 'COVERED', 'CC6.3': 'COVERED' },
+      100,
+    ],
+    [
+      'needs re-authorization',
+      [okta({ status: 'NEEDS_REAUTH' })],
+      [],
+      { 'CC6.1': 'DEGRADED', 'CC6.2': 'DEGRADED', 'CC6.3': 'DEGRADED' },
+      0,
+    ],
+    [
+      'no password policy evidence',
+      [okta({ evidenceCounts: { ...ALL, 'okta.password_policy': 0 } })],
+      [],
+      { 'CC6.1': 'MISSING', 'CC6.2': 'COVERED', 'CC6.3': 'COVERED' },
+      66.7,
+    ],
+    [
+      'a revoked connection only',
+      [okta({ status: 'REVOKED' })],
+      [],
+      { 'CC6.1': 'MISSING', 'CC6.2': 'MISSING', 'CC6.3': 'MISSING' },
+      0,
+    ],
+    [
+      'a failing MFA check',
+      [okta()],
+      [failing('CC6.1', 'Every active user has MFA')],
+      { 'CC6.1': 'DEGRADED', 'CC6.2': 'COVERED', 'CC6.3': 'COVERED' },
+      66.7,
+    ],
+    [
+      'one fresh and one stale connection',
+      [
+        okta({
+          connectionId: 'c2',
+          label: 'Okta old.okta.com',
+          lastSuccessfulSyncAt: new Date(NOW.getTime() - 9 * HOUR),
+        }),
+        okta(),
+      ],
+      [],
+      { 'CC6.1': 'COVERED', 'CC6.2': 'COVERED', 'CC6.3': 'COVERED' },
+      100,
+    ],
   ])('%s', (_name, connections, checks, expected, percent) => {
     const result = calculateCoverage(CONTROLS, connections, checks, NOW);
     expect(Object.fromEntries(result.controls.map((c) => [c.control.id, c.status]))).toEqual(expected);
@@ -40,12 +98,22 @@ describe('calculateCoverage', () => {
   });
 
   it('explains a stale connection in words', () => {
-    const result = calculateCoverage(CONTROLS, [okta({ lastSuccessfulSyncAt: new Date(NOW.getTime() - 7 * HOUR) })], [], NOW);
+    const result = calculateCoverage(
+      CONTROLS,
+      [okta({ lastSuccessfulSyncAt: new Date(NOW.getTime() - 7 * HOUR) })],
+      [],
+      NOW,
+    );
     expect(result.controls[0]?.reason).toBe('Okta acme.okta.com last synced 7 h ago (threshold 6 h)');
   });
 
   it('names the missing evidence and the failing check', () => {
-    const missing = calculateCoverage(CONTROLS, [okta({ evidenceCounts: { ...ALL, 'okta.password_policy': 0 } })], [], NOW);
+    const missing = calculateCoverage(
+      CONTROLS,
+      [okta({ evidenceCounts: { ...ALL, 'okta.password_policy': 0 } })],
+      [],
+      NOW,
+    );
     expect(missing.controls[0]?.reason).toBe('no password policy evidence');
     const check = calculateCoverage(CONTROLS, [okta()], [failing('CC6.1', 'Every active user has MFA')], NOW);
     expect(check.controls[0]?.reason).toBe('check failed: Every active user has MFA (3 of 100 fail)');

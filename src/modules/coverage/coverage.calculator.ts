@@ -29,9 +29,12 @@ export interface CoverageResult {
 
 const HOUR = 3_600_000;
 
+/** "7 h", "6.5 h", "12 h": whole hours from 10 on, one decimal below when it is not a whole hour. */
 function hours(ms: number): string {
   const h = ms / HOUR;
-  return h >= 10 || Number.isInteger(h) ? `${Math.floor(h)} h` : `${h.toFixed(1)} h`;
+  if (h >= 10) return `${Math.floor(h)} h`;
+  const rounded = Math.round(h * 10) / 10;
+  return Number.isInteger(rounded) ? `${rounded} h` : `${rounded.toFixed(1)} h`;
 }
 
 /** Why a connection cannot vouch for fresh evidence right now, or undefined when it can. */
@@ -60,10 +63,11 @@ export function calculateCoverage(
 ): CoverageResult {
   const live = connections.filter((c) => c.status === 'ACTIVE' || c.status === 'NEEDS_REAUTH');
   const results = controls.map((control): ControlCoverage => {
-    const lastSuccessfulSyncAt = live
-      .map((c) => c.lastSuccessfulSyncAt)
-      .filter((d): d is Date => d !== null)
-      .sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
+    const lastSuccessfulSyncAt =
+      live
+        .map((c) => c.lastSuccessfulSyncAt)
+        .filter((d): d is Date => d !== null)
+        .sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
     let evidenceCount = 0;
     const missing: string[] = [];
     const stale: string[] = [];
@@ -76,10 +80,22 @@ export function calculateCoverage(
       }
     }
     if (missing.length > 0) {
-      return { control, status: 'MISSING', reason: `no ${missing.map(humanType).join(' or ')} evidence`, evidenceCount, lastSuccessfulSyncAt };
+      return {
+        control,
+        status: 'MISSING',
+        reason: `no ${missing.map(humanType).join(' or ')} evidence`,
+        evidenceCount,
+        lastSuccessfulSyncAt,
+      };
     }
     if (stale.length > 0) {
-      return { control, status: 'DEGRADED', reason: [...new Set(stale)].join('; '), evidenceCount, lastSuccessfulSyncAt };
+      return {
+        control,
+        status: 'DEGRADED',
+        reason: [...new Set(stale)].join('; '),
+        evidenceCount,
+        lastSuccessfulSyncAt,
+      };
     }
     const failed = checks.filter((c) => c.control === control.id && c.status === 'FAIL');
     if (failed.length > 0) {
@@ -91,10 +107,19 @@ export function calculateCoverage(
         lastSuccessfulSyncAt,
       };
     }
-    return { control, status: 'COVERED', reason: 'current evidence from a fresh connection', evidenceCount, lastSuccessfulSyncAt };
+    return {
+      control,
+      status: 'COVERED',
+      reason: 'current evidence from a fresh connection',
+      evidenceCount,
+      lastSuccessfulSyncAt,
+    };
   });
   const covered = results.filter((r) => r.status === 'COVERED').length;
-  return { percent: controls.length === 0 ? 0 : Math.round((covered / controls.length) * 1000) / 10, controls: results };
+  return {
+    percent: controls.length === 0 ? 0 : Math.round((covered / controls.length) * 1000) / 10,
+    controls: results,
+  };
 }
 
 function humanType(type: string): string {

@@ -151,6 +151,17 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
     return result.deletedCount;
   }
 
+  async *currentRowsOfType(
+    type: string,
+  ): AsyncGenerator<{ connectionId: string; sourceId: string; data: Record<string, unknown> }> {
+    const cursor = this.model
+      .find(this.scope({ type, validUntil: null }), { connectionId: 1, sourceId: 1, data: 1 })
+      .lean<Pick<EvidenceDocument, 'connectionId' | 'sourceId' | 'data'>[]>()
+      .cursor();
+    for await (const doc of cursor)
+      yield { connectionId: doc.connectionId.toHexString(), sourceId: doc.sourceId, data: doc.data };
+  }
+
   async countCurrent(connectionId: string, type: string): Promise<number> {
     return this.model.countDocuments(
       this.scope({ connectionId: new Types.ObjectId(connectionId), type, validUntil: null }),

@@ -83,6 +83,20 @@ export class EvidenceService {
     return new Map([...rows].map(([sourceId, row]) => [sourceId, row.data]));
   }
 
+  /** Current rows of `type` across the organization's connections, streamed (for checks). */
+  currentRows(
+    type: string,
+  ): AsyncGenerator<{ connectionId: string; sourceId: string; data: Record<string, unknown> }> {
+    return this.evidence.currentRowsOfType(type);
+  }
+
+  async countCurrent(connectionId: string, types: readonly string[]): Promise<Record<string, number>> {
+    const counts = await Promise.all(
+      types.map(async (type) => [type, await this.evidence.countCurrent(connectionId, type)] as const),
+    );
+    return Object.fromEntries(counts);
+  }
+
   page(query: EvidenceQuery, limit: number): Promise<Evidence[]> {
     return this.evidence.page(query, limit);
   }

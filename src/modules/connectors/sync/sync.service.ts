@@ -17,6 +17,12 @@ import { EvidenceService } from '#src/modules/evidence/evidence.service';
 import { type CollectorStats, type RunStatus, type RunTrigger } from './connector-run.schema';
 import { type ConnectorRun, ConnectorRunsRepository } from './connector-runs.repository';
 
+export interface RunFinished {
+  readonly connectionId: string;
+  readonly runId: string;
+  readonly status: Exclude<RunStatus, 'RUNNING'>;
+}
+
 interface RunError {
   code: string;
   message: string;
@@ -39,6 +45,7 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
   private readonly instance = randomBytes(6).toString('hex');
   private readonly running = new Map<string, Promise<void>>();
   private stopping = false;
+  private readonly finishedListeners: ((event: RunFinished) => Promise<void>)[] = [];
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -54,6 +61,11 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     this.hooks.useSyncRequester({ requestSync: async (id, trigger) => void (await this.start(id, trigger)) });
+  }
+
+  /** Called after every run, in the run's organization context (coverage refreshes, alerts resolve). */
+  onRunFinished(listener: (event: RunFinished) => Promise<void>): void {
+    this.finishedListeners.push(listener);
   }
 
   get activeRuns(): number {
@@ -230,6 +242,15 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
           },
     );
     await this.leases.release(leaseKey, owner);
+    for (const listener of this.finishedListeners) {
+      try {
+        await listener({ connectionId: connection.id, runId: run.id, status });
+      } catch (error) {
+        this.logger.error(
+          `run-finished listener failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
   }
 
   /** One collector: batches into the evidence store, vanished rows closed only after a complete pass. */

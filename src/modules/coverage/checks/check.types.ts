@@ -78,7 +78,9 @@ export function applyExceptions(
   now: Date,
 ): { failing: CheckItem[]; excepted: ExceptedItem[] } {
   const active = new Map(
-    exceptions.filter((e) => e.check === check && e.expiresAt.getTime() > now.getTime()).map((e) => [e.sourceId, e]),
+    exceptions
+      .filter((e) => e.check === check && e.expiresAt.getTime() > now.getTime())
+      .map((e) => [e.sourceId, e]),
   );
   const still: CheckItem[] = [];
   const excepted: ExceptedItem[] = [];

@@ -3,20 +3,58 @@ import { dormantCheck, mfaCheck, passwordBaselineCheck } from './checks';
 
 const NOW = new Date('2026-11-29T12:00:00Z');
 const OK: DataState = { present: true, fresh: true, complete: true };
-const user = (id: string, data: Record<string, unknown>) => ({ sourceId: id, data: { status: 'ACTIVE', login: `${id}@acme.example`, ...data } });
+const user = (id: string, data: Record<string, unknown>) => ({
+  sourceId: id,
+  data: { status: 'ACTIVE', login: `${id}@acme.example`, ...data },
+});
 const strong = { minLength: 14, minLowerCase: 1, minUpperCase: 1, minNumber: 1, minSymbol: 1 };
 const policy = (id: string, complexity: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   sourceId: id,
-  data: { name: id, status: 'ACTIVE', complexity, lockout: { maxAttempts: 5 }, age: { historyCount: 10 }, ...extra },
+  data: {
+    name: id,
+    status: 'ACTIVE',
+    complexity,
+    lockout: { maxAttempts: 5 },
+    age: { historyCount: 10 },
+    ...extra,
+  },
 });
 
 describe('mfaCheck', () => {
   it.each<[string, ReturnType<typeof user>[], DataState, CheckException[], string, string[]]>([
     ['all enrolled', [user('u1', { mfaEnrolled: true })], OK, [], 'PASS', []],
-    ['one without MFA', [user('u1', { mfaEnrolled: true }), user('u2', { mfaEnrolled: false })], OK, [], 'FAIL', ['u2']],
-    ['an excepted service account', [user('u2', { mfaEnrolled: false })], OK, [{ id: 'x', check: 'mfa_enrolled', sourceId: 'u2', expiresAt: new Date('2027-01-01') }], 'PASS', []],
-    ['an expired exception', [user('u2', { mfaEnrolled: false })], OK, [{ id: 'x', check: 'mfa_enrolled', sourceId: 'u2', expiresAt: new Date('2026-11-01') }], 'FAIL', ['u2']],
-    ['an exception for another check', [user('u2', { mfaEnrolled: false })], OK, [{ id: 'x', check: 'no_dormant_users', sourceId: 'u2', expiresAt: new Date('2027-01-01') }], 'FAIL', ['u2']],
+    [
+      'one without MFA',
+      [user('u1', { mfaEnrolled: true }), user('u2', { mfaEnrolled: false })],
+      OK,
+      [],
+      'FAIL',
+      ['u2'],
+    ],
+    [
+      'an excepted service account',
+      [user('u2', { mfaEnrolled: false })],
+      OK,
+      [{ id: 'x', check: 'mfa_enrolled', sourceId: 'u2', expiresAt: new Date('2027-01-01') }],
+      'PASS',
+      [],
+    ],
+    [
+      'an expired exception',
+      [user('u2', { mfaEnrolled: false })],
+      OK,
+      [{ id: 'x', check: 'mfa_enrolled', sourceId: 'u2', expiresAt: new Date('2026-11-01') }],
+      'FAIL',
+      ['u2'],
+    ],
+    [
+      'an exception for another check',
+      [user('u2', { mfaEnrolled: false })],
+      OK,
+      [{ id: 'x', check: 'no_dormant_users', sourceId: 'u2', expiresAt: new Date('2027-01-01') }],
+      'FAIL',
+      ['u2'],
+    ],
     ['stale data', [user('u2', { mfaEnrolled: false })], { ...OK, fresh: false }, [], 'INCONCLUSIVE', ['u2']],
     ['partial data', [user('u1', { mfaEnrolled: true })], { ...OK, complete: false }, [], 'INCONCLUSIVE', []],
     ['no data', [], { present: false, fresh: false, complete: false }, [], 'INCONCLUSIVE', []],
@@ -28,8 +66,21 @@ describe('mfaCheck', () => {
   });
 
   it('lists excepted items with their exception', () => {
-    const result = mfaCheck([user('u2', { mfaEnrolled: false })], OK, [{ id: 'e1', check: 'mfa_enrolled', sourceId: 'u2', expiresAt: new Date('2027-01-01') }], NOW);
-    expect(result.excepted).toEqual([{ sourceId: 'u2', label: 'u2@acme.example', reason: 'no ACTIVE MFA factor', exceptionId: 'e1', expiresAt: new Date('2027-01-01') }]);
+    const result = mfaCheck(
+      [user('u2', { mfaEnrolled: false })],
+      OK,
+      [{ id: 'e1', check: 'mfa_enrolled', sourceId: 'u2', expiresAt: new Date('2027-01-01') }],
+      NOW,
+    );
+    expect(result.excepted).toEqual([
+      {
+        sourceId: 'u2',
+        label: 'u2@acme.example',
+        reason: 'no ACTIVE MFA factor',
+        exceptionId: 'e1',
+        expiresAt: new Date('2027-01-01'),
+      },
+    ]);
   });
 });
 
@@ -39,11 +90,31 @@ describe('passwordBaselineCheck', () => {
     ['too short', [policy('p1', { ...strong, minLength: 8 })], 'FAIL', 'minimum length 12'],
     ['no number required', [policy('p1', { ...strong, minNumber: 0 })], 'FAIL', 'a number'],
     ['no lockout (0 attempts)', [policy('p1', strong, { lockout: { maxAttempts: 0 } })], 'FAIL', 'lockout'],
-    ['lockout after 20 attempts', [policy('p1', strong, { lockout: { maxAttempts: 20 } })], 'FAIL', 'lockout'],
+    [
+      'lockout after 20 attempts',
+      [policy('p1', strong, { lockout: { maxAttempts: 20 } })],
+      'FAIL',
+      'lockout',
+    ],
     ['short history', [policy('p1', strong, { age: { historyCount: 2 } })], 'FAIL', 'history'],
-    ['minNumber null (unknown, not a fail)', [policy('p1', { ...strong, minNumber: null })], 'INCONCLUSIVE', 'a number'],
-    ['null settings but a definite failure', [policy('p1', { ...strong, minNumber: null, minLength: 6 })], 'FAIL', 'minimum length'],
-    ['an inactive weak policy is ignored', [policy('p1', strong), policy('p2', { minLength: 4 }, { status: 'INACTIVE' })], 'PASS', ''],
+    [
+      'minNumber null (unknown, not a fail)',
+      [policy('p1', { ...strong, minNumber: null })],
+      'INCONCLUSIVE',
+      'a number',
+    ],
+    [
+      'null settings but a definite failure',
+      [policy('p1', { ...strong, minNumber: null, minLength: 6 })],
+      'FAIL',
+      'minimum length',
+    ],
+    [
+      'an inactive weak policy is ignored',
+      [policy('p1', strong), policy('p2', { minLength: 4 }, { status: 'INACTIVE' })],
+      'PASS',
+      '',
+    ],
   ])('%s', (_name, policies, status, reason) => {
     const result = passwordBaselineCheck(policies, DEFAULT_BASELINE, OK, [], NOW);
     expect(result.status).toBe(status);
@@ -53,7 +124,10 @@ describe('passwordBaselineCheck', () => {
 
   it('uses the organization baseline', () => {
     const lenient = { ...DEFAULT_BASELINE, minLength: 8, requireNumber: false };
-    expect(passwordBaselineCheck([policy('p1', { ...strong, minLength: 8, minNumber: 0 })], lenient, OK, [], NOW).status).toBe('PASS');
+    expect(
+      passwordBaselineCheck([policy('p1', { ...strong, minLength: 8, minNumber: 0 })], lenient, OK, [], NOW)
+        .status,
+    ).toBe('PASS');
   });
 });
 

@@ -36,18 +36,37 @@ function finish(
     return { ...base, status: 'INCONCLUSIVE', reason: distrust, failing, excepted, evaluated: rows.length };
   }
   if (failing.length > 0) {
-    return { ...base, status: 'FAIL', reason: `${failing.length} of ${rows.length} fail`, failing, excepted, evaluated: rows.length };
+    return {
+      ...base,
+      status: 'FAIL',
+      reason: `${failing.length} of ${rows.length} fail`,
+      failing,
+      excepted,
+      evaluated: rows.length,
+    };
   }
   if (inconclusive.length > 0) {
     const reason = `${inconclusive.length} item(s) cannot be evaluated: ${inconclusive.map((i) => `${i.label} (${i.reason})`).join('; ')}`;
     return { ...base, status: 'INCONCLUSIVE', reason, failing, excepted, evaluated: rows.length };
   }
   const suffix = excepted.length > 0 ? ` (${excepted.length} excepted)` : '';
-  return { ...base, status: 'PASS', reason: `${passReason}${suffix}`, failing, excepted, evaluated: rows.length };
+  return {
+    ...base,
+    status: 'PASS',
+    reason: `${passReason}${suffix}`,
+    failing,
+    excepted,
+    evaluated: rows.length,
+  };
 }
 
 /** Every active user has at least one ACTIVE MFA factor. */
-export function mfaCheck(users: readonly Row[], data: DataState, exceptions: readonly CheckException[], now: Date): CheckResult {
+export function mfaCheck(
+  users: readonly Row[],
+  data: DataState,
+  exceptions: readonly CheckException[],
+  now: Date,
+): CheckResult {
   const failing = users
     .filter((u) => u.data.status === 'ACTIVE' && u.data.mfaEnrolled !== true)
     .map((u) => ({ sourceId: u.sourceId, label: userLabel(u), reason: 'no ACTIVE MFA factor' }));
@@ -93,13 +112,18 @@ export function passwordBaselineCheck(
         `lockout after at most ${baseline.maxLockoutAttempts} attempts`,
         typeof attempts === 'number' ? attempts >= 1 && attempts <= baseline.maxLockoutAttempts : null,
       ],
-      [`history of at least ${baseline.minHistoryCount}`, atLeast(age.historyCount, baseline.minHistoryCount)],
+      [
+        `history of at least ${baseline.minHistoryCount}`,
+        atLeast(age.historyCount, baseline.minHistoryCount),
+      ],
     ];
     const label = typeof policy.data.name === 'string' ? policy.data.name : policy.sourceId;
     const failed = rules.filter(([, v]) => v === false).map(([name]) => name);
     const unknowns = rules.filter(([, v]) => v === null).map(([name]) => name);
-    if (failed.length > 0) failing.push({ sourceId: policy.sourceId, label, reason: `does not require ${failed.join(', ')}` });
-    else if (unknowns.length > 0) unknown.push({ sourceId: policy.sourceId, label, reason: `not set: ${unknowns.join(', ')}` });
+    if (failed.length > 0)
+      failing.push({ sourceId: policy.sourceId, label, reason: `does not require ${failed.join(', ')}` });
+    else if (unknowns.length > 0)
+      unknown.push({ sourceId: policy.sourceId, label, reason: `not set: ${unknowns.join(', ')}` });
   }
   return finish(
     { key: 'password_baseline', title: 'Password policies meet the baseline', control: 'CC6.1' },
@@ -114,16 +138,33 @@ export function passwordBaselineCheck(
 }
 
 /** No active user dormant for more than `days` (a never-used account older than `days` counts as dormant). */
-export function dormantCheck(users: readonly Row[], days: number, data: DataState, exceptions: readonly CheckException[], now: Date): CheckResult {
+export function dormantCheck(
+  users: readonly Row[],
+  days: number,
+  data: DataState,
+  exceptions: readonly CheckException[],
+  now: Date,
+): CheckResult {
   const cutoff = now.getTime() - days * DAY;
   const failing: CheckItem[] = [];
   for (const user of users.filter((u) => u.data.status === 'ACTIVE')) {
-    const last = typeof user.data.lastLoginDay === 'string' ? Date.parse(`${user.data.lastLoginDay}T23:59:59.999Z`) : undefined;
+    const last =
+      typeof user.data.lastLoginDay === 'string'
+        ? Date.parse(`${user.data.lastLoginDay}T23:59:59.999Z`)
+        : undefined;
     const created = typeof user.data.created === 'string' ? Date.parse(user.data.created) : undefined;
     if (last !== undefined && last < cutoff) {
-      failing.push({ sourceId: user.sourceId, label: userLabel(user), reason: `last sign-in ${String(user.data.lastLoginDay)}` });
+      failing.push({
+        sourceId: user.sourceId,
+        label: userLabel(user),
+        reason: `last sign-in ${String(user.data.lastLoginDay)}`,
+      });
     } else if (last === undefined && created !== undefined && created < cutoff) {
-      failing.push({ sourceId: user.sourceId, label: userLabel(user), reason: `never signed in since ${user.data.created as string}` });
+      failing.push({
+        sourceId: user.sourceId,
+        label: userLabel(user),
+        reason: `never signed in since ${user.data.created as string}`,
+      });
     }
   }
   return finish(

@@ -1,0 +1,46 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { AuditModule } from '#src/modules/audit/audit.module';
+import { ConnectionsModule } from '#src/modules/connections/connections.module';
+import { ConnectorsModule } from '#src/modules/connectors/connectors.module';
+import { SyncModule } from '#src/modules/connectors/sync/sync.module';
+import { EvidenceModule } from '#src/modules/evidence/evidence.module';
+import { OrganizationsModule } from '#src/modules/organizations/organizations.module';
+import { AlertsService } from './alerts.service';
+import {
+  AlertDocument,
+  AlertSchema,
+  CheckExceptionDocument,
+  CheckExceptionSchema,
+  CoverageStateDocument,
+  CoverageStateSchema,
+} from './coverage.schema';
+import { CoverageResolver } from './coverage.resolver';
+import { CheckExceptionsRepository, CoverageService, CoverageStateRepository } from './coverage.service';
+import { StalenessMonitor } from './staleness.monitor';
+
+@Module({
+  imports: [
+    MongooseModule.forFeature([
+      { name: AlertDocument.name, schema: AlertSchema },
+      { name: CheckExceptionDocument.name, schema: CheckExceptionSchema },
+      { name: CoverageStateDocument.name, schema: CoverageStateSchema },
+    ]),
+    AuditModule,
+    ConnectionsModule,
+    ConnectorsModule,
+    SyncModule,
+    EvidenceModule,
+    OrganizationsModule,
+  ],
+  providers: [
+    AlertsService,
+    CheckExceptionsRepository,
+    CoverageStateRepository,
+    CoverageService,
+    StalenessMonitor,
+    CoverageResolver,
+  ],
+  exports: [CoverageService, StalenessMonitor],
+})
+export class CoverageModule {}

@@ -1,0 +1,61 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { Schema as MongooseSchema, Types } from 'mongoose';
+import { tenantScopedPlugin } from '#src/common/tenancy/tenant.plugin';
+import { CHECK_KEYS, type CheckKey } from './checks/check.types';
+
+export const ALERT_KINDS = ['STALE_CONNECTOR', 'NEEDS_REAUTH', 'REAUTH_DUE'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/** One alert; `openKey` is `kind:connectionId` while open (unique), so a condition opens one alert, not one per tick. */
+@Schema({ collection: 'alerts', versionKey: false })
+export class AlertDocument {
+  _id: Types.ObjectId;
+  @Prop({ required: true, type: Types.ObjectId }) organizationId: Types.ObjectId;
+  @Prop({ required: true, type: String, enum: ALERT_KINDS }) kind: AlertKind;
+  @Prop({ required: true, type: Types.ObjectId }) connectionId: Types.ObjectId;
+  @Prop({ required: true, type: String }) message: string;
+  @Prop({ required: true, type: Date }) openedAt: Date;
+  @Prop({ type: Date, default: null }) resolvedAt: Date | null;
+  @Prop({ required: true, type: String }) openKey: string;
+}
+export const AlertSchema = SchemaFactory.createForClass(AlertDocument);
+AlertSchema.index({ organizationId: 1, openKey: 1 }, { unique: true });
+AlertSchema.index({ organizationId: 1, _id: -1 });
+AlertSchema.plugin(tenantScopedPlugin);
+
+@Schema({ collection: 'check_exceptions', versionKey: false })
+export class CheckExceptionDocument {
+  _id: Types.ObjectId;
+  @Prop({ required: true, type: Types.ObjectId }) organizationId: Types.ObjectId;
+  @Prop({ required: true, type: String, enum: CHECK_KEYS }) check: CheckKey;
+  @Prop({ required: true, type: String }) sourceId: string;
+  @Prop({ required: true, type: String }) reason: string;
+  @Prop({ required: true, type: Date }) expiresAt: Date;
+  @Prop({ required: true, type: String }) approvedBy: string;
+  @Prop({ required: true, type: Date }) createdAt: Date;
+  @Prop({ type: Date, default: null }) expiryAuditedAt: Date | null;
+}
+export const CheckExceptionSchema = SchemaFactory.createForClass(CheckExceptionDocument);
+CheckExceptionSchema.index({ organizationId: 1, check: 1, expiresAt: 1 });
+CheckExceptionSchema.plugin(tenantScopedPlugin);
+
+/** Per organization: check settings, and the last computed check results and evidence counts (for a fast `coverage`). */
+@Schema({ collection: 'coverage_state', versionKey: false })
+export class CoverageStateDocument {
+  @Prop({ required: true, type: Types.ObjectId }) organizationId: Types.ObjectId;
+  @Prop({ type: MongooseSchema.Types.Mixed, default: null }) passwordBaseline: Record<string, unknown> | null;
+  @Prop({ type: Number, default: null }) dormantDays: number | null;
+  @Prop({ type: [MongooseSchema.Types.Mixed], default: [] }) checks: Record<string, unknown>[];
+  /** Current rows per connection and type (a list: FerretDB refuses dotted keys like "okta.user_mfa"). */
+  @Prop({ type: [MongooseSchema.Types.Mixed], default: [] }) evidenceCounts: {
+    connectionId: string;
+    type: string;
+    count: number;
+  }[];
+  @Prop({ type: Date, default: null }) computedAt: Date | null;
+  /** The earliest expiry of an exception the stored checks relied on: past it, they are recomputed. */
+  @Prop({ type: Date, default: null }) validUntil: Date | null;
+}
+export const CoverageStateSchema = SchemaFactory.createForClass(CoverageStateDocument);
+CoverageStateSchema.index({ organizationId: 1 }, { unique: true });
+CoverageStateSchema.plugin(tenantScopedPlugin);

@@ -1,0 +1,324 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { type Model } from 'mongoose';
+import { DomainError } from '#src/common/errors/domain.error';
+import { OrgContext } from '#src/common/tenancy/org-context';
+import { TenantRepository } from '#src/common/tenancy/tenant.repository';
+import { AuditService } from '#src/modules/audit/audit.service';
+import { type Connection } from '#src/modules/connections/connection.types';
+import { ConnectionsService } from '#src/modules/connections/connections.service';
+import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
+import { EvidenceService } from '#src/modules/evidence/evidence.service';
+import {
+  type CheckException,
+  type CheckKey,
+  type CheckResult,
+  type DataState,
+  DEFAULT_BASELINE,
+  DEFAULT_DORMANT_DAYS,
+  type PasswordBaseline,
+} from './checks/check.types';
+import { dormantCheck, mfaCheck, passwordBaselineCheck } from './checks/checks';
+import { CONTROLS } from './controls.catalog';
+import {
+  calculateCoverage,
+  type ConnectionFreshness,
+  type CoverageResult,
+  freshnessProblem,
+} from './coverage.calculator';
+import { CheckExceptionDocument, CoverageStateDocument } from './coverage.schema';
+
+export interface CheckSettings {
+  readonly passwordBaseline: PasswordBaseline;
+  readonly dormantDays: number;
+}
+
+export interface StoredException extends CheckException {
+  readonly reason: string;
+  readonly approvedBy: string;
+  readonly createdAt: Date;
+  readonly active: boolean;
+}
+
+const MAX_EXCEPTION_MS = 366 * 86_400_000;
+const EVIDENCE_TYPES = ['okta.user_mfa', 'okta.password_policy', 'okta.deprovisioning_event'];
+
+@Injectable()
+export class CheckExceptionsRepository extends TenantRepository<CheckExceptionDocument> {
+  constructor(@InjectModel(CheckExceptionDocument.name) model: Model<CheckExceptionDocument>) {
+    super(model);
+  }
+
+  async insert(
+    fields: Omit<CheckExceptionDocument, '_id' | 'organizationId' | 'expiryAuditedAt'>,
+  ): Promise<StoredException> {
+    const doc = await this.model.create(this.owned(fields));
+    return toException(doc.toObject());
+  }
+
+  async all(): Promise<StoredException[]> {
+    const docs = await this.model.find(this.scope()).sort({ createdAt: -1 }).lean<CheckExceptionDocument[]>();
+    return docs.map(toException);
+  }
+
+  /** Expired exceptions whose expiry has not been audited yet; marks them audited. */
+  async claimNewlyExpired(now: Date): Promise<StoredException[]> {
+    const docs = await this.model
+      .find(this.scope({ expiresAt: { $lte: now }, expiryAuditedAt: null }))
+      .lean<CheckExceptionDocument[]>();
+    const claimed: StoredException[] = [];
+    for (const doc of docs) {
+      const result = await this.model.updateOne(this.scope({ _id: doc._id, expiryAuditedAt: null }), {
+        $set: { expiryAuditedAt: now },
+      });
+      if (result.modifiedCount === 1) claimed.push(toException(doc));
+    }
+    return claimed;
+  }
+}
+
+function toException(doc: CheckExceptionDocument): StoredException {
+  return {
+    id: doc._id.toHexString(),
+    check: doc.check,
+    sourceId: doc.sourceId,
+    reason: doc.reason,
+    expiresAt: doc.expiresAt,
+    approvedBy: doc.approvedBy,
+    createdAt: doc.createdAt,
+    active: doc.expiresAt.getTime() > Date.now(),
+  };
+}
+
+@Injectable()
+export class CoverageStateRepository extends TenantRepository<CoverageStateDocument> {
+  constructor(@InjectModel(CoverageStateDocument.name) model: Model<CoverageStateDocument>) {
+    super(model);
+  }
+
+  async get(): Promise<CoverageStateDocument | undefined> {
+    return (await this.model.findOne(this.scope()).lean<CoverageStateDocument>()) ?? undefined;
+  }
+
+  async save(fields: Partial<Omit<CoverageStateDocument, 'organizationId'>>): Promise<void> {
+    await this.model.updateOne(this.scope(), { $set: fields }, { upsert: true });
+  }
+}
+
+/**
+ * Coverage and checks for the organization in context. Check results and evidence counts are computed when
+ * evidence changes (a sync finished, an exception or setting changed) and stored, so `coverage` reads one
+ * document plus the connections; freshness is always evaluated at read time.
+ */
+@Injectable()
+export class CoverageService {
+  constructor(
+    private readonly state: CoverageStateRepository,
+    private readonly exceptions: CheckExceptionsRepository,
+    private readonly connections: ConnectionsService,
+    private readonly registry: ConnectorRegistry,
+    private readonly evidence: EvidenceService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async coverage(now = new Date()): Promise<CoverageResult> {
+    let state = await this.state.get();
+    if (
+      state?.computedAt === null ||
+      state === undefined ||
+      (state.validUntil !== null && state.validUntil.getTime() <= now.getTime())
+    ) {
+      await this.refresh(now);
+      state = await this.state.get();
+    }
+    const counts: Record<string, Record<string, number>> = {};
+    for (const { connectionId, type, count } of state?.evidenceCounts ?? []) {
+      counts[connectionId] = { ...(counts[connectionId] ?? {}), [type]: count };
+    }
+    const connections = await this.freshness(counts);
+    return calculateCoverage(CONTROLS, connections, (state?.checks ?? []) as unknown as CheckResult[], now);
+  }
+
+  /** Recomputes evidence counts and check results; stores them. */
+  async refresh(now = new Date()): Promise<CheckResult[]> {
+    const live = await this.liveConnections();
+    const evidenceCounts: { connectionId: string; type: string; count: number }[] = [];
+    for (const connection of live) {
+      const counts = await this.evidence.countCurrent(connection.id, EVIDENCE_TYPES);
+      for (const [type, count] of Object.entries(counts))
+        evidenceCounts.push({ connectionId: connection.id, type, count });
+    }
+    const checks = await this.computeChecks(live, now);
+    const exceptions = await this.exceptions.all();
+    const relied = exceptions.filter((e) => e.active).map((e) => e.expiresAt.getTime());
+    await this.state.save({
+      checks: checks as unknown as Record<string, unknown>[],
+      evidenceCounts,
+      computedAt: now,
+      validUntil: relied.length > 0 ? new Date(Math.min(...relied)) : null,
+    });
+    return checks;
+  }
+
+  /** Checks evaluated now against current evidence (the `checks` query). */
+  async checks(now = new Date()): Promise<CheckResult[]> {
+    return this.computeChecks(await this.liveConnections(), now);
+  }
+
+  async settings(): Promise<CheckSettings> {
+    const state = await this.state.get();
+    const stored = Object.fromEntries(
+      Object.entries(state?.passwordBaseline ?? {}).filter(([, v]) => v !== null && v !== undefined),
+    );
+    return {
+      passwordBaseline: { ...DEFAULT_BASELINE, ...(stored as Partial<PasswordBaseline>) },
+      dormantDays: state?.dormantDays ?? DEFAULT_DORMANT_DAYS,
+    };
+  }
+
+  async updateSettings(
+    settings: Partial<PasswordBaseline> & { dormantDays?: number },
+  ): Promise<CheckSettings> {
+    const { dormantDays, ...given } = settings;
+    const baseline = Object.fromEntries(
+      Object.entries(given).filter(([, v]) => v !== undefined && v !== null),
+    );
+    const current = await this.settings();
+    await this.state.save({
+      passwordBaseline: { ...current.passwordBaseline, ...baseline },
+      dormantDays: dormantDays ?? current.dormantDays,
+    });
+    await this.audit.append({
+      action: 'CHECK_SETTINGS_UPDATE',
+      target: { type: 'organization', id: OrgContext.organizationId() },
+      details: { ...baseline, ...(dormantDays === undefined || dormantDays === null ? {} : { dormantDays }) },
+    });
+    await this.refresh();
+    return this.settings();
+  }
+
+  async createException(input: {
+    check: CheckKey;
+    sourceId: string;
+    reason: string;
+    expiresAt: Date;
+  }): Promise<StoredException> {
+    const now = Date.now();
+    if (input.expiresAt.getTime() <= now)
+      throw new DomainError('BAD_USER_INPUT', 'expiresAt must be in the future', { field: 'expiresAt' });
+    if (input.expiresAt.getTime() > now + MAX_EXCEPTION_MS) {
+      throw new DomainError('BAD_USER_INPUT', 'expiresAt must be within one year', { field: 'expiresAt' });
+    }
+    const exception = await this.exceptions.insert({
+      ...input,
+      approvedBy: OrgContext.actor().id,
+      createdAt: new Date(),
+    });
+    await this.audit.append({
+      action: 'EXCEPTION_CREATE',
+      target: { type: 'check_exception', id: exception.id },
+      details: {
+        check: input.check,
+        sourceId: input.sourceId,
+        reason: input.reason,
+        expiresAt: input.expiresAt,
+      },
+    });
+    await this.refresh();
+    return exception;
+  }
+
+  listExceptions(): Promise<StoredException[]> {
+    return this.exceptions.all();
+  }
+
+  /** Audits exceptions that expired since the last call and recomputes checks if any did. */
+  async expireExceptions(now = new Date()): Promise<number> {
+    const expired = await this.exceptions.claimNewlyExpired(now);
+    for (const exception of expired) {
+      await this.audit.append({
+        action: 'EXCEPTION_EXPIRE',
+        target: { type: 'check_exception', id: exception.id },
+        details: { check: exception.check, sourceId: exception.sourceId, expiresAt: exception.expiresAt },
+      });
+    }
+    if (expired.length > 0) await this.refresh(now);
+    return expired.length;
+  }
+
+  async liveConnections(): Promise<Connection[]> {
+    const rows = await this.connections.page({ includeRevoked: false }, 1000);
+    return rows.filter((c) => c.status === 'ACTIVE' || c.status === 'NEEDS_REAUTH');
+  }
+
+  private async freshness(counts: Record<string, Record<string, number>>): Promise<ConnectionFreshness[]> {
+    return (await this.liveConnections()).map((c) => this.toFreshness(c, counts[c.id] ?? {}));
+  }
+
+  private toFreshness(connection: Connection, evidenceCounts: Record<string, number>): ConnectionFreshness {
+    const definition = this.registry.get(connection.connectorKey);
+    return {
+      connectionId: connection.id,
+      label: `${definition.name} ${connection.oktaDomain}`,
+      status: connection.status,
+      lastSuccessfulSyncAt: connection.lastSuccessfulSyncAt,
+      staleThresholdMs: definition.staleThresholdMs,
+      evidenceCounts,
+    };
+  }
+
+  private async computeChecks(live: readonly Connection[], now: Date): Promise<CheckResult[]> {
+    const settings = await this.settings();
+    const exceptions = (await this.exceptions.all()).map(({ id, check, sourceId, expiresAt }) => ({
+      id,
+      check,
+      sourceId,
+      expiresAt,
+    }));
+    const users = await this.rows('okta.user_mfa');
+    const policies = await this.rows('okta.password_policy');
+    return [
+      mfaCheck(users.rows, this.dataState(users.connections, live, now), exceptions, now),
+      passwordBaselineCheck(
+        policies.rows,
+        settings.passwordBaseline,
+        this.dataState(policies.connections, live, now),
+        exceptions,
+        now,
+      ),
+      dormantCheck(
+        users.rows,
+        settings.dormantDays,
+        this.dataState(users.connections, live, now),
+        exceptions,
+        now,
+      ),
+    ];
+  }
+
+  private async rows(
+    type: string,
+  ): Promise<{ rows: { sourceId: string; data: Record<string, unknown> }[]; connections: Set<string> }> {
+    const rows: { sourceId: string; data: Record<string, unknown> }[] = [];
+    const connections = new Set<string>();
+    for await (const row of this.evidence.currentRows(type)) {
+      rows.push({ sourceId: row.sourceId, data: row.data });
+      connections.add(row.connectionId);
+    }
+    return { rows, connections };
+  }
+
+  /** Stale or partial data makes a check INCONCLUSIVE, never a false pass or fail. */
+  private dataState(providers: ReadonlySet<string>, live: readonly Connection[], now: Date): DataState {
+    const sources = live.filter((c) => providers.has(c.id));
+    return {
+      present: sources.length > 0,
+      fresh:
+        sources.length > 0 &&
+        sources.every((c) => freshnessProblem(this.toFreshness(c, {}), now) === undefined),
+      complete: sources.every(
+        (c) => c.lastSyncAt === null || c.lastSuccessfulSyncAt?.getTime() === c.lastSyncAt.getTime(),
+      ),
+    };
+  }
+}

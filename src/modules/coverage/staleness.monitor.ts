@@ -1,0 +1,117 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { type AppConfig } from '#src/config/app-config';
+import { APP_CONFIG } from '#src/config/config.module';
+import { OrgContext } from '#src/common/tenancy/org-context';
+import { ConnectionHooks } from '#src/modules/connections/connection-hooks';
+import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
+import { SyncService } from '#src/modules/connectors/sync/sync.service';
+import { OrganizationsSystemRepository } from '#src/modules/organizations/organizations.system-repository';
+import { AlertsService } from './alerts.service';
+import { freshnessProblem } from './coverage.calculator';
+import { CoverageService } from './coverage.service';
+
+const TICK = 'staleness-check';
+const REAUTH_WARNING_MS = 7 * 86_400_000;
+
+/**
+ * Every `STALENESS_CHECK_MS`: per organization, opens one STALE_CONNECTOR alert for a connection without a
+ * successful sync within its connector's threshold (or never, that long after it was authorized), one
+ * NEEDS_REAUTH alert, and a REAUTH_DUE warning within 7 days of `reauthDueAt`; resolves them when the
+ * condition clears; audits exceptions that expired. A finished sync refreshes coverage and resolves at once.
+ */
+@Injectable()
+export class StalenessMonitor implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Staleness');
+  private ticking = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly scheduler: SchedulerRegistry,
+    private readonly organizations: OrganizationsSystemRepository,
+    private readonly coverage: CoverageService,
+    private readonly alerts: AlertsService,
+    private readonly registry: ConnectorRegistry,
+    private readonly sync: SyncService,
+    private readonly hooks: ConnectionHooks,
+  ) {}
+
+  onModuleInit(): void {
+    this.sync.onRunFinished(async () => {
+      await this.coverage.refresh();
+      await this.checkOrganization(new Date());
+    });
+    this.hooks.addAlertSink({
+      needsReauth: async (connectionId, reason) =>
+        void (await this.alerts.open('NEEDS_REAUTH', connectionId, reason)),
+    });
+    if (this.config.role === 'api') return;
+    this.scheduler.addInterval(
+      TICK,
+      setInterval(() => void this.tick(), this.config.stalenessCheckMs),
+    );
+  }
+
+  onApplicationShutdown(): void {
+    if (this.scheduler.doesExist('interval', TICK)) this.scheduler.deleteInterval(TICK);
+  }
+
+  async tick(now: Date = new Date()): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      for await (const organizationId of this.organizations.allOrganizationIds()) {
+        await OrgContext.runAsSystem(organizationId, 'staleness', async () => {
+          await this.coverage.expireExceptions(now);
+          await this.checkOrganization(now);
+        });
+      }
+    } catch (error) {
+      this.logger.error(`staleness check failed: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /** Alerts for the connections of the organization in context. */
+  private async checkOrganization(now: Date): Promise<void> {
+    for (const connection of await this.coverage.liveConnections()) {
+      const definition = this.registry.get(connection.connectorKey);
+      const label = `${definition.name} ${connection.oktaDomain}`;
+      const since = connection.lastSuccessfulSyncAt ?? connection.authorizedAt ?? connection.createdAt;
+      const stale =
+        connection.lastSuccessfulSyncAt === null
+          ? now.getTime() - since.getTime() > definition.staleThresholdMs
+            ? `${label} has not synced successfully in the ${definition.staleThresholdMs / 3_600_000} h since it was connected`
+            : undefined
+          : freshnessProblem(
+              {
+                connectionId: connection.id,
+                label,
+                status: 'ACTIVE',
+                lastSuccessfulSyncAt: connection.lastSuccessfulSyncAt,
+                staleThresholdMs: definition.staleThresholdMs,
+                evidenceCounts: {},
+              },
+              now,
+            );
+      if (stale !== undefined) await this.alerts.open('STALE_CONNECTOR', connection.id, stale);
+      else await this.alerts.resolve('STALE_CONNECTOR', connection.id);
+
+      if (connection.status === 'NEEDS_REAUTH')
+        await this.alerts.open('NEEDS_REAUTH', connection.id, `${label} needs re-authorization`);
+      else await this.alerts.resolve('NEEDS_REAUTH', connection.id);
+
+      const due = connection.reauthDueAt;
+      if (due !== null && due.getTime() - now.getTime() <= REAUTH_WARNING_MS) {
+        await this.alerts.open(
+          'REAUTH_DUE',
+          connection.id,
+          `${label} must be re-authorized by ${due.toISOString().slice(0, 10)}`,
+        );
+      } else {
+        await this.alerts.resolve('REAUTH_DUE', connection.id);
+      }
+    }
+  }
+}
