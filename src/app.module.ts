@@ -6,6 +6,7 @@ import { CryptoModule } from './common/crypto/crypto.module';
 import { KeyProviderModule } from './common/crypto/key-provider.module';
 import { DatabaseModule } from './common/database/database.module';
 import { GraphqlInfraModule } from './common/graphql/graphql.module';
+import { MetricsModule } from './common/metrics/metrics';
 import { TenancyModule } from './common/tenancy/tenancy.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { ConnectionsModule } from './modules/connections/connections.module';
@@ -37,6 +38,7 @@ export class AppModule {
         SyncModule,
         CoverageModule,
         HealthModule,
+        MetricsModule,
       ],
     };
   }

@@ -385,6 +385,21 @@ describe('Okta sync (e2e, simulator over real HTTP)', () => {
       expect(audit.data?.auditLog.edges).toHaveLength(1);
     });
 
+    it('exposes sync, API-call and evidence metrics at /metrics', async () => {
+      const res = await t.http().get('/metrics').expect(200);
+      const value = (line: RegExp): number =>
+        Number(new RegExp(`${line.source} (\\d+(?:\\.\\d+)?)`).exec(res.text)?.[1] ?? NaN);
+      expect(
+        value(/okta_evidence_syncs_total\{connector="okta",status="SUCCEEDED"\}/),
+      ).toBeGreaterThanOrEqual(3);
+      expect(value(/okta_evidence_okta_api_calls_total\{collector="okta.user_mfa"\}/)).toBeGreaterThan(1000);
+      expect(
+        value(/okta_evidence_evidence_rows_written_total\{type="okta.user_mfa"\}/),
+      ).toBeGreaterThanOrEqual(1006);
+      expect(res.text).toContain('okta_evidence_sync_duration_seconds_bucket');
+      expect(res.text).toContain('okta_evidence_open_alerts');
+    });
+
     it('audits every sync with its run id and counts', async () => {
       const audit = await t.gql<{
         auditLog: { edges: { node: { details: { runId: string; inserted: number } } }[] };

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { type AppConfig } from '#src/config/app-config';
 import { APP_CONFIG } from '#src/config/config.module';
+import { Metrics } from '#src/common/metrics/metrics';
 import { OrgContext } from '#src/common/tenancy/org-context';
 import { ConnectionHooks } from '#src/modules/connections/connection-hooks';
 import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
@@ -34,6 +35,7 @@ export class StalenessMonitor implements OnModuleInit, OnApplicationShutdown {
     private readonly registry: ConnectorRegistry,
     private readonly sync: SyncService,
     private readonly hooks: ConnectionHooks,
+    private readonly metrics: Metrics,
   ) {}
 
   onModuleInit(): void {
@@ -60,12 +62,17 @@ export class StalenessMonitor implements OnModuleInit, OnApplicationShutdown {
     if (this.ticking) return;
     this.ticking = true;
     try {
+      let stale = 0;
+      let open = 0;
       for await (const organizationId of this.organizations.allOrganizationIds()) {
         await OrgContext.runAsSystem(organizationId, 'staleness', async () => {
           await this.coverage.expireExceptions(now);
-          await this.checkOrganization(now);
+          stale += await this.checkOrganization(now);
+          open += (await this.alerts.page('OPEN', 10_000)).length;
         });
       }
+      this.metrics.staleConnections.set(stale);
+      this.metrics.openAlerts.set(open);
     } catch (error) {
       this.logger.error(`staleness check failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
@@ -73,8 +80,9 @@ export class StalenessMonitor implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  /** Alerts for the connections of the organization in context. */
-  private async checkOrganization(now: Date): Promise<void> {
+  /** Alerts for the connections of the organization in context; returns how many are stale. */
+  private async checkOrganization(now: Date): Promise<number> {
+    let staleCount = 0;
     for (const connection of await this.coverage.liveConnections()) {
       const definition = this.registry.get(connection.connectorKey);
       const label = `${definition.name} ${connection.oktaDomain}`;
@@ -95,8 +103,12 @@ export class StalenessMonitor implements OnModuleInit, OnApplicationShutdown {
               },
               now,
             );
-      if (stale !== undefined) await this.alerts.open('STALE_CONNECTOR', connection.id, stale);
-      else await this.alerts.resolve('STALE_CONNECTOR', connection.id);
+      if (stale !== undefined) {
+        staleCount += 1;
+        await this.alerts.open('STALE_CONNECTOR', connection.id, stale);
+      } else {
+        await this.alerts.resolve('STALE_CONNECTOR', connection.id);
+      }
 
       if (connection.status === 'NEEDS_REAUTH')
         await this.alerts.open('NEEDS_REAUTH', connection.id, `${label} needs re-authorization`);
@@ -113,5 +125,6 @@ export class StalenessMonitor implements OnModuleInit, OnApplicationShutdown {
         await this.alerts.resolve('REAUTH_DUE', connection.id);
       }
     }
+    return staleCount;
   }
 }

@@ -4,6 +4,7 @@ import { type AppConfig } from '#src/config/app-config';
 import { APP_CONFIG } from '#src/config/config.module';
 import { SecretIntegrityError } from '#src/common/crypto/key-provider';
 import { DomainError } from '#src/common/errors/domain.error';
+import { Metrics } from '#src/common/metrics/metrics';
 import { LeaseLock } from '#src/common/scheduling/lease-lock';
 import { AuditService } from '#src/modules/audit/audit.service';
 import { AccessTokenProvider } from '#src/modules/connections/access-token.provider';
@@ -57,6 +58,7 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
     private readonly evidence: EvidenceService,
     private readonly audit: AuditService,
     private readonly okta: OktaDriver,
+    private readonly metrics: Metrics,
   ) {}
 
   onModuleInit(): void {
@@ -217,6 +219,14 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
         : null);
     await this.runs.finish(run.id, status, stats, firstError);
     const finished = new Date();
+    const labels = { connector: connection.connectorKey, status };
+    this.metrics.syncs.inc(labels);
+    this.metrics.syncDuration.observe(labels, (finished.getTime() - started.getTime()) / 1000);
+    for (const s of stats) {
+      this.metrics.apiCalls.inc({ collector: s.collector }, s.apiCalls);
+      this.metrics.rateLimitWaits.inc({ collector: s.collector }, s.rateLimitWaits);
+      this.metrics.evidenceRows.inc({ type: s.collector }, s.inserted);
+    }
     await this.connections.recordSync(connection.id, {
       lastSyncAt: finished,
       ...(status === 'SUCCEEDED' ? { lastSuccessfulSyncAt: finished } : {}),
