@@ -50,6 +50,42 @@ export interface AppConfig {
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/** Every environment variable the configuration reads (a test keeps this list honest). */
+export const CONFIG_VARIABLES = [
+  'NODE_ENV',
+  'PORT',
+  'PUBLIC_URL',
+  'DASHBOARD_URL',
+  'MONGO_URL',
+  'MONGO_DB_NAME',
+  'DATA_DIR',
+  'AUTH_JWT_SECRET',
+  'AUTH_JWKS_URL',
+  'KMS_PROVIDER',
+  'KMS_KEY_ID',
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+  'AWS_ENDPOINT_URL_KMS',
+  'LOCAL_MASTER_KEY_FILE',
+  'DATA_KEY_CACHE_TTL_MS',
+  'DATA_KEY_CACHE_SIZE',
+  'OKTA_ALLOWED_INSECURE_HOSTS',
+  'OKTA_HTTP_TIMEOUT_MS',
+  'REDIS_URL',
+  'ROLE',
+  'SCHEDULER_TICK_MS',
+  'STALENESS_CHECK_MS',
+  'RETENTION_DAYS',
+  'FACTOR_SWEEP_INTERVAL_MS',
+  'SYNC_LEASE_TTL_MS',
+  'OKTA_CONCURRENCY',
+  'OKTA_RETRY_BASE_MS',
+  'MAX_CONCURRENT_SYNCS',
+  'GRAPHQL_MAX_DEPTH',
+  'GRAPHQL_MAX_COMPLEXITY',
+  'LOG_LEVEL',
+] as const;
+
 /** Thrown when the environment cannot be turned into a valid configuration; names every bad variable. */
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {

@@ -1,11 +1,38 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { PubSub } from 'graphql-subscriptions';
-import { PUB_SUB } from './pubsub';
+import Redis from 'ioredis';
+import { type AppConfig } from '#src/config/app-config';
+import { APP_CONFIG } from '#src/config/config.module';
+import { PUB_SUB, type PubSubEngine } from './pubsub';
 
-/** The subscription event bus, in-process (one instance per application). */
+/**
+ * The subscription event bus: Redis (`REDIS_URL`) so an event raised on one instance reaches subscribers
+ * connected to another, or in-process when there is a single instance.
+ */
+export function createPubSub(config: AppConfig): PubSubEngine {
+  if (config.redisUrl === undefined) return new PubSub();
+  const logger = new Logger('PubSub');
+  const connect = (): Redis => {
+    const client = new Redis(config.redisUrl ?? '', { maxRetriesPerRequest: 3, lazyConnect: false });
+    client.on('error', (error: Error) => logger.warn(`Redis: ${error.message}`));
+    return client;
+  };
+  return new RedisPubSub({ publisher: connect(), subscriber: connect() });
+}
+
+@Injectable()
+class PubSubShutdown implements OnApplicationShutdown {
+  constructor(@Inject(PUB_SUB) private readonly pubSub: PubSubEngine) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.pubSub instanceof RedisPubSub) await this.pubSub.close();
+  }
+}
+
 @Global()
 @Module({
-  providers: [{ provide: PUB_SUB, useFactory: () => new PubSub() }],
+  providers: [{ provide: PUB_SUB, inject: [APP_CONFIG], useFactory: createPubSub }, PubSubShutdown],
   exports: [PUB_SUB],
 })
 export class PubSubModule {}
