@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { type DestinationStream } from 'pino';
 import { ScheduleModule } from '@nestjs/schedule';
 import { type AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
@@ -6,6 +7,7 @@ import { CryptoModule } from './common/crypto/crypto.module';
 import { KeyProviderModule } from './common/crypto/key-provider.module';
 import { DatabaseModule } from './common/database/database.module';
 import { GraphqlInfraModule } from './common/graphql/graphql.module';
+import { LoggingModule } from './common/logging/logging.module';
 import { MetricsModule } from './common/metrics/metrics';
 import { TenancyModule } from './common/tenancy/tenancy.module';
 import { AuditModule } from './modules/audit/audit.module';
@@ -19,11 +21,13 @@ import { OrganizationsModule } from './modules/organizations/organizations.modul
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `logDestination`: where structured logs go (tests capture them); stdout by default. */
+  static forRoot(config: AppConfig, logDestination?: DestinationStream): DynamicModule {
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
+        LoggingModule.forRoot(config, logDestination),
         DatabaseModule,
         KeyProviderModule,
         CryptoModule,

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { configureApp } from './bootstrap';
@@ -25,7 +26,8 @@ async function bootstrap(): Promise<void> {
       `KMS_PROVIDER=local: secrets are protected by ${config.kms.localMasterKeyFile}. For development only.`,
     );
   }
-  const app = configureApp(await NestFactory.create(AppModule.forRoot(config)), config);
+  const app = configureApp(await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true }), config);
+  app.useLogger(app.get(PinoLogger));
   const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
     logger.log(`${signal}: shutting down`);
     await app.close();

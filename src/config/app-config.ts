@@ -30,6 +30,7 @@ export interface AppConfig {
   /** Deadline for one HTTP exchange with Okta (token endpoint, revocation, API pages). */
   readonly oktaHttpTimeoutMs: number;
   readonly redisUrl: string | undefined;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly role: InstanceRole;
   readonly schedulerTickMs: number;
   readonly stalenessCheckMs: number;
@@ -210,6 +211,11 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       .map((h) => h.trim().toLowerCase())
       .filter((h) => h !== ''),
     oktaHttpTimeoutMs: r.int('OKTA_HTTP_TIMEOUT_MS', 15_000, 100, 300_000),
+    logLevel: r.oneOf(
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+      'info',
+    ),
     redisUrl: r.url('REDIS_URL', undefined, ['redis:', 'rediss:']),
     role: r.oneOf<InstanceRole>('ROLE', ['api', 'worker', 'all'], 'all'),
     schedulerTickMs: r.int('SCHEDULER_TICK_MS', 60_000, 50, 86_400_000),

@@ -733,5 +733,14 @@ describe('Okta connection lifecycle (e2e, oidc-provider as Okta)', () => {
       }
     }
     expect(t.logger.lines.length).toBeGreaterThan(0);
+    // Structured request logs: every line of a request carries its id; the callback's code and state are redacted.
+    const requestLines = t.logger.lines.filter((l) => l.includes('"req":'));
+    expect(requestLines.length).toBeGreaterThan(20);
+    expect(requestLines.filter((l) => !/"req":\{"id":"[^"]+"/.test(l))).toEqual([]);
+    expect(
+      requestLines.some(
+        (l) => l.includes('/api/integrations/okta/callback?') && l.includes('code=%5BREDACTED%5D'),
+      ),
+    ).toBe(true);
   });
 });

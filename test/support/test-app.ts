@@ -1,6 +1,7 @@
 import { type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { ConsoleLogger, type INestApplication, type LogLevel } from '@nestjs/common';
+import { type INestApplication } from '@nestjs/common';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { Test } from '@nestjs/testing';
 import { type Connection } from 'mongoose';
@@ -25,22 +26,14 @@ export interface TestOrg {
   adminToken: string;
 }
 
-/** Keeps every log line the application writes (for secret scans); prints only warnings and errors. */
-export class CapturingLogger extends ConsoleLogger {
+/** Keeps every structured log line the application writes (for secret scans); echoes errors to stderr. */
+export class CapturedLogs {
   readonly lines: string[] = [];
 
-  protected override printMessages(
-    messages: unknown[],
-    context?: string,
-    logLevel?: LogLevel,
-    writeStreamType?: 'stdout' | 'stderr',
-  ): void {
-    this.lines.push(
-      `${logLevel ?? 'log'} [${context ?? ''}] ${messages.map((m) => (m instanceof Error ? `${m.message}\n${m.stack}` : typeof m === 'string' ? m : JSON.stringify(m))).join(' ')}`,
-    );
-    if (logLevel === 'error' || logLevel === 'warn' || logLevel === 'fatal') {
-      super.printMessages(messages, context, logLevel, writeStreamType);
-    }
+  write(line: string): void {
+    this.lines.push(line);
+    const level = /"level":(\d+)/.exec(line)?.[1];
+    if (level !== undefined && Number(level) >= 50) process.stderr.write(line);
   }
 }
 
@@ -53,14 +46,17 @@ export class TestApp {
     readonly app: INestApplication,
     readonly config: AppConfig,
     readonly url: string,
-    readonly logger: CapturingLogger,
+    readonly logger: CapturedLogs,
   ) {}
 
   static async start(overrides: Env = {}): Promise<TestApp> {
     const config = testConfig(overrides);
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
-    const logger = new CapturingLogger();
-    const app = configureApp(moduleRef.createNestApplication({ logger }), config);
+    const logger = new CapturedLogs();
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppModule.forRoot(config, logger)],
+    }).compile();
+    const app = configureApp(moduleRef.createNestApplication({ bufferLogs: true }), config);
+    app.useLogger(app.get(PinoLogger));
     await app.listen(0, '127.0.0.1');
     const address = (app.getHttpServer() as Server).address() as AddressInfo;
     return new TestApp(app, config, `http://127.0.0.1:${address.port}`, logger);
