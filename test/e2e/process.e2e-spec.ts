@@ -88,6 +88,45 @@ describe('the server process', () => {
   });
 });
 
+describe('graceful shutdown', () => {
+  it('serves, then on SIGTERM stops claiming work, closes everything and exits 0', async () => {
+    const entry = join(ROOT, 'dist', 'main.js');
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const child = spawn(process.execPath, [entry], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        ...processEnv({ PORT: String(port), SCHEDULER_TICK_MS: '100', STALENESS_CHECK_MS: '100' }),
+      },
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const deadline = Date.now() + 30_000;
+    let live = false;
+    while (!live && Date.now() < deadline) {
+      live = await fetch(`http://127.0.0.1:${port}/health/live`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (!live) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(live).toBe(true);
+    await new Promise((r) => setTimeout(r, 500)); // a few scheduler ticks
+    child.kill('SIGTERM');
+    const code = await Promise.race([
+      exited,
+      new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 20_000)),
+    ]);
+    if (code === 'timeout') child.kill('SIGKILL');
+    expect(code).toBe(0);
+    expect(stdout).toContain('SIGTERM: shutting down');
+    expect(stdout).not.toMatch(/"level":(50|60)/);
+  });
+});
+
 describe('the CLI', () => {
   it('creates an organization and prints one JSON line with a working admin token', async () => {
     const env = processEnv();
