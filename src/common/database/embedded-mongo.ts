@@ -26,15 +26,19 @@ export async function startEmbeddedMongo(dataDir: string): Promise<EmbeddedMongo
   const dbPath = join(dataDir, 'mongo');
   mkdirSync(dbPath, { recursive: true, mode: 0o700 });
   let server: import('mongodb-memory-server').MongoMemoryServer;
+  // mongodb-memory-server prints its own multi-line dump on failure; ours is the one clear message.
+  const { warn, error: logError } = console;
+  console.warn = () => undefined;
+  console.error = () => undefined;
   try {
     const { MongoMemoryServer } = await import('mongodb-memory-server');
-    server = await MongoMemoryServer.create({
-      instance: { dbPath, storageEngine: 'wiredTiger', ip: '127.0.0.1' },
-    });
+    server = await MongoMemoryServer.create({ instance: { dbPath, storageEngine: 'wiredTiger', ip: '127.0.0.1' } });
   } catch (error) {
-    throw new EmbeddedMongoUnavailableError(
-      error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error),
-    );
+    const reason = error instanceof Error ? error.message.replace(/\s+/g, ' ').slice(0, 300) : String(error);
+    throw new EmbeddedMongoUnavailableError(reason);
+  } finally {
+    console.warn = warn;
+    console.error = logError;
   }
   const uri = server.getUri();
   const marker = join(dataDir, 'mongo.url');
