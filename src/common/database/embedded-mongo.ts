@@ -32,7 +32,9 @@ export async function startEmbeddedMongo(dataDir: string): Promise<EmbeddedMongo
   console.error = () => undefined;
   try {
     const { MongoMemoryServer } = await import('mongodb-memory-server');
-    server = await MongoMemoryServer.create({ instance: { dbPath, storageEngine: 'wiredTiger', ip: '127.0.0.1' } });
+    server = await MongoMemoryServer.create({
+      instance: { dbPath, storageEngine: 'wiredTiger', ip: '127.0.0.1' },
+    });
   } catch (error) {
     const reason = error instanceof Error ? error.message.replace(/\s+/g, ' ').slice(0, 300) : String(error);
     throw new EmbeddedMongoUnavailableError(reason);

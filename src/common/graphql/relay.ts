@@ -96,3 +96,13 @@ export function toConnection<T>(
 function invalidCursor(): DomainError {
   return new DomainError('BAD_USER_INPUT', 'Invalid pagination cursor', { field: 'after' });
 }
+
+/** One page of rows keyed by id, newest first: `fetch(limit + 1, beforeId)` → a Relay connection. */
+export async function paginateById<T extends { id: string }>(
+  args: PageArgs,
+  fetch: (limit: number, beforeId: string | undefined) => Promise<T[]>,
+): Promise<Connection<T>> {
+  const limit = pageSize(args.first);
+  const beforeId = args.after === undefined ? undefined : String(decodeCursor(args.after, ['string'])[0]);
+  return toConnection(await fetch(limit + 1, beforeId), limit, (row) => encodeCursor([row.id]));
+}

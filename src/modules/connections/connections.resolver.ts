@@ -1,13 +1,6 @@
 import { Args, ArgsType, Field, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { IsBoolean, IsOptional } from 'class-validator';
-import {
-  type Connection as Page,
-  decodeCursor,
-  encodeCursor,
-  PageArgs,
-  pageSize,
-  toConnection,
-} from '#src/common/graphql/relay';
+import { type Connection as Page, PageArgs, paginateById } from '#src/common/graphql/relay';
 import { Roles } from '#src/common/tenancy/decorators';
 import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
 import { type Connection } from './connection.types';
@@ -38,16 +31,13 @@ export class ConnectionsResolver {
 
   @Query(() => ConnectionConnection, { description: "The organization's connections, newest first" })
   async connections(@Args() args: ConnectionsArgs): Promise<Page<ConnectionModel>> {
-    const limit = pageSize(args.first);
-    const beforeId = args.after === undefined ? undefined : String(decodeCursor(args.after, ['string'])[0]);
-    const rows = await this.service.page(
-      { includeRevoked: args.includeRevoked === true, ...(beforeId === undefined ? {} : { beforeId }) },
-      limit + 1,
-    );
-    return toConnection(
-      rows.map((c) => this.model(c)),
-      limit,
-      (c) => encodeCursor([c.id]),
+    return paginateById(args, async (limit, beforeId) =>
+      (
+        await this.service.page(
+          { includeRevoked: args.includeRevoked === true, ...(beforeId === undefined ? {} : { beforeId }) },
+          limit,
+        )
+      ).map((c) => this.model(c)),
     );
   }
 

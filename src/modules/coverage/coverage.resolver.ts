@@ -2,14 +2,7 @@ import { Inject } from '@nestjs/common';
 import { Args, ArgsType, Field, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
 import { IsIn, IsOptional } from 'class-validator';
 import { PUB_SUB, type PubSubEngine, type TenantEvent } from '#src/common/graphql/pubsub';
-import {
-  type Connection,
-  decodeCursor,
-  encodeCursor,
-  PageArgs,
-  pageSize,
-  toConnection,
-} from '#src/common/graphql/relay';
+import { type Connection, PageArgs, paginateById } from '#src/common/graphql/relay';
 import { Roles } from '#src/common/tenancy/decorators';
 import { type GraphqlRequestContext } from '#src/common/tenancy/request-context';
 import { type Alert, ALERTS_CHANNEL, AlertsService } from './alerts.service';
@@ -73,10 +66,9 @@ export class CoverageResolver {
 
   @Query(() => AlertConnection, { description: 'Alerts, newest first' })
   async alerts(@Args() args: AlertsArgs): Promise<Connection<Alert>> {
-    const limit = pageSize(args.first);
-    const beforeId = args.after === undefined ? undefined : String(decodeCursor(args.after, ['string'])[0]);
-    const rows = await this.alertsService.page(args.status ?? 'OPEN', limit + 1, beforeId);
-    return toConnection(rows, limit, (a) => encodeCursor([a.id]));
+    return paginateById(args, (limit, beforeId) =>
+      this.alertsService.page(args.status ?? 'OPEN', limit, beforeId),
+    );
   }
 
   @Mutation(() => CheckExceptionModel, {

@@ -1,14 +1,7 @@
 import { Args, ArgsType, Field, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
 import { IsOptional, ValidateNested } from 'class-validator';
-import {
-  type Connection,
-  decodeCursor,
-  encodeCursor,
-  PageArgs,
-  pageSize,
-  toConnection,
-} from '#src/common/graphql/relay';
+import { type Connection, PageArgs, paginateById } from '#src/common/graphql/relay';
 import { Roles } from '#src/common/tenancy/decorators';
 import { type Assessment, AssessmentsService } from './assessments.service';
 import {
@@ -33,9 +26,6 @@ class EvidenceArgs extends PageArgs {
   filter?: EvidenceFilter;
 }
 
-const afterId = (after: string | undefined): string | undefined =>
-  after === undefined ? undefined : String(decodeCursor(after, ['string'])[0]);
-
 @Resolver(() => EvidenceModel)
 export class EvidenceResolver {
   constructor(
@@ -47,20 +37,17 @@ export class EvidenceResolver {
     description: 'Evidence rows, newest first; filter by type, control, connection, point in time',
   })
   async evidence(@Args() args: EvidenceArgs): Promise<Connection<Evidence>> {
-    const limit = pageSize(args.first);
-    const beforeId = afterId(args.after);
-    const rows = await this.evidenceService.page(
-      { ...(args.filter ?? {}), ...(beforeId ? { beforeId } : {}) },
-      limit + 1,
+    return paginateById(args, (limit, beforeId) =>
+      this.evidenceService.page(
+        { ...(args.filter ?? {}), ...(beforeId === undefined ? {} : { beforeId }) },
+        limit,
+      ),
     );
-    return toConnection(rows, limit, (e) => encodeCursor([e.id]));
   }
 
   @Query(() => AssessmentConnection)
   async assessments(@Args() args: PageArgs): Promise<Connection<Assessment>> {
-    const limit = pageSize(args.first);
-    const rows = await this.assessmentsService.page(limit + 1, afterId(args.after));
-    return toConnection(rows, limit, (a) => encodeCursor([a.id]));
+    return paginateById(args, (limit, beforeId) => this.assessmentsService.page(limit, beforeId));
   }
 
   @Query(() => AssessmentModel, { description: 'NOT_FOUND for a missing or foreign id' })

@@ -1,14 +1,7 @@
 import { Args, ArgsType, Field, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { IsMongoId } from 'class-validator';
 import { DomainError } from '#src/common/errors/domain.error';
-import {
-  type Connection,
-  decodeCursor,
-  encodeCursor,
-  PageArgs,
-  pageSize,
-  toConnection,
-} from '#src/common/graphql/relay';
+import { type Connection, PageArgs, paginateById } from '#src/common/graphql/relay';
 import { Roles } from '#src/common/tenancy/decorators';
 import { ConnectionsService } from '#src/modules/connections/connections.service';
 import { ConnectorRunConnection, ConnectorRunModel, SyncConnectionInput } from './connector-run.model';
@@ -32,10 +25,7 @@ export class ConnectorRunsResolver {
   })
   async connectorRuns(@Args() args: ConnectorRunsArgs): Promise<Connection<ConnectorRun>> {
     await this.connectionsService.get(args.connectionId, { includeRevoked: true });
-    const limit = pageSize(args.first);
-    const beforeId = args.after === undefined ? undefined : String(decodeCursor(args.after, ['string'])[0]);
-    const rows = await this.sync.page(args.connectionId, limit + 1, beforeId);
-    return toConnection(rows, limit, (r) => encodeCursor([r.id]));
+    return paginateById(args, (limit, beforeId) => this.sync.page(args.connectionId, limit, beforeId));
   }
 
   @Mutation(() => ConnectorRunModel, {
