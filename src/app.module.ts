@@ -15,6 +15,7 @@ import { ConnectionsModule } from './modules/connections/connections.module';
 import { IntegrationsModule } from './modules/connectors/integrations.module';
 import { SyncModule } from './modules/connectors/sync/sync.module';
 import { CoverageModule } from './modules/coverage/coverage.module';
+import { RetentionModule } from './modules/retention/retention.module';
 import { EvidenceModule } from './modules/evidence/evidence.module';
 import { HealthModule } from './modules/health/health.module';
 import { OrganizationsModule } from './modules/organizations/organizations.module';
@@ -41,6 +42,7 @@ export class AppModule {
         EvidenceModule,
         SyncModule,
         CoverageModule,
+        RetentionModule,
         HealthModule,
         MetricsModule,
       ],

@@ -3,6 +3,7 @@ import { getModelToken } from '@nestjs/mongoose';
 import { type Model, Types } from 'mongoose';
 import { LeaseLock } from '#src/common/scheduling/lease-lock';
 import { SyncScheduler } from '#src/modules/connectors/sync/sync.scheduler';
+import { RetentionJob } from '#src/modules/retention/retention.job';
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
 import { EvidenceDocument, EvidenceImmutableError } from '#src/modules/evidence/evidence.schema';
 import { followRedirects } from '../support/browser';
@@ -565,6 +566,63 @@ describe('Okta sync (e2e, simulator over real HTTP)', () => {
       expect(errorCode(await t.gql(await t.token(a.organizationId, 'AUDITOR'), SYNC, { id }))).toBe(
         'FORBIDDEN',
       );
+    });
+  });
+
+  describe('retention', () => {
+    it("purges a revoked connection's unattached history after RETENTION_DAYS, keeping what an assessment holds", async () => {
+      const org = await t.createOrg('Retained');
+      const id = await connect(t, org);
+      const scope = {
+        organizationId: new Types.ObjectId(org.organizationId),
+        connectionId: new Types.ObjectId(id),
+      };
+      const kept = (await evidence.find({ ...scope, type: 'okta.password_policy' }).lean()).map((r) =>
+        r._id.toHexString(),
+      );
+      const created = await t.gql<{ createAssessment: { id: string } }>(
+        org.adminToken,
+        'mutation { createAssessment(input: { name: "Kept", periodStart: "2026-01-01T00:00:00Z", periodEnd: "2026-06-30T00:00:00Z" }) { id } }',
+      );
+      await t.gql(
+        org.adminToken,
+        'mutation($a: ID!, $e: [ID!]!) { attachEvidence(input: { assessmentId: $a, evidenceIds: $e }) { id } }',
+        {
+          a: created.data?.createAssessment.id,
+          e: kept,
+        },
+      );
+      await t.gql(
+        org.adminToken,
+        'mutation($id: ID!) { revokeConnection(input: { connectionId: $id }) { status } }',
+        { id },
+      );
+      const job = t.get<RetentionJob>(RetentionJob);
+      expect(await job.run()).toBe(0); // still inside the window
+      expect(await evidence.countDocuments(scope)).toBeGreaterThan(kept.length);
+
+      await t.connection.db
+        ?.collection('connections')
+        .updateOne(
+          { _id: new Types.ObjectId(id) },
+          { $set: { deletedAt: new Date(Date.now() - 401 * 86_400_000) } },
+        );
+      expect(await job.run()).toBe(1);
+      const left = await evidence.find(scope).lean();
+      expect(left.map((r) => r._id.toHexString()).sort()).toEqual([...kept].sort());
+      expect(await t.connection.db?.collection('connector_runs').countDocuments(scope)).toBe(0);
+      const audit = await t.gql<{
+        auditLog: { edges: { node: { details: { evidenceRows: number; runs: number } } }[] };
+      }>(org.adminToken, '{ auditLog(filter: { action: RETENTION_PURGE }) { edges { node { details } } } }');
+      expect(audit.data?.auditLog.edges[0]?.node.details.runs).toBe(1);
+      expect(audit.data?.auditLog.edges[0]?.node.details.evidenceRows).toBeGreaterThan(10);
+      expect(await job.run()).toBe(0);
+      const history = await t.gql<{ connection: { status: string } }>(
+        org.adminToken,
+        'query($id: ID!) { connection(id: $id) { status } }',
+        { id },
+      );
+      expect(history.data?.connection.status).toBe('REVOKED');
     });
   });
 

@@ -15,6 +15,7 @@ export const AUDIT_ACTIONS = [
   'EXCEPTION_CREATE',
   'EXCEPTION_EXPIRE',
   'CHECK_SETTINGS_UPDATE',
+  'RETENTION_PURGE',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -30,6 +30,8 @@ export class ConnectionDocument {
   @Prop({ type: MongooseSchema.Types.Mixed, default: {} }) syncState: Record<string, string>;
   @Prop({ required: true, type: String }) createdBy: string;
   @Prop({ type: Date, default: null }) deletedAt: Date | null;
+  /** When the retention purge removed this revoked connection's unattached history. */
+  @Prop({ type: Date, default: null }) purgedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -81,6 +81,18 @@ export class ConnectionsRepository extends TenantRepository<ConnectionDocument> 
     return docs.map(toConnection);
   }
 
+  /** Revoked connections whose retention window ended and whose history was not purged yet. */
+  async findRevokedBefore(cutoff: Date): Promise<Connection[]> {
+    const docs = await this.model
+      .find(this.scope({ status: 'REVOKED', deletedAt: { $lt: cutoff }, purgedAt: null }))
+      .lean<ConnectionDocument[]>();
+    return docs.map(toConnection);
+  }
+
+  async markPurged(id: string, at: Date): Promise<void> {
+    await this.model.updateOne(this.scope({ _id: new Types.ObjectId(id) }), { $set: { purgedAt: at } });
+  }
+
   /** ACTIVE connections whose next sync is due, oldest first. */
   async findDue(now: Date, limit: number): Promise<Connection[]> {
     const docs = await this.model

@@ -139,13 +139,16 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
     });
   }
 
-  /** Retention purge: closed, unlocked rows that ended before `before`. Locked rows are never matched. */
-  async purgeClosedBefore(connectionId: string, before: Date): Promise<number> {
+  /**
+   * Retention purge of a revoked connection's history: every row not locked by an approved assessment and
+   * attached to no assessment. Locked rows are never matched (the schema also refuses any other delete).
+   */
+  async purgeUnattached(connectionId: string): Promise<number> {
     const result = await this.model.deleteMany(
       this.scope({
         connectionId: new Types.ObjectId(connectionId),
         locked: false,
-        validUntil: { $lt: before },
+        assessmentIds: { $size: 0 },
       }),
     );
     return result.deletedCount;

@@ -97,6 +97,11 @@ export class EvidenceService {
     return Object.fromEntries(counts);
   }
 
+  /** After the retention window of a revoked connection: removes its rows not attached to an assessment. */
+  purgeUnattached(connectionId: string): Promise<number> {
+    return this.evidence.purgeUnattached(connectionId);
+  }
+
   page(query: EvidenceQuery, limit: number): Promise<Evidence[]> {
     return this.evidence.page(query, limit);
   }

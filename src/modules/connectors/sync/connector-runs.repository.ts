@@ -81,6 +81,13 @@ export class ConnectorRunsRepository extends TenantRepository<ConnectorRunDocume
     return result.modifiedCount;
   }
 
+  async deleteForConnection(connectionId: string): Promise<number> {
+    const result = await this.model.deleteMany(
+      this.scope({ connectionId: new Types.ObjectId(connectionId), status: { $ne: 'RUNNING' } }),
+    );
+    return result.deletedCount;
+  }
+
   async findRunning(connectionId: string): Promise<ConnectorRun | undefined> {
     const doc = await this.model
       .findOne(this.scope({ connectionId: new Types.ObjectId(connectionId), status: 'RUNNING' }))

@@ -24,6 +24,6 @@ import { SyncService } from './sync.service';
     OrganizationsModule,
   ],
   providers: [ConnectorRunsRepository, SyncService, SyncScheduler, ConnectorRunsResolver, OktaDriver],
-  exports: [SyncService, SyncScheduler],
+  exports: [SyncService, SyncScheduler, ConnectorRunsRepository],
 })
 export class SyncModule {}

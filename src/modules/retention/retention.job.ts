@@ -1,0 +1,74 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { type AppConfig } from '#src/config/app-config';
+import { APP_CONFIG } from '#src/config/config.module';
+import { OrgContext } from '#src/common/tenancy/org-context';
+import { AuditService } from '#src/modules/audit/audit.service';
+import { ConnectionsRepository } from '#src/modules/connections/connections.repository';
+import { ConnectorRunsRepository } from '#src/modules/connectors/sync/connector-runs.repository';
+import { EvidenceService } from '#src/modules/evidence/evidence.service';
+import { OrganizationsSystemRepository } from '#src/modules/organizations/organizations.system-repository';
+
+const JOB = 'retention-purge';
+const EVERY_MS = 3_600_000;
+const DAY = 86_400_000;
+
+/**
+ * Hourly on `worker`/`all` instances: once a revoked connection is older than `RETENTION_DAYS`, removes its
+ * evidence rows that no assessment holds and its run records. Rows attached to an assessment (and every
+ * locked row) stay; the audit log is never purged. Each purge is audited.
+ */
+@Injectable()
+export class RetentionJob implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Retention');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly scheduler: SchedulerRegistry,
+    private readonly organizations: OrganizationsSystemRepository,
+    private readonly connections: ConnectionsRepository,
+    private readonly runs: ConnectorRunsRepository,
+    private readonly evidence: EvidenceService,
+    private readonly audit: AuditService,
+  ) {}
+
+  onModuleInit(): void {
+    if (this.config.role === 'api') return;
+    this.scheduler.addInterval(
+      JOB,
+      setInterval(() => void this.run(), EVERY_MS),
+    );
+  }
+
+  onApplicationShutdown(): void {
+    if (this.scheduler.doesExist('interval', JOB)) this.scheduler.deleteInterval(JOB);
+  }
+
+  /** One pass over every organization; returns how many connections' histories were purged. */
+  async run(now: Date = new Date()): Promise<number> {
+    const cutoff = new Date(now.getTime() - this.config.retentionDays * DAY);
+    let purged = 0;
+    try {
+      for await (const organizationId of this.organizations.allOrganizationIds()) {
+        purged += await OrgContext.runAsSystem(organizationId, 'retention', async () => {
+          let count = 0;
+          for (const connection of await this.connections.findRevokedBefore(cutoff)) {
+            const evidenceRows = await this.evidence.purgeUnattached(connection.id);
+            const runs = await this.runs.deleteForConnection(connection.id);
+            await this.connections.markPurged(connection.id, now);
+            await this.audit.append({
+              action: 'RETENTION_PURGE',
+              target: { type: 'connection', id: connection.id },
+              details: { retentionDays: this.config.retentionDays, evidenceRows, runs },
+            });
+            count += 1;
+          }
+          return count;
+        });
+      }
+    } catch (error) {
+      this.logger.error(`retention purge failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return purged;
+  }
+}
