@@ -4,7 +4,6 @@
  * after 1 % of users changed a factor. Needs MONGO_URL (or the embedded MongoDB).
  */
 import 'reflect-metadata';
-import { createServer } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from '#src/app.module';
@@ -17,6 +16,7 @@ import { TokenService } from '#src/common/tenancy/token.service';
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
 import { OrganizationsService } from '#src/modules/organizations/organizations.service';
 import { followRedirects } from '../test/support/browser';
+import { freePort } from '../test/support/net';
 import { OktaSimulator } from '../test/support/okta-simulator';
 
 const CLIENT = { clientId: 'bench-client', clientSecret: 'bench-client-secret-not-real' };
@@ -24,14 +24,6 @@ const CLIENT = { clientId: 'bench-client', clientSecret: 'bench-client-secret-no
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1] ?? fallback) : fallback;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function main(): Promise<void> {

@@ -6,7 +6,6 @@
  * and a query to paste. Leaves the API running until Ctrl-C (`--exit` stops after printing).
  */
 import 'reflect-metadata';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
@@ -22,18 +21,11 @@ import {
 import { TokenService } from '#src/common/tenancy/token.service';
 import { OrganizationsService } from '#src/modules/organizations/organizations.service';
 import { followRedirects } from '../test/support/browser';
+import { freePort } from '../test/support/net';
 import { OktaSimulator } from '../test/support/okta-simulator';
 
 const exitAfter = process.argv.includes('--exit');
 const CLIENT = { clientId: 'demo-okta-client', clientSecret: 'demo-okta-client-secret-not-real' };
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const say = (line: string): boolean => process.stdout.write(`${line}\n`);
 

@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Types } from 'mongoose';
 import { AlertsService } from '#src/modules/coverage/alerts.service';
+import { freePort } from '../support/net';
 import { TestApp, type TestOrg } from '../support/test-app';
 import { subscribe } from '../support/ws-client';
 
@@ -11,14 +11,6 @@ const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
 const available = process.env.TEST_REDIS_URL !== undefined || hasRedisServer;
 if (!available)
   console.warn('Cross-instance subscription test skipped: set TEST_REDIS_URL or install redis-server.');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const ALERTS = 'subscription { staleAlerts { kind connectionId message resolvedAt } }';
 

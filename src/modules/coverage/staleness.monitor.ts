@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { startIntervalJob, stopIntervalJob } from '#src/common/scheduling/interval-job';
 import { type AppConfig } from '#src/config/app-config';
 import { APP_CONFIG } from '#src/config/config.module';
 import { Metrics } from '#src/common/metrics/metrics';
@@ -47,15 +48,11 @@ export class StalenessMonitor implements OnModuleInit, OnApplicationShutdown {
       needsReauth: async (connectionId, reason) =>
         void (await this.alerts.open('NEEDS_REAUTH', connectionId, reason)),
     });
-    if (this.config.role === 'api') return;
-    this.scheduler.addInterval(
-      TICK,
-      setInterval(() => void this.tick(), this.config.stalenessCheckMs),
-    );
+    startIntervalJob(this.scheduler, this.config.role, TICK, this.config.stalenessCheckMs, () => this.tick());
   }
 
   onApplicationShutdown(): void {
-    if (this.scheduler.doesExist('interval', TICK)) this.scheduler.deleteInterval(TICK);
+    stopIntervalJob(this.scheduler, TICK);
   }
 
   async tick(now: Date = new Date()): Promise<void> {

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { startIntervalJob, stopIntervalJob } from '#src/common/scheduling/interval-job';
 import { type AppConfig } from '#src/config/app-config';
 import { APP_CONFIG } from '#src/config/config.module';
 import { OrgContext } from '#src/common/tenancy/org-context';
@@ -33,15 +34,11 @@ export class RetentionJob implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    if (this.config.role === 'api') return;
-    this.scheduler.addInterval(
-      JOB,
-      setInterval(() => void this.run(), EVERY_MS),
-    );
+    startIntervalJob(this.scheduler, this.config.role, JOB, EVERY_MS, () => this.run());
   }
 
   onApplicationShutdown(): void {
-    if (this.scheduler.doesExist('interval', JOB)) this.scheduler.deleteInterval(JOB);
+    stopIntervalJob(this.scheduler, JOB);
   }
 
   /** One pass over every organization; returns how many connections' histories were purged. */

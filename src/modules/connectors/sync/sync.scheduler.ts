@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { startIntervalJob, stopIntervalJob } from '#src/common/scheduling/interval-job';
 import { type AppConfig } from '#src/config/app-config';
 import { APP_CONFIG } from '#src/config/config.module';
 import { OrgContext } from '#src/common/tenancy/org-context';
@@ -26,15 +27,11 @@ export class SyncScheduler implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    if (this.config.role === 'api') return;
-    this.registry.addInterval(
-      TICK,
-      setInterval(() => void this.tick(), this.config.schedulerTickMs),
-    );
+    startIntervalJob(this.registry, this.config.role, TICK, this.config.schedulerTickMs, () => this.tick());
   }
 
   onApplicationShutdown(): void {
-    if (this.registry.doesExist('interval', TICK)) this.registry.deleteInterval(TICK);
+    stopIntervalJob(this.registry, TICK);
   }
 
   /** One pass; returns how many syncs it started. Overlapping ticks are skipped. */
