@@ -1,7 +1,37 @@
 import { Injectable } from '@nestjs/common';
 import { Types } from 'mongoose';
-import { type EvidenceQuery, EvidenceRepository } from './evidence.repository';
+import { type CurrentRow, type EvidenceQuery, EvidenceRepository } from './evidence.repository';
 import { type Evidence, type EvidenceItem, fingerprint, type WriteCounts } from './evidence.types';
+
+/**
+ * Current rows already read for one batch (a collector that carries state forward reads them before the
+ * batch is written): lets `write` skip reading them again. One batch at a time, so memory stays bounded.
+ */
+export class CurrentRowsMemo {
+  private readonly asked = new Set<string>();
+  private readonly rows = new Map<string, CurrentRow>();
+
+  remember(type: string, sourceIds: readonly string[], rows: ReadonlyMap<string, CurrentRow>): void {
+    for (const id of sourceIds) this.asked.add(`${type}\u0000${id}`);
+    for (const [id, row] of rows) this.rows.set(`${type}\u0000${id}`, row);
+  }
+
+  /** The current rows of these items, if every one of them was looked up already. */
+  lookup(type: string, sourceIds: readonly string[]): Map<string, CurrentRow> | undefined {
+    if (!sourceIds.every((id) => this.asked.has(`${type}\u0000${id}`))) return undefined;
+    const found = new Map<string, CurrentRow>();
+    for (const id of sourceIds) {
+      const row = this.rows.get(`${type}\u0000${id}`);
+      if (row !== undefined) found.set(id, row);
+    }
+    return found;
+  }
+
+  clear(): void {
+    this.asked.clear();
+    this.rows.clear();
+  }
+}
 
 export interface CollectionTarget {
   readonly connectionId: string;
@@ -19,11 +49,17 @@ export interface CollectionTarget {
 export class EvidenceService {
   constructor(private readonly evidence: EvidenceRepository) {}
 
-  async write(target: CollectionTarget, type: string, items: readonly EvidenceItem[]): Promise<WriteCounts> {
+  async write(
+    target: CollectionTarget,
+    type: string,
+    items: readonly EvidenceItem[],
+    memo?: CurrentRowsMemo,
+  ): Promise<WriteCounts> {
     const counts: WriteCounts = { inserted: 0, closed: 0, unchanged: 0 };
     if (items.length === 0) return counts;
     const unique = new Map(items.map((item) => [item.sourceId, item]));
-    const current = await this.evidence.current(target.connectionId, type, [...unique.keys()]);
+    const ids = [...unique.keys()];
+    const current = memo?.lookup(type, ids) ?? (await this.evidence.current(target.connectionId, type, ids));
     const inserts: Parameters<EvidenceRepository['insertMany']>[0][number][] = [];
     const closes: string[] = [];
     for (const item of unique.values()) {
@@ -78,8 +114,10 @@ export class EvidenceService {
     connectionId: string,
     type: string,
     sourceIds: readonly string[],
+    memo?: CurrentRowsMemo,
   ): Promise<Map<string, Record<string, unknown>>> {
     const rows = await this.evidence.current(connectionId, type, sourceIds);
+    memo?.remember(type, sourceIds, rows);
     return new Map([...rows].map(([sourceId, row]) => [sourceId, row.data]));
   }
 

@@ -14,7 +14,7 @@ import { ConnectionsRepository } from '#src/modules/connections/connections.repo
 import { type Collector, type CollectorContext } from '#src/modules/connectors/connector-driver.port';
 import { OktaApiError } from '#src/modules/connectors/okta/okta-api.client';
 import { OktaDriver } from '#src/modules/connectors/okta/okta.driver';
-import { EvidenceService } from '#src/modules/evidence/evidence.service';
+import { CurrentRowsMemo, EvidenceService } from '#src/modules/evidence/evidence.service';
 import { type CollectorStats, type RunStatus, type RunTrigger } from './connector-run.schema';
 import { type ConnectorRun, ConnectorRunsRepository } from './connector-runs.repository';
 
@@ -179,15 +179,16 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
         refreshed: () => this.tokens.accessToken(connection.id, { force: true }),
       };
       const collectors = this.okta.collectors(connection, tokens);
+      const memo = new CurrentRowsMemo();
       const context: CollectorContext = {
         now: started,
         cursor: connection.syncState,
-        previous: (type, ids) => this.evidence.currentData(connection.id, type, ids),
+        previous: (type, ids) => this.evidence.currentData(connection.id, type, ids, memo),
       };
       for (const collector of collectors) {
         if (lost)
           throw new RunAborted({ code: 'LEASE_LOST', message: 'Another instance took over this sync' });
-        const entry = await this.collect(connection, run, collector, context, stats);
+        const entry = await this.collect(connection, run, collector, context, stats, memo);
         if (entry.complete) Object.assign(cursor, collector.cursorAfter(context));
       }
     } catch (error) {
@@ -270,6 +271,7 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
     collector: Collector,
     context: CollectorContext,
     all: CollectorStats[],
+    memo: CurrentRowsMemo,
   ): Promise<CollectorStats> {
     const entry: CollectorStats = {
       collector: collector.evidenceType,
@@ -310,7 +312,8 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
     try {
       for await (const batch of collector.collect(context)) {
         for (const item of batch) seen.add(item.sourceId);
-        const counts = await this.evidence.write(target, collector.evidenceType, batch);
+        const counts = await this.evidence.write(target, collector.evidenceType, batch, memo);
+        memo.clear();
         entry.items += batch.length;
         entry.inserted += counts.inserted;
         entry.closed += counts.closed;
