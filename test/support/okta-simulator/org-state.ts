@@ -159,15 +159,7 @@ export class OktaOrgState {
       state.groups[0]?.members.add(user.id);
       state.groups[1 + (i % 2)]?.members.add(user.id);
     }
-    const others: UserStatus[] = [
-      'DEPROVISIONED',
-      'LOCKED_OUT',
-      'PASSWORD_EXPIRED',
-      'PROVISIONED',
-      'RECOVERY',
-      'STAGED',
-      'SUSPENDED',
-    ];
+    const others = USER_STATUSES.filter((status) => status !== 'ACTIVE');
     for (let i = 0; i < Math.max(7, Math.floor(options.users / 10)); i++) {
       const status = others[i % others.length] ?? 'STAGED';
       const user = state.makeUser(options.users + i, status, t0 - Math.floor(rnd() * 400) * DAY);
