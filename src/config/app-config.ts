@@ -16,6 +16,11 @@ export interface AppConfig {
   readonly auth: {
     readonly jwtSecret: string | undefined;
     readonly jwksUrl: string | undefined;
+    /** Required with `jwksUrl`: the `iss` and `aud` a token from the identity provider must carry. */
+    readonly jwtIssuer: string | undefined;
+    readonly jwtAudience: string | undefined;
+    /** Longest accepted token lifetime (`exp` − `iat`, or `exp` − now without `iat`), in seconds. */
+    readonly maxTokenLifetimeSeconds: number;
   };
   readonly kms: {
     readonly provider: KmsProviderName;
@@ -42,6 +47,17 @@ export interface AppConfig {
     readonly oktaConcurrency: number;
     readonly retryBaseMs: number;
     readonly maxConcurrentSyncs: number;
+    /** At most this many syncs of one organization run at once on an instance (fairness across tenants). */
+    readonly maxConcurrentSyncsPerOrg: number;
+    /** A run ends (PARTIAL/FAILED, `DEADLINE_EXCEEDED` or `RATE_LIMITED`) when it would last longer. */
+    readonly runDeadlineMs: number;
+  };
+  readonly database: {
+    /** `maxTimeMS` of every query: the server gives up instead of holding a connection. */
+    readonly queryTimeoutMs: number;
+    /** Driver socket timeout: a connection that stays silent this long is dropped. */
+    readonly socketTimeoutMs: number;
+    readonly maxPoolSize: number;
   };
   readonly graphql: {
     readonly maxDepth: number;
@@ -62,6 +78,9 @@ export const CONFIG_VARIABLES = [
   'DATA_DIR',
   'AUTH_JWT_SECRET',
   'AUTH_JWKS_URL',
+  'AUTH_JWT_ISSUER',
+  'AUTH_JWT_AUDIENCE',
+  'AUTH_MAX_TOKEN_LIFETIME_S',
   'KMS_PROVIDER',
   'KMS_KEY_ID',
   'AWS_REGION',
@@ -82,6 +101,11 @@ export const CONFIG_VARIABLES = [
   'OKTA_CONCURRENCY',
   'OKTA_RETRY_BASE_MS',
   'MAX_CONCURRENT_SYNCS',
+  'MAX_CONCURRENT_SYNCS_PER_ORG',
+  'SYNC_DEADLINE_MS',
+  'DB_QUERY_TIMEOUT_MS',
+  'DB_SOCKET_TIMEOUT_MS',
+  'DB_MAX_POOL_SIZE',
   'GRAPHQL_MAX_DEPTH',
   'GRAPHQL_MAX_COMPLEXITY',
   'LOG_LEVEL',
@@ -162,7 +186,10 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
   const dataDir = absolute(r.raw('DATA_DIR') ?? '.data', cwd);
 
   const jwtSecret = r.raw('AUTH_JWT_SECRET');
-  const jwksUrl = r.url('AUTH_JWKS_URL', undefined, ['http:', 'https:']);
+  const jwksUrl = r.url('AUTH_JWKS_URL',
+  'AUTH_JWT_ISSUER',
+  'AUTH_JWT_AUDIENCE',
+  'AUTH_MAX_TOKEN_LIFETIME_S', undefined, ['http:', 'https:']);
   if (jwtSecret !== undefined && jwtSecret.length < MIN_SECRET_LENGTH) {
     r.problems.push(`AUTH_JWT_SECRET: expected at least ${MIN_SECRET_LENGTH} characters`);
   }
@@ -196,7 +223,13 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
     mongoUrl,
     mongoDbName: r.raw('MONGO_DB_NAME') ?? 'okta_evidence',
     dataDir,
-    auth: { jwtSecret, jwksUrl },
+    auth: {
+      jwtSecret,
+      jwksUrl,
+      jwtIssuer,
+      jwtAudience,
+      maxTokenLifetimeSeconds: r.int('AUTH_MAX_TOKEN_LIFETIME_S', 86_400, 60, 30 * 86_400),
+    },
     kms: {
       provider,
       keyId,
@@ -227,6 +260,13 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       oktaConcurrency: r.int('OKTA_CONCURRENCY', 4, 1, 32),
       retryBaseMs: r.int('OKTA_RETRY_BASE_MS', 250, 1, 60_000),
       maxConcurrentSyncs: r.int('MAX_CONCURRENT_SYNCS', 4, 1, 100),
+      maxConcurrentSyncsPerOrg: r.int('MAX_CONCURRENT_SYNCS_PER_ORG', 2, 1, 100),
+      runDeadlineMs: r.int('SYNC_DEADLINE_MS', 1_800_000, 1_000, 86_400_000),
+    },
+    database: {
+      queryTimeoutMs: r.int('DB_QUERY_TIMEOUT_MS', 15_000, 100, 600_000),
+      socketTimeoutMs: r.int('DB_SOCKET_TIMEOUT_MS', 60_000, 1_000, 3_600_000),
+      maxPoolSize: r.int('DB_MAX_POOL_SIZE', 50, 5, 1_000),
     },
     graphql: {
       maxDepth: r.int('GRAPHQL_MAX_DEPTH', 10, 2, 50),
