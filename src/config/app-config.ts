@@ -186,10 +186,15 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
   const dataDir = absolute(r.raw('DATA_DIR') ?? '.data', cwd);
 
   const jwtSecret = r.raw('AUTH_JWT_SECRET');
-  const jwksUrl = r.url('AUTH_JWKS_URL',
-  'AUTH_JWT_ISSUER',
-  'AUTH_JWT_AUDIENCE',
-  'AUTH_MAX_TOKEN_LIFETIME_S', undefined, ['http:', 'https:']);
+  const jwksUrl = r.url('AUTH_JWKS_URL', undefined, ['http:', 'https:']);
+  const jwtIssuer = r.raw('AUTH_JWT_ISSUER');
+  const jwtAudience = r.raw('AUTH_JWT_AUDIENCE');
+  if (jwksUrl !== undefined) {
+    if (jwtIssuer === undefined)
+      r.require('AUTH_JWT_ISSUER', 'with AUTH_JWKS_URL (the `iss` tokens must carry)');
+    if (jwtAudience === undefined)
+      r.require('AUTH_JWT_AUDIENCE', 'with AUTH_JWKS_URL (the `aud` tokens must carry)');
+  }
   if (jwtSecret !== undefined && jwtSecret.length < MIN_SECRET_LENGTH) {
     r.problems.push(`AUTH_JWT_SECRET: expected at least ${MIN_SECRET_LENGTH} characters`);
   }
