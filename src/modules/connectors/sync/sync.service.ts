@@ -17,6 +17,7 @@ import { OktaDriver } from '#src/modules/connectors/okta/okta.driver';
 import { CurrentRowsMemo, EvidenceService } from '#src/modules/evidence/evidence.service';
 import { type CollectorStats, type RunStatus, type RunTrigger } from './connector-run.schema';
 import { type ConnectorRun, ConnectorRunsRepository } from './connector-runs.repository';
+import { RunHeartbeat } from './run-heartbeat';
 
 export interface RunFinished {
   readonly connectionId: string;
@@ -159,18 +160,16 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
     const started = new Date();
     const stats: CollectorStats[] = [];
     let lost = false;
-    const heartbeat = setInterval(
-      () => {
-        void this.leases.renew(leaseKey, owner, this.config.sync.leaseTtlMs).then(
-          (held) => {
-            if (!held) lost = true;
-            return this.runs.progress(run.id, stats);
-          },
-          () => undefined,
-        );
+    const heartbeat = new RunHeartbeat(
+      {
+        renew: () => this.leases.renew(leaseKey, owner, this.config.sync.leaseTtlMs),
+        progress: () => this.runs.progress(run.id, stats),
+        lost: () => (lost = true),
       },
       Math.max(250, Math.floor(this.config.sync.leaseTtlMs / 3)),
+      this.logger,
     );
+    heartbeat.start();
     let runError: RunError | null = null;
     const cursor: Record<string, string> = {};
     try {
@@ -201,7 +200,7 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
           `sync ${run.id}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
         );
     } finally {
-      clearInterval(heartbeat);
+      heartbeat.stop();
     }
 
     const complete = stats.filter((s) => s.complete).length;
