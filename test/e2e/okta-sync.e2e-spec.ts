@@ -570,9 +570,10 @@ describe('Okta sync (e2e, simulator over real HTTP)', () => {
   });
 
   describe('retention', () => {
-    it("purges a revoked connection's unattached history after RETENTION_DAYS, keeping what an assessment holds", async () => {
+    it("purges a revoked connection's unattached history after RETENTION_DAYS, keeping what an assessment holds and the runs it was collected by", async () => {
       const org = await t.createOrg('Retained');
       const id = await connect(t, org);
+      await syncNow(org, id); // a second run, which no kept row points to
       const scope = {
         organizationId: new Types.ObjectId(org.organizationId),
         connectionId: new Types.ObjectId(id),
@@ -607,14 +608,23 @@ describe('Okta sync (e2e, simulator over real HTTP)', () => {
           { _id: new Types.ObjectId(id) },
           { $set: { deletedAt: new Date(Date.now() - 401 * 86_400_000) } },
         );
+      const runsBefore = (await runs(org, id)).map((r) => r.id);
       expect(await job.run()).toBe(1);
       const left = await evidence.find(scope).lean();
       expect(left.map((r) => r._id.toHexString()).sort()).toEqual([...kept].sort());
-      expect(await t.connection.db?.collection('connector_runs').countDocuments(scope)).toBe(0);
+      // The kept rows still name the run that collected them: that run record stays, the others go.
+      const referenced = [...new Set(left.map((r) => r.runId.toHexString()))];
+      expect(referenced).toHaveLength(1);
+      const remaining = await t.connection.db?.collection('connector_runs').find(scope).toArray();
+      expect(remaining?.map((r) => String(r._id))).toEqual(referenced);
+      expect((await runs(org, id)).map((r) => r.id)).toEqual(referenced);
       const audit = await t.gql<{
-        auditLog: { edges: { node: { details: { evidenceRows: number; runs: number } } }[] };
+        auditLog: {
+          edges: { node: { details: { evidenceRows: number; runs: number; runsKept: number } } }[];
+        };
       }>(org.adminToken, '{ auditLog(filter: { action: RETENTION_PURGE }) { edges { node { details } } } }');
-      expect(audit.data?.auditLog.edges[0]?.node.details.runs).toBe(1);
+      expect(audit.data?.auditLog.edges[0]?.node.details.runs).toBe(runsBefore.length - 1);
+      expect(audit.data?.auditLog.edges[0]?.node.details.runsKept).toBe(1);
       expect(audit.data?.auditLog.edges[0]?.node.details.evidenceRows).toBeGreaterThan(10);
       expect(await job.run()).toBe(0);
       const history = await t.gql<{ connection: { status: string } }>(

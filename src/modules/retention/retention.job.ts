@@ -9,6 +9,7 @@ import { ConnectionsRepository } from '#src/modules/connections/connections.repo
 import { ConnectorRunsRepository } from '#src/modules/connectors/sync/connector-runs.repository';
 import { EvidenceService } from '#src/modules/evidence/evidence.service';
 import { OrganizationsSystemRepository } from '#src/modules/organizations/organizations.system-repository';
+import { RetainedEvidenceRepository } from './retained-evidence.repository';
 
 const JOB = 'retention-purge';
 const EVERY_MS = 3_600_000;
@@ -17,7 +18,8 @@ const DAY = 86_400_000;
 /**
  * Hourly on `worker`/`all` instances: once a revoked connection is older than `RETENTION_DAYS`, removes its
  * evidence rows that no assessment holds and its run records. Rows attached to an assessment (and every
- * locked row) stay; the audit log is never purged. Each purge is audited.
+ * locked row) stay, and so do the runs they were collected by; the audit log is never purged. Each purge
+ * is audited.
  */
 @Injectable()
 export class RetentionJob implements OnModuleInit, OnApplicationShutdown {
@@ -30,6 +32,7 @@ export class RetentionJob implements OnModuleInit, OnApplicationShutdown {
     private readonly connections: ConnectionsRepository,
     private readonly runs: ConnectorRunsRepository,
     private readonly evidence: EvidenceService,
+    private readonly retained: RetainedEvidenceRepository,
     private readonly audit: AuditService,
   ) {}
 
@@ -51,12 +54,19 @@ export class RetentionJob implements OnModuleInit, OnApplicationShutdown {
           let count = 0;
           for (const connection of await this.connections.findRevokedBefore(cutoff)) {
             const evidenceRows = await this.evidence.purgeUnattached(connection.id);
-            const runs = await this.runs.deleteForConnection(connection.id);
+            // Runs the remaining (attached or locked) evidence points to stay with it.
+            const keep = await this.retained.runIdsOf(connection.id);
+            const runs = await this.runs.deleteForConnection(connection.id, keep);
             await this.connections.markPurged(connection.id, now);
             await this.audit.append({
               action: 'RETENTION_PURGE',
               target: { type: 'connection', id: connection.id },
-              details: { retentionDays: this.config.retentionDays, evidenceRows, runs },
+              details: {
+                retentionDays: this.config.retentionDays,
+                evidenceRows,
+                runs,
+                runsKept: keep.length,
+              },
             });
             count += 1;
           }

@@ -81,9 +81,14 @@ export class ConnectorRunsRepository extends TenantRepository<ConnectorRunDocume
     return result.modifiedCount;
   }
 
-  async deleteForConnection(connectionId: string): Promise<number> {
+  /** Retention: the connection's finished runs, except those in `keep` (runs retained evidence points to). */
+  async deleteForConnection(connectionId: string, keep: readonly string[] = []): Promise<number> {
     const result = await this.model.deleteMany(
-      this.scope({ connectionId: new Types.ObjectId(connectionId), status: { $ne: 'RUNNING' } }),
+      this.scope({
+        connectionId: new Types.ObjectId(connectionId),
+        status: { $ne: 'RUNNING' },
+        ...(keep.length === 0 ? {} : { _id: { $nin: keep.map((id) => new Types.ObjectId(id)) } }),
+      }),
     );
     return result.deletedCount;
   }
