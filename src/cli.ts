@@ -48,11 +48,12 @@ function parse(argv: readonly string[]): { command: string[]; flags: Flags } {
   return { command, flags };
 }
 
-function ttl(flags: Flags): number {
-  const raw = flags.ttl ?? String(DEFAULT_TTL_S);
+/** Tokens live at most `AUTH_MAX_TOKEN_LIFETIME_S` (the server refuses longer ones). */
+function ttl(flags: Flags, maxS: number): number {
+  const raw = flags.ttl ?? String(Math.min(DEFAULT_TTL_S, maxS));
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 60 || n > 30 * 86400)
-    throw new UsageError('--ttl must be 60 to 2592000 seconds');
+  if (!Number.isInteger(n) || n < 60 || n > maxS)
+    throw new UsageError(`--ttl must be 60 to ${maxS} seconds (AUTH_MAX_TOKEN_LIFETIME_S)`);
   return n;
 }
 
@@ -90,7 +91,9 @@ async function run(argv: readonly string[]): Promise<string> {
       logger: ['error'],
     });
     try {
-      return await app.get(TokenService).issue({ organizationId: org, role, userId: sub }, ttl(flags));
+      return await app
+        .get(TokenService)
+        .issue({ organizationId: org, role, userId: sub }, ttl(flags, config.auth.maxTokenLifetimeSeconds));
     } finally {
       await app.close();
     }
@@ -98,7 +101,7 @@ async function run(argv: readonly string[]): Promise<string> {
 
   const name = flags.name;
   if (name === undefined || name.trim() === '') throw new UsageError('--name is required');
-  const lifetime = ttl(flags);
+  const lifetime = ttl(flags, config.auth.maxTokenLifetimeSeconds);
   let embedded: EmbeddedMongo | undefined;
   if (config.mongoUrl === undefined) {
     embedded = await attachOrStartEmbeddedMongo(config.dataDir);

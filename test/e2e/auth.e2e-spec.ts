@@ -18,6 +18,15 @@ function hs256(
     .sign(new TextEncoder().encode(secret));
 }
 
+/** An HS256 token with exactly these claims (no defaults): for lifetime and clock checks. */
+function hs256Claims(claims: Record<string, unknown>): Promise<string> {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+}
+
+const nowS = (): number => Math.floor(Date.now() / 1000);
+
 describe('authentication and roles (e2e)', () => {
   let t: TestApp;
   let org: TestOrg;
@@ -81,6 +90,37 @@ describe('authentication and roles (e2e)', () => {
     expect(result.data).toBeNull();
   });
 
+  describe('token lifetime (AUTH_MAX_TOKEN_LIFETIME_S, default 24 h)', () => {
+    const claims = (): Record<string, unknown> => ({ sub: 'u1', org: org.organizationId, role: 'ADMIN' });
+
+    it.each<[string, () => Record<string, number>]>([
+      ['an exp in year 9999', () => ({ iat: nowS(), exp: 253402300799 })],
+      ['a lifetime of 24 h and one second', () => ({ iat: nowS(), exp: nowS() + 86_401 })],
+      ['no iat and an exp more than 24 h ahead', () => ({ exp: nowS() + 86_400 + 120 })],
+      ['an iat an hour in the future', () => ({ iat: nowS() + 3600, exp: nowS() + 7200 })],
+      ['an iat two minutes in the future', () => ({ iat: nowS() + 120, exp: nowS() + 600 })],
+    ])('rejects a token with %s', async (_name, times) => {
+      const result = await t.gql(await hs256Claims({ ...claims(), ...times() }), ME);
+      expect(errorCode(result)).toBe('UNAUTHENTICATED');
+      expect(result.data).toBeNull();
+    });
+
+    it.each<[string, () => Record<string, number>]>([
+      ['a lifetime of exactly 24 h', () => ({ iat: nowS(), exp: nowS() + 86_400 })],
+      ['no iat and an exp an hour ahead', () => ({ exp: nowS() + 3600 })],
+      ['an iat 30 s in the future (clock skew)', () => ({ iat: nowS() + 30, exp: nowS() + 600 })],
+    ])('accepts a token with %s', async (_name, times) => {
+      const result = await t.gql(await hs256Claims({ ...claims(), ...times() }), ME);
+      expect(result.errors).toBeUndefined();
+    });
+
+    it('does not mint a token that would outlive the maximum', async () => {
+      await expect(t.token(org.organizationId, 'ADMIN', 'u1', 86_401)).rejects.toThrow(
+        /AUTH_MAX_TOKEN_LIFETIME_S/,
+      );
+    });
+  });
+
   it('gives a MEMBER FORBIDDEN on an admin-only mutation, and changes nothing', async () => {
     const member = await t.token(org.organizationId, 'MEMBER');
     const result = await t.gql(member, 'mutation { renameOrganization(input: { name: "Hacked" }) { name } }');
@@ -131,10 +171,14 @@ describe('authentication and roles (e2e)', () => {
   });
 });
 
+const ISSUER = 'https://idp.example.test/';
+const AUDIENCE = 'okta-evidence-api';
+
 describe('RS256 tokens via AUTH_JWKS_URL (e2e)', () => {
   let jwks: Server;
   let t: TestApp;
   let signingKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+  let org: TestOrg;
 
   beforeAll(async () => {
     const pair = await generateKeyPair('RS256');
@@ -146,30 +190,53 @@ describe('RS256 tokens via AUTH_JWKS_URL (e2e)', () => {
     });
     await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
     const { port } = jwks.address() as AddressInfo;
-    t = await TestApp.start({ AUTH_JWKS_URL: `http://127.0.0.1:${port}/jwks.json` });
+    t = await TestApp.start({
+      AUTH_JWKS_URL: `http://127.0.0.1:${port}/jwks.json`,
+      AUTH_JWT_ISSUER: ISSUER,
+      AUTH_JWT_AUDIENCE: AUDIENCE,
+      AUTH_MAX_TOKEN_LIFETIME_S: '3600',
+    });
+    org = await t.createOrg('Jwks Org');
   });
   afterAll(async () => {
     await t.close();
     await new Promise((resolve) => jwks.close(resolve));
   });
 
-  it('accepts a token signed by the JWKS key and rejects one signed by another key', async () => {
-    const org = await t.createOrg('Jwks Org');
-    const claims = { org: org.organizationId, role: 'AUDITOR' };
-    const good = await new SignJWT(claims)
+  function rs256(
+    overrides: { iss?: string; aud?: string | string[]; lifetime?: string } = {},
+    key = signingKey,
+  ): Promise<string> {
+    const jwt = new SignJWT({ org: org.organizationId, role: 'AUDITOR' })
       .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
       .setSubject('idp-user')
-      .setExpirationTime('5m')
-      .sign(signingKey);
-    const result = await t.gql<{ me: { userId: string; role: string } }>(good, '{ me { userId role } }');
-    expect(result.data?.me).toEqual({ userId: 'idp-user', role: 'AUDITOR' });
+      .setIssuedAt()
+      .setExpirationTime(overrides.lifetime ?? '5m');
+    if (!('iss' in overrides) || overrides.iss !== '') jwt.setIssuer(overrides.iss ?? ISSUER);
+    if (!('aud' in overrides) || overrides.aud !== '') jwt.setAudience(overrides.aud ?? AUDIENCE);
+    return jwt.sign(key);
+  }
 
-    const other = await generateKeyPair('RS256');
-    const bad = await new SignJWT(claims)
-      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-      .setSubject('idp-user')
-      .setExpirationTime('5m')
-      .sign(other.privateKey);
-    expect(errorCode(await t.gql(bad, '{ me { userId } }'))).toBe('UNAUTHENTICATED');
+  it('accepts a token signed by the JWKS key with the configured issuer and audience', async () => {
+    const result = await t.gql<{ me: { userId: string; role: string } }>(
+      await rs256(),
+      '{ me { userId role } }',
+    );
+    expect(result.data?.me).toEqual({ userId: 'idp-user', role: 'AUDITOR' });
+    const among = await t.gql(await rs256({ aud: ['another-api', AUDIENCE] }), '{ me { userId } }');
+    expect(among.errors).toBeUndefined();
+  });
+
+  it.each<[string, () => Promise<string>]>([
+    ['signed by another key', async () => rs256({}, (await generateKeyPair('RS256')).privateKey)],
+    ['without an issuer', () => rs256({ iss: '' })],
+    ['from another issuer', () => rs256({ iss: 'https://evil.example.test/' })],
+    ['without an audience', () => rs256({ aud: '' })],
+    ['for another audience', () => rs256({ aud: 'another-api' })],
+    ['living longer than AUTH_MAX_TOKEN_LIFETIME_S (an hour)', () => rs256({ lifetime: '2h' })],
+  ])('rejects a token %s', async (_name, makeToken) => {
+    const result = await t.gql(await makeToken(), '{ me { userId } }');
+    expect(errorCode(result)).toBe('UNAUTHENTICATED');
+    expect(result.data).toBeNull();
   });
 });
