@@ -38,6 +38,10 @@ export class OrganizationsSystemRepository {
     return doc === null ? undefined : { id: doc._id.toHexString(), name: doc.name, createdAt: doc.createdAt };
   }
 
+  async exists(id: string): Promise<boolean> {
+    return (await this.model.exists({ _id: id })) !== null;
+  }
+
   async rename(id: string, name: string): Promise<Organization | undefined> {
     // No projection: FerretDB 1.x does not support `fields` on findAndModify.
     const doc = await this.model
