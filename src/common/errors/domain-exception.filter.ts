@@ -1,7 +1,9 @@
 import { type ArgumentsHost, Catch, HttpException, Logger } from '@nestjs/common';
 import { type GqlExceptionFilter } from '@nestjs/graphql';
-import { type Response } from 'express';
+import { type Request, type Response } from 'express';
 import { GraphQLError } from 'graphql';
+import { STATUS_CODES } from 'node:http';
+import { GRAPHQL_PATH } from '#src/common/graphql/graphql-path';
 import { DomainError, type ErrorCode } from './domain.error';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -54,6 +56,24 @@ export class DomainExceptionFilter implements GqlExceptionFilter {
       return new GraphQLError(safe.message, { extensions: { code: safe.code, ...(safe.details ?? {}) } });
     }
     const response = host.switchToHttp().getResponse<Response>();
+    const clientStatus = clientErrorStatus(exception);
+    if (clientStatus !== undefined && host.switchToHttp().getRequest<Request>().path === GRAPHQL_PATH) {
+      // A body the GraphQL endpoint could not read (malformed JSON, too large): a GraphQL-shaped 4xx.
+      response.status(clientStatus).json({
+        errors: [
+          {
+            message: BODY_ERRORS[clientStatus] ?? STATUS_CODES[clientStatus],
+            extensions: { code: 'BAD_REQUEST' },
+          },
+        ],
+      });
+      return undefined;
+    }
+    if (clientStatus !== undefined && !(exception instanceof HttpException)) {
+      // Errors of the body parser and other `http-errors` (413, 415, …), with their public message only.
+      response.status(clientStatus).json({ statusCode: clientStatus, message: STATUS_CODES[clientStatus] });
+      return undefined;
+    }
     if (
       exception instanceof HttpException &&
       (exception.getStatus() < 500 || exception.getStatus() === 503)
@@ -101,6 +121,23 @@ export class DomainExceptionFilter implements GqlExceptionFilter {
     this.logger.error(describe(exception));
     return { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' };
   }
+}
+
+const BODY_ERRORS: Readonly<Record<number, string>> = {
+  400: 'Malformed request body: expected a JSON object',
+  413: 'Request body too large',
+  415: 'Unsupported request body encoding',
+};
+
+/** The 4xx status of a client error: a Nest HttpException, or an `http-errors` error (the body parser's). */
+function clientErrorStatus(exception: unknown): number | undefined {
+  const status =
+    exception instanceof HttpException
+      ? exception.getStatus()
+      : typeof exception === 'object' && exception !== null && 'statusCode' in exception
+        ? exception.statusCode
+        : undefined;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
 }
 
 function describe(error: unknown): string {

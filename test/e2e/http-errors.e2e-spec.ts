@@ -1,0 +1,126 @@
+import { connect } from 'node:net';
+import { TestApp, type TestOrg } from '../support/test-app';
+
+interface RawResponse {
+  status: number;
+  body: string;
+}
+
+/**
+ * Sends bytes exactly as given over a fresh TCP connection and reads the whole response (the server must
+ * answer; a closed socket with nothing written fails the test).
+ */
+function rawPost(url: string, body: string, headers: Record<string, string>): Promise<RawResponse> {
+  const { hostname, port } = new URL(url);
+  const head = [
+    'POST /graphql HTTP/1.1',
+    `Host: ${hostname}:${port}`,
+    'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Connection: close',
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ].join('\r\n');
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.end(`${head}\r\n\r\n${body}`));
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const match = /^HTTP\/1\.1 (\d{3})[^\r]*\r\n[\s\S]*?\r\n\r\n([\s\S]*)$/.exec(received);
+      if (match === null)
+        reject(new Error(`no HTTP response before the socket closed: ${JSON.stringify(received)}`));
+      else resolve({ status: Number(match[1]), body: match[2] ?? '' });
+    });
+  });
+}
+
+interface GraphqlErrorBody {
+  data?: unknown;
+  errors: { message: string; extensions: { code: string } & Record<string, unknown> }[];
+}
+
+/** A GraphQL-shaped error body: `{ errors: [{ message, extensions: { code } }] }`, and no internals. */
+function expectGraphqlErrorBody(text: string, codes: readonly string[]): GraphqlErrorBody {
+  const body = JSON.parse(text) as GraphqlErrorBody;
+  expect(Array.isArray(body.errors)).toBe(true);
+  expect(body.errors.length).toBeGreaterThan(0);
+  for (const error of body.errors) {
+    expect(typeof error.message).toBe('string');
+    expect(codes).toContain(error.extensions.code);
+  }
+  expect(text).not.toMatch(/\bat .+\(.+:\d+:\d+\)|node_modules|stacktrace|Internal server error/i);
+  return body;
+}
+
+describe('HTTP client errors on /graphql are 4xx with a GraphQL-shaped body', () => {
+  let t: TestApp;
+  let org: TestOrg;
+  let auth: Record<string, string>;
+
+  beforeAll(async () => {
+    t = await TestApp.start();
+    org = await t.createOrg('Http Errors Org');
+    auth = { Authorization: `Bearer ${org.adminToken}` };
+  });
+  afterAll(() => t.close());
+
+  it('answers a malformed JSON body with 400 BAD_REQUEST (not a closed socket)', async () => {
+    const response = await rawPost(t.url, '{"query": "{ me { role } }', auth);
+    expect(response.status).toBe(400);
+    expectGraphqlErrorBody(response.body, ['BAD_REQUEST']);
+  });
+
+  it('answers a body over 100 kB with 413 BAD_REQUEST', async () => {
+    const body = JSON.stringify({ query: '{ me { role } }', variables: { pad: 'x'.repeat(110_000) } });
+    const response = await rawPost(t.url, body, auth);
+    expect(response.status).toBe(413);
+    expectGraphqlErrorBody(response.body, ['BAD_REQUEST']);
+  });
+
+  it('answers a variable of the wrong type with 400 BAD_USER_INPUT', async () => {
+    const response = await t
+      .http()
+      .post('/graphql')
+      .set(auth)
+      .send({
+        query: 'query($n: Int) { connections(first: $n) { edges { cursor } } }',
+        variables: { n: 'abc' },
+      });
+    expect(response.status).toBe(400);
+    const body = expectGraphqlErrorBody(response.text, ['BAD_USER_INPUT']);
+    expect(body.errors[0]?.message).toMatch(/\$n/);
+  });
+
+  it('answers an over-budget query with 400 BAD_USER_INPUT', async () => {
+    const page = 'connections(first: 100) { edges { node { id oktaDomain status } } }';
+    const query = `{ ${Array.from({ length: 6 }, (_, i) => `p${i}: ${page}`).join(' ')} }`;
+    const response = await t.http().post('/graphql').set(auth).send({ query });
+    expect(response.status).toBe(400);
+    const body = expectGraphqlErrorBody(response.text, ['BAD_USER_INPUT']);
+    expect(body.errors[0]?.message).toMatch(/too complex/);
+  });
+
+  it('answers a query deeper than the limit with 400 GRAPHQL_VALIDATION_FAILED', async () => {
+    let query = 'id';
+    for (let i = 13; i >= 1; i--) query = `f${i} { ${query} }`;
+    const response = await t
+      .http()
+      .post('/graphql')
+      .set(auth)
+      .send({ query: `{ ${query} }` });
+    expect(response.status).toBe(400);
+    const body = expectGraphqlErrorBody(response.text, ['GRAPHQL_VALIDATION_FAILED']);
+    expect(body.errors.map((e) => e.message)).toContain("'' exceeds maximum operation depth of 10");
+  });
+
+  it('keeps other routes on their own error shape (health is not GraphQL)', async () => {
+    const response = await t
+      .http()
+      .post('/health/live')
+      .set('content-type', 'application/json')
+      .send('{"a":');
+    expect(response.status).toBe(400);
+    expect(response.text).not.toMatch(/node_modules|\bat .+:\d+:\d+/);
+  });
+});
