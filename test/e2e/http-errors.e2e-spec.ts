@@ -124,3 +124,39 @@ describe('HTTP client errors on /graphql are 4xx with a GraphQL-shaped body', ()
     expect(response.text).not.toMatch(/node_modules|\bat .+:\d+:\d+/);
   });
 });
+
+describe('Relay connections: `after: null` is the first page', () => {
+  let t: TestApp;
+  let org: TestOrg;
+
+  beforeAll(async () => {
+    t = await TestApp.start();
+    org = await t.createOrg('Pagination Org');
+  });
+  afterAll(() => t.close());
+
+  it.each([
+    ['connections', 'connections(first: 5, after: null) { edges { cursor } pageInfo { hasNextPage } }'],
+    ['alerts', 'alerts(first: 5, after: null, status: ALL) { edges { cursor } pageInfo { hasNextPage } }'],
+    ['auditLog', 'auditLog(first: 5, after: null) { edges { cursor node { action } } }'],
+  ])('%s(after: null) answers as the first page', async (_name, field) => {
+    const withNull = await t.gql(org.adminToken, `{ ${field} }`);
+    expect(withNull.errors).toBeUndefined();
+    const without = await t.gql(org.adminToken, `{ ${field.replace(', after: null', '')} }`);
+    expect(withNull.data).toEqual(without.data);
+  });
+
+  it('treats a null `$after` variable as absent, and still refuses a malformed cursor', async () => {
+    const query = 'query($after: String) { auditLog(first: 1, after: $after) { edges { node { action } } } }';
+    const first = await t.gql<{ auditLog: { edges: { node: { action: string } }[] } }>(
+      org.adminToken,
+      query,
+      {
+        after: null,
+      },
+    );
+    expect(first.data?.auditLog.edges.map((e) => e.node.action)).toEqual(['ORGANIZATION_CREATE']);
+    const bad = await t.gql(org.adminToken, query, { after: 'not-a-cursor' });
+    expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});

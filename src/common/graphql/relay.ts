@@ -1,10 +1,16 @@
 import { type Type } from '@nestjs/common';
 import { ArgsType, Field, Int, ObjectType } from '@nestjs/graphql';
+import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { DomainError } from '#src/common/errors/domain.error';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
+
+/** Relay clients send `after: null` (and sometimes `first: null`) for the first page: the same as absent. */
+function absentWhenNull({ value }: { value: unknown }): unknown {
+  return value === null ? undefined : value;
+}
 
 @ArgsType()
 export class PageArgs {
@@ -12,6 +18,7 @@ export class PageArgs {
     nullable: true,
     description: `Page size, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE})`,
   })
+  @Transform(absentWhenNull)
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -19,6 +26,7 @@ export class PageArgs {
   first?: number;
 
   @Field(() => String, { nullable: true, description: 'The `endCursor` of the previous page' })
+  @Transform(absentWhenNull)
   @IsOptional()
   @IsString()
   @MaxLength(512)
