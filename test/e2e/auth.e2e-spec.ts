@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { OrganizationsService } from '#src/modules/organizations/organizations.service';
 import { errorCode, TestApp, type TestOrg } from '../support/test-app';
 import { TEST_JWT_SECRET } from '../support/test-config';
 
@@ -151,6 +152,43 @@ describe('authentication and roles (e2e)', () => {
       },
     );
     expect(errorCode(long)).toBe('BAD_USER_INPUT');
+  });
+
+  describe('organization names are printable text', () => {
+    const RENAME = 'mutation($n: String!) { renameOrganization(input: { name: $n }) { name } }';
+
+    it.each([
+      ['a NUL', 'Acme\u0000Corp'],
+      ['a right-to-left override (U+202E)', 'Acme \u202Egnp.exe'],
+      ['a bidi isolate (U+2066)', 'Acme \u2066Corp'],
+      ['a zero-width space', 'Ac\u200Bme'],
+      ['a newline inside', 'Acme\nCorp'],
+      ['only spaces', '   '],
+    ])('refuses a name with %s (BAD_USER_INPUT) and keeps the old one', async (_name, name) => {
+      const before = await t.gql<{ me: { organization: { name: string } } }>(org.adminToken, ME);
+      const result = await t.gql(org.adminToken, RENAME, { n: name });
+      expect(errorCode(result)).toBe('BAD_USER_INPUT');
+      const after = await t.gql<{ me: { organization: { name: string } } }>(org.adminToken, ME);
+      expect(after.data?.me.organization.name).toBe(before.data?.me.organization.name);
+    });
+
+    it('stores a name trimmed, and accepts letters, accents, punctuation and symbols of any script', async () => {
+      const result = await t.gql(org.adminToken, RENAME, { n: '  Société Générale — 株式会社 (EU) 🚀  ' });
+      expect(result.data).toEqual({ renameOrganization: { name: 'Société Générale — 株式会社 (EU) 🚀' } });
+      const restored = await t.gql(org.adminToken, RENAME, { n: 'Acme' });
+      expect(restored.errors).toBeUndefined();
+    });
+
+    it('refuses the same names when an organization is created (CLI)', async () => {
+      const organizations = t.get<OrganizationsService>(OrganizationsService);
+      await expect(organizations.create('Evil\u202Egnp.exe', 'test')).rejects.toMatchObject({
+        code: 'BAD_USER_INPUT',
+      });
+      await expect(organizations.create('Nul\u0000Org', 'test')).rejects.toMatchObject({
+        code: 'BAD_USER_INPUT',
+      });
+      expect((await organizations.create('  Trimmed Org  ', 'test')).name).toBe('Trimmed Org');
+    });
   });
 
   it('lets an ADMIN rename the organization', async () => {

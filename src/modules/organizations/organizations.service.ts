@@ -57,12 +57,24 @@ export class OrganizationsService {
   }
 }
 
+/** Letters, marks, digits, punctuation, symbols and spaces: no control, format (bidi) or private-use characters. */
+const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}\p{Zs}]+$/u;
+const MAX_NAME_LENGTH = 200;
+
+/** An organization name as stored: trimmed, 1 to 200 characters of printable text. */
 function validName(name: string): string {
   const trimmed = name.trim();
-  if (trimmed === '' || trimmed.length > 200) {
-    throw new DomainError('BAD_USER_INPUT', 'Organization name must be 1 to 200 characters', {
+  if (trimmed === '' || trimmed.length > MAX_NAME_LENGTH) {
+    throw new DomainError('BAD_USER_INPUT', `Organization name must be 1 to ${MAX_NAME_LENGTH} characters`, {
       field: 'name',
     });
+  }
+  if (!PRINTABLE.test(trimmed)) {
+    throw new DomainError(
+      'BAD_USER_INPUT',
+      'Organization name may contain only printable text (no control or direction-override characters)',
+      { field: 'name' },
+    );
   }
   return trimmed;
 }
