@@ -16,8 +16,23 @@ export interface EvidenceQuery {
 
 export interface CurrentRow {
   readonly id: string;
+  readonly sourceId: string;
   readonly fingerprint: string;
   readonly data: Record<string, unknown>;
+  readonly collectedAt: Date;
+}
+
+/** Updates per bulk command: FerretDB 1.x deadlocks on one command with ~100 matching updates (STACK.md). */
+const CLOSE_BATCH = 25;
+
+/**
+ * The newest of two current rows of the same item. Two rows of one item can both be current after a write
+ * was interrupted between inserting the successor and closing its predecessor: the newest one wins.
+ */
+export function newer<T extends { readonly id: string; readonly collectedAt: Date }>(a: T, b: T): T {
+  const byTime = a.collectedAt.getTime() - b.collectedAt.getTime();
+  if (byTime !== 0) return byTime > 0 ? a : b;
+  return a.id > b.id ? a : b;
 }
 
 /** Evidence rows of the organization in context. Content is written once; only lifecycle fields change. */
@@ -31,13 +46,12 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
     await this.model.init();
   }
 
-  /** The current rows of `type` for these source ids (one page of a collection). */
-  async current(
-    connectionId: string,
-    type: string,
-    sourceIds: readonly string[],
-  ): Promise<Map<string, CurrentRow>> {
-    if (sourceIds.length === 0) return new Map();
+  /**
+   * Every current row of `type` for these source ids (one page of a collection); an item may have two
+   * after an interrupted write (see `newer`).
+   */
+  async current(connectionId: string, type: string, sourceIds: readonly string[]): Promise<CurrentRow[]> {
+    if (sourceIds.length === 0) return [];
     const docs = await this.model
       .find(
         this.scope({
@@ -46,16 +60,16 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
           sourceId: { $in: [...sourceIds] },
           validUntil: null,
         }),
-        {
-          sourceId: 1,
-          fingerprint: 1,
-          data: 1,
-        },
+        { sourceId: 1, fingerprint: 1, data: 1, collectedAt: 1 },
       )
-      .lean<Pick<EvidenceDocument, '_id' | 'sourceId' | 'fingerprint' | 'data'>[]>();
-    return new Map(
-      docs.map((d) => [d.sourceId, { id: d._id.toHexString(), fingerprint: d.fingerprint, data: d.data }]),
-    );
+      .lean<Pick<EvidenceDocument, '_id' | 'sourceId' | 'fingerprint' | 'data' | 'collectedAt'>[]>();
+    return docs.map((d) => ({
+      id: d._id.toHexString(),
+      sourceId: d.sourceId,
+      fingerprint: d.fingerprint,
+      data: d.data,
+      collectedAt: d.collectedAt,
+    }));
   }
 
   async insertMany(
@@ -75,29 +89,35 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
 
   /** Ends the validity of current rows (changed or vanished items): lifecycle fields only. */
   async close(ids: readonly string[], at: Date): Promise<number> {
-    if (ids.length === 0) return 0;
-    const ops: AnyBulkWriteOperation<EvidenceDocument>[] = ids.map((id) => ({
-      updateOne: {
-        filter: this.scope({ _id: new Types.ObjectId(id), validUntil: null }),
-        update: { $set: { validUntil: at, slot: `closed:${id}` } },
-      },
-    }));
-    const result = await this.model.bulkWrite(ops, { ordered: false });
-    return result.modifiedCount;
+    let closed = 0;
+    for (let start = 0; start < ids.length; start += CLOSE_BATCH) {
+      const ops: AnyBulkWriteOperation<EvidenceDocument>[] = ids
+        .slice(start, start + CLOSE_BATCH)
+        .map((id) => ({
+          updateOne: {
+            filter: this.scope({ _id: new Types.ObjectId(id), validUntil: null }),
+            update: { $set: { validUntil: at, slot: `closed:${id}` } },
+          },
+        }));
+      closed += (await this.model.bulkWrite(ops, { ordered: false })).modifiedCount;
+    }
+    return closed;
   }
 
-  /** Streams the ids and source ids of every current row of `type` for the connection. */
+  /** Streams the ids, source ids and collection times of every current row of `type` for the connection. */
   async *currentSourceIds(
     connectionId: string,
     type: string,
-  ): AsyncGenerator<{ id: string; sourceId: string }> {
+  ): AsyncGenerator<{ id: string; sourceId: string; collectedAt: Date }> {
     const cursor = this.model
       .find(this.scope({ connectionId: new Types.ObjectId(connectionId), type, validUntil: null }), {
         sourceId: 1,
+        collectedAt: 1,
       })
-      .lean<Pick<EvidenceDocument, '_id' | 'sourceId'>[]>()
+      .lean<Pick<EvidenceDocument, '_id' | 'sourceId' | 'collectedAt'>[]>()
       .cursor();
-    for await (const doc of cursor) yield { id: doc._id.toHexString(), sourceId: doc.sourceId };
+    for await (const doc of cursor)
+      yield { id: doc._id.toHexString(), sourceId: doc.sourceId, collectedAt: doc.collectedAt };
   }
 
   async page(query: EvidenceQuery, limit: number): Promise<Evidence[]> {
@@ -111,13 +131,59 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
       filter.collectedAt = { $lte: query.asOf };
       filter.$or = [{ validUntil: null }, { validUntil: { $gt: query.asOf } }];
     }
-    if (query.beforeId !== undefined) filter._id = { $lt: toObjectId(query.beforeId) };
-    const docs = await this.model
-      .find(this.scope(filter))
-      .sort({ _id: -1 })
-      .limit(limit)
-      .lean<EvidenceDocument[]>();
-    return docs.map(toEvidence);
+    const rows: Evidence[] = [];
+    let beforeId = query.beforeId === undefined ? undefined : toObjectId(query.beforeId);
+    for (;;) {
+      const want = limit - rows.length;
+      const docs = await this.model
+        .find(this.scope(beforeId === undefined ? filter : { ...filter, _id: { $lt: beforeId } }))
+        .sort({ _id: -1 })
+        .limit(want)
+        .lean<EvidenceDocument[]>();
+      const page = docs.map(toEvidence);
+      const superseded = await this.superseded(page, query.asOf);
+      rows.push(...page.filter((row) => !superseded.has(row.id)));
+      if (rows.length >= limit || docs.length < want) return rows;
+      beforeId = docs.at(-1)?._id;
+    }
+  }
+
+  /**
+   * Ids of rows of `page` that read as current (at `asOf`, or now) although a newer row of the same item
+   * is current too: left by a write interrupted between inserting a successor and closing its predecessor,
+   * until the next sync heals it. Readers show the newest only.
+   */
+  private async superseded(page: readonly Evidence[], asOf: Date | undefined): Promise<Set<string>> {
+    const open = page.filter((row) => row.validUntil === null);
+    if (open.length === 0) return new Set();
+    const others = await this.model
+      .find(
+        this.scope({
+          connectionId: {
+            $in: [...new Set(open.map((r) => r.connectionId))].map((id) => new Types.ObjectId(id)),
+          },
+          sourceId: { $in: [...new Set(open.map((r) => r.sourceId))] },
+          validUntil: null,
+          ...(asOf === undefined ? {} : { collectedAt: { $lte: asOf } }),
+        }),
+        { connectionId: 1, type: 1, sourceId: 1, collectedAt: 1 },
+      )
+      .lean<Pick<EvidenceDocument, '_id' | 'connectionId' | 'type' | 'sourceId' | 'collectedAt'>[]>();
+    const newest = new Map<string, { id: string; collectedAt: Date }>();
+    for (const doc of others) {
+      const key = `${doc.connectionId.toHexString()}\u0000${doc.type}\u0000${doc.sourceId}`;
+      const candidate = { id: doc._id.toHexString(), collectedAt: doc.collectedAt };
+      const seen = newest.get(key);
+      newest.set(key, seen === undefined ? candidate : newer(seen, candidate));
+    }
+    return new Set(
+      open
+        .filter((row) => {
+          const winner = newest.get(`${row.connectionId}\u0000${row.type}\u0000${row.sourceId}`);
+          return winner !== undefined && winner.id !== row.id;
+        })
+        .map((row) => row.id),
+    );
   }
 
   async findByIds(ids: readonly string[]): Promise<Evidence[]> {
@@ -154,21 +220,34 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
     return result.deletedCount;
   }
 
-  async *currentRowsOfType(
-    type: string,
-  ): AsyncGenerator<{ connectionId: string; sourceId: string; data: Record<string, unknown> }> {
+  async *currentRowsOfType(type: string): AsyncGenerator<{
+    id: string;
+    connectionId: string;
+    sourceId: string;
+    data: Record<string, unknown>;
+    collectedAt: Date;
+  }> {
     const cursor = this.model
-      .find(this.scope({ type, validUntil: null }), { connectionId: 1, sourceId: 1, data: 1 })
-      .lean<Pick<EvidenceDocument, 'connectionId' | 'sourceId' | 'data'>[]>()
+      .find(this.scope({ type, validUntil: null }), { connectionId: 1, sourceId: 1, data: 1, collectedAt: 1 })
+      .lean<Pick<EvidenceDocument, '_id' | 'connectionId' | 'sourceId' | 'data' | 'collectedAt'>[]>()
       .cursor();
     for await (const doc of cursor)
-      yield { connectionId: doc.connectionId.toHexString(), sourceId: doc.sourceId, data: doc.data };
+      yield {
+        id: doc._id.toHexString(),
+        connectionId: doc.connectionId.toHexString(),
+        sourceId: doc.sourceId,
+        data: doc.data,
+        collectedAt: doc.collectedAt,
+      };
   }
 
+  /** Current items (not rows: an item current twice after an interrupted write counts once). */
   async countCurrent(connectionId: string, type: string): Promise<number> {
-    return this.model.countDocuments(
+    const ids = await this.model.distinct(
+      'sourceId',
       this.scope({ connectionId: new Types.ObjectId(connectionId), type, validUntil: null }),
     );
+    return ids.length;
   }
 }
 

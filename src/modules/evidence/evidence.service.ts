@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Types } from 'mongoose';
-import { type CurrentRow, type EvidenceQuery, EvidenceRepository } from './evidence.repository';
+import { type CurrentRow, type EvidenceQuery, EvidenceRepository, newer } from './evidence.repository';
 import { type Evidence, type EvidenceItem, fingerprint, type WriteCounts } from './evidence.types';
 
 /**
@@ -9,28 +9,47 @@ import { type Evidence, type EvidenceItem, fingerprint, type WriteCounts } from 
  */
 export class CurrentRowsMemo {
   private readonly asked = new Set<string>();
-  private readonly rows = new Map<string, CurrentRow>();
+  private readonly rows = new Map<string, CurrentRow[]>();
 
-  remember(type: string, sourceIds: readonly string[], rows: ReadonlyMap<string, CurrentRow>): void {
+  remember(type: string, sourceIds: readonly string[], rows: readonly CurrentRow[]): void {
     for (const id of sourceIds) this.asked.add(`${type}\u0000${id}`);
-    for (const [id, row] of rows) this.rows.set(`${type}\u0000${id}`, row);
+    for (const row of rows) {
+      const key = `${type}\u0000${row.sourceId}`;
+      this.rows.set(key, [...(this.rows.get(key) ?? []), row]);
+    }
   }
 
   /** The current rows of these items, if every one of them was looked up already. */
-  lookup(type: string, sourceIds: readonly string[]): Map<string, CurrentRow> | undefined {
+  lookup(type: string, sourceIds: readonly string[]): CurrentRow[] | undefined {
     if (!sourceIds.every((id) => this.asked.has(`${type}\u0000${id}`))) return undefined;
-    const found = new Map<string, CurrentRow>();
-    for (const id of sourceIds) {
-      const row = this.rows.get(`${type}\u0000${id}`);
-      if (row !== undefined) found.set(id, row);
-    }
-    return found;
+    return sourceIds.flatMap((id) => this.rows.get(`${type}\u0000${id}`) ?? []);
   }
 
   clear(): void {
     this.asked.clear();
     this.rows.clear();
   }
+}
+
+/**
+ * Per item, its newest current row, and the older rows still current beside it (an interrupted write
+ * inserted the successor but did not close the predecessor), each to be closed when its successor began.
+ */
+function resolveCurrent(rows: readonly CurrentRow[]): {
+  newest: Map<string, CurrentRow>;
+  superseded: { id: string; at: Date }[];
+} {
+  const byItem = new Map<string, CurrentRow[]>();
+  for (const row of rows) byItem.set(row.sourceId, [...(byItem.get(row.sourceId) ?? []), row]);
+  const newest = new Map<string, CurrentRow>();
+  const superseded: { id: string; at: Date }[] = [];
+  for (const [sourceId, group] of byItem) {
+    const winner = group.reduce(newer);
+    newest.set(sourceId, winner);
+    for (const row of group)
+      if (row.id !== winner.id) superseded.push({ id: row.id, at: winner.collectedAt });
+  }
+  return { newest, superseded };
 }
 
 export interface CollectionTarget {
@@ -44,6 +63,11 @@ export interface CollectionTarget {
  * The only way evidence is written. Per batch: unchanged item → nothing; new item → new row; changed item
  * → new row and the previous row closed. After a *complete* collection of a type, `closeVanished` ends
  * the rows of items no longer seen; a failed or partial collection never calls it.
+ *
+ * Nothing is lost when a write fails part-way: successors are inserted before their predecessors are
+ * closed, so an interruption can leave an item current twice but never not at all. Readers take the newest
+ * row; the next write of the item (or the next complete collection) closes the older one as of the moment
+ * its successor was collected, which makes the history exact again.
  */
 @Injectable()
 export class EvidenceService {
@@ -59,7 +83,9 @@ export class EvidenceService {
     if (items.length === 0) return counts;
     const unique = new Map(items.map((item) => [item.sourceId, item]));
     const ids = [...unique.keys()];
-    const current = memo?.lookup(type, ids) ?? (await this.evidence.current(target.connectionId, type, ids));
+    const { newest: current, superseded } = resolveCurrent(
+      memo?.lookup(type, ids) ?? (await this.evidence.current(target.connectionId, type, ids)),
+    );
     const inserts: Parameters<EvidenceRepository['insertMany']>[0][number][] = [];
     const closes: string[] = [];
     for (const item of unique.values()) {
@@ -82,11 +108,22 @@ export class EvidenceService {
         collectedAt: target.collectedAt,
       });
     }
-    // Close first: the new row of a changed item may carry content an older, closed row had.
-    counts.closed += await this.evidence.close(closes, target.collectedAt);
-    await this.evidence.insertMany(inserts);
+    // Rows already superseded go first: their item stays current through its newest row, and the item's
+    // content may have returned to theirs (the unique current-content slot must be free for it).
+    counts.closed += await this.closeSuperseded(superseded);
+    // Successors before predecessors: a failure in between leaves both current (healed later), never neither.
+    if (inserts.length > 0) await this.evidence.insertMany(inserts);
     counts.inserted += inserts.length;
+    if (closes.length > 0) counts.closed += await this.evidence.close(closes, target.collectedAt);
     return counts;
+  }
+
+  private async closeSuperseded(rows: readonly { id: string; at: Date }[]): Promise<number> {
+    let closed = 0;
+    const byTime = new Map<number, string[]>();
+    for (const row of rows) byTime.set(row.at.getTime(), [...(byTime.get(row.at.getTime()) ?? []), row.id]);
+    for (const [at, ids] of byTime) closed += await this.evidence.close(ids, new Date(at));
+    return closed;
   }
 
   /** After a complete collection: ends current rows whose source id was not seen. */
@@ -96,17 +133,15 @@ export class EvidenceService {
     seen: ReadonlySet<string>,
     at: Date,
   ): Promise<number> {
-    let closed = 0;
-    let batch: string[] = [];
+    const vanished: string[] = [];
+    const seenRows: CurrentRow[] = [];
     for await (const row of this.evidence.currentSourceIds(connectionId, type)) {
-      if (seen.has(row.sourceId)) continue;
-      batch.push(row.id);
-      if (batch.length >= 500) {
-        closed += await this.evidence.close(batch, at);
-        batch = [];
-      }
+      if (!seen.has(row.sourceId)) vanished.push(row.id);
+      else seenRows.push({ ...row, fingerprint: '', data: {} });
     }
-    return closed + (await this.evidence.close(batch, at));
+    // The cursor is closed before writing (FerretDB holds a backend connection per open cursor).
+    const { superseded } = resolveCurrent(seenRows);
+    return (await this.evidence.close(vanished, at)) + (await this.closeSuperseded(superseded));
   }
 
   /** Current data of items, for collectors that carry state forward instead of re-fetching it. */
@@ -118,14 +153,26 @@ export class EvidenceService {
   ): Promise<Map<string, Record<string, unknown>>> {
     const rows = await this.evidence.current(connectionId, type, sourceIds);
     memo?.remember(type, sourceIds, rows);
-    return new Map([...rows].map(([sourceId, row]) => [sourceId, row.data]));
+    return new Map([...resolveCurrent(rows).newest].map(([sourceId, row]) => [sourceId, row.data]));
   }
 
-  /** Current rows of `type` across the organization's connections, streamed (for checks). */
-  currentRows(
+  /**
+   * Current items of `type` across the organization's connections, newest row per item (for checks).
+   * Holds one entry per item: checks evaluate every item anyway.
+   */
+  async currentItems(
     type: string,
-  ): AsyncGenerator<{ connectionId: string; sourceId: string; data: Record<string, unknown> }> {
-    return this.evidence.currentRowsOfType(type);
+  ): Promise<{ connectionId: string; sourceId: string; data: Record<string, unknown> }[]> {
+    const items = new Map<
+      string,
+      { id: string; connectionId: string; sourceId: string; data: Record<string, unknown>; collectedAt: Date }
+    >();
+    for await (const row of this.evidence.currentRowsOfType(type)) {
+      const key = `${row.connectionId}\u0000${row.sourceId}`;
+      const seen = items.get(key);
+      items.set(key, seen === undefined ? row : newer(seen, row));
+    }
+    return [...items.values()].map(({ connectionId, sourceId, data }) => ({ connectionId, sourceId, data }));
   }
 
   async countCurrent(connectionId: string, types: readonly string[]): Promise<Record<string, number>> {
