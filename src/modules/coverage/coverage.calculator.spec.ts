@@ -36,6 +36,13 @@ describe('calculateCoverage', () => {
     ['everything fresh', [okta()], [], { 'CC6.1': 'COVERED', 'CC6.2': 'COVERED', 'CC6.3': 'COVERED' }, 100],
     ['no connection at all', [], [], { 'CC6.1': 'MISSING', 'CC6.2': 'MISSING', 'CC6.3': 'MISSING' }, 0],
     [
+      'fresh, but the last user MFA collection was partial',
+      [okta({ incomplete: [{ type: 'okta.user_mfa', runId: 'r9', runStatus: 'PARTIAL' }] })],
+      [],
+      { 'CC6.1': 'DEGRADED', 'CC6.2': 'DEGRADED', 'CC6.3': 'COVERED' },
+      33.3,
+    ],
+    [
       'stale by 7 hours',
       [okta({ lastSuccessfulSyncAt: new Date(NOW.getTime() - 7 * HOUR) })],
       [],
@@ -105,6 +112,18 @@ describe('calculateCoverage', () => {
       NOW,
     );
     expect(result.controls[0]?.reason).toBe('Okta acme.okta.com last synced 7 h ago (threshold 6 h)');
+  });
+
+  it('names the run whose collection did not complete', () => {
+    const result = calculateCoverage(
+      CONTROLS,
+      [okta({ incomplete: [{ type: 'okta.user_mfa', runId: 'r9', runStatus: 'PARTIAL' }] })],
+      [],
+      NOW,
+    );
+    expect(result.controls[0]?.reason).toBe(
+      'the last user MFA collection from Okta acme.okta.com did not complete (run r9, PARTIAL)',
+    );
   });
 
   it('names the missing evidence and the failing check', () => {

@@ -12,6 +12,14 @@ export interface ConnectionFreshness {
   readonly staleThresholdMs: number;
   /** Current evidence rows of this connection, by type. */
   readonly evidenceCounts: Readonly<Record<string, number>>;
+  /** Types whose latest finished collection did not complete, with that run (absent: all complete). */
+  readonly incomplete?: readonly IncompleteCollection[];
+}
+
+export interface IncompleteCollection {
+  readonly type: string;
+  readonly runId: string;
+  readonly runStatus: string;
 }
 
 export interface ControlCoverage {
@@ -52,7 +60,8 @@ export function freshnessProblem(connection: ConnectionFreshness, now: Date): st
  * Pure: from the controls, the connections (freshness and current evidence counts) and the check results,
  * the status of each control and the organization's percentage. A control is COVERED when every evidence
  * type it needs has current rows from a fresh connection and none of its checks fails; DEGRADED when rows
- * exist but their connection is stale or needs re-authorization, or a check of the control fails; MISSING
+ * exist but their connection is stale or needs re-authorization, or the latest collection of the type from
+ * a providing connection did not complete (PARTIAL, FAILED), or a check of the control fails; MISSING
  * when a type has no rows at all.
  */
 export function calculateCoverage(
@@ -77,6 +86,15 @@ export function calculateCoverage(
       if (providers.length === 0) missing.push(type);
       else if (!providers.some((c) => freshnessProblem(c, now) === undefined)) {
         stale.push(...providers.map((c) => freshnessProblem(c, now) ?? ''));
+      } else {
+        // Rows a partial or failed collection left behind may be missing items or still show removed ones.
+        for (const c of providers) {
+          const run = c.incomplete?.find((i) => i.type === type);
+          if (run !== undefined)
+            stale.push(
+              `the last ${humanType(type)} collection from ${c.label} did not complete (run ${run.runId}, ${run.runStatus})`,
+            );
+        }
       }
     }
     if (missing.length > 0) {

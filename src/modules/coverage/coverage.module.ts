@@ -3,6 +3,7 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { AuditModule } from '#src/modules/audit/audit.module';
 import { ConnectionsModule } from '#src/modules/connections/connections.module';
 import { ConnectorsModule } from '#src/modules/connectors/connectors.module';
+import { LeaseModule } from '#src/common/scheduling/lease.module';
 import { SyncModule } from '#src/modules/connectors/sync/sync.module';
 import { EvidenceModule } from '#src/modules/evidence/evidence.module';
 import { OrganizationsModule } from '#src/modules/organizations/organizations.module';
@@ -30,6 +31,7 @@ import { StalenessMonitor } from './staleness.monitor';
     ConnectionsModule,
     ConnectorsModule,
     SyncModule,
+    LeaseModule,
     EvidenceModule,
     OrganizationsModule,
   ],

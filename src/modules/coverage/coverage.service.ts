@@ -2,12 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { type Model } from 'mongoose';
 import { DomainError } from '#src/common/errors/domain.error';
+import { OnceClaims } from '#src/common/scheduling/once-claim';
 import { OrgContext } from '#src/common/tenancy/org-context';
 import { TenantRepository } from '#src/common/tenancy/tenant.repository';
 import { AuditService } from '#src/modules/audit/audit.service';
 import { type Connection } from '#src/modules/connections/connection.types';
 import { ConnectionsService } from '#src/modules/connections/connections.service';
 import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
+import { SyncService } from '#src/modules/connectors/sync/sync.service';
 import { EvidenceService } from '#src/modules/evidence/evidence.service';
 import {
   type CheckException,
@@ -25,6 +27,7 @@ import {
   type ConnectionFreshness,
   type CoverageResult,
   freshnessProblem,
+  type IncompleteCollection,
 } from './coverage.calculator';
 import { CheckExceptionDocument, CoverageStateDocument } from './coverage.schema';
 
@@ -42,10 +45,19 @@ export interface StoredException extends CheckException {
 
 const MAX_EXCEPTION_MS = 366 * 86_400_000;
 const EVIDENCE_TYPES = ['okta.user_mfa', 'okta.password_policy', 'okta.deprovisioning_event'];
+/** The evidence type each check reads. */
+const CHECK_EVIDENCE: Record<CheckKey, string> = {
+  mfa_enrolled: 'okta.user_mfa',
+  password_baseline: 'okta.password_policy',
+  no_dormant_users: 'okta.user_mfa',
+};
 
 @Injectable()
 export class CheckExceptionsRepository extends TenantRepository<CheckExceptionDocument> {
-  constructor(@InjectModel(CheckExceptionDocument.name) model: Model<CheckExceptionDocument>) {
+  constructor(
+    @InjectModel(CheckExceptionDocument.name) model: Model<CheckExceptionDocument>,
+    private readonly claims: OnceClaims,
+  ) {
     super(model);
   }
 
@@ -61,17 +73,19 @@ export class CheckExceptionsRepository extends TenantRepository<CheckExceptionDo
     return docs.map(toException);
   }
 
-  /** Expired exceptions whose expiry has not been audited yet; marks them audited. */
+  /**
+   * Expired exceptions whose expiry has not been audited yet, each returned to exactly one caller across
+   * instances (a claim, not a conditional update: see OnceClaims); marks them audited.
+   */
   async claimNewlyExpired(now: Date): Promise<StoredException[]> {
     const docs = await this.model
       .find(this.scope({ expiresAt: { $lte: now }, expiryAuditedAt: null }))
       .lean<CheckExceptionDocument[]>();
     const claimed: StoredException[] = [];
     for (const doc of docs) {
-      const result = await this.model.updateOne(this.scope({ _id: doc._id, expiryAuditedAt: null }), {
-        $set: { expiryAuditedAt: now },
-      });
-      if (result.modifiedCount === 1) claimed.push(toException(doc));
+      if (!(await this.claims.claim(`exception-expiry:${doc._id.toHexString()}`))) continue;
+      await this.model.updateOne(this.scope({ _id: doc._id }), { $set: { expiryAuditedAt: now } });
+      claimed.push(toException(doc));
     }
     return claimed;
   }
@@ -119,9 +133,34 @@ export class CoverageService {
     private readonly registry: ConnectorRegistry,
     private readonly evidence: EvidenceService,
     private readonly audit: AuditService,
+    private readonly sync: SyncService,
   ) {}
 
   async coverage(now = new Date()): Promise<CoverageResult> {
+    const { state, connections } = await this.stored(now);
+    return calculateCoverage(CONTROLS, connections, (state?.checks ?? []) as unknown as CheckResult[], now);
+  }
+
+  /**
+   * The stored check results (computed after each sync and each exception or setting change; never
+   * recomputed from the evidence here), judged against the connections as they are now: a check whose
+   * evidence comes from a connection that went stale since reads INCONCLUSIVE.
+   */
+  async checks(now = new Date()): Promise<CheckResult[]> {
+    const { state, connections } = await this.stored(now);
+    return ((state?.checks ?? []) as unknown as CheckResult[]).map((check) => {
+      if (check.status === 'INCONCLUSIVE') return check;
+      const type = CHECK_EVIDENCE[check.key];
+      const providers = connections.filter((c) => (c.evidenceCounts[type] ?? 0) > 0);
+      const untrusted = providers.some((c) => freshnessProblem(c, now) !== undefined);
+      return untrusted ? { ...check, status: 'INCONCLUSIVE', reason: 'the evidence is stale' } : check;
+    });
+  }
+
+  /** The stored state (recomputed first when missing or when an exception it relied on expired). */
+  private async stored(
+    now: Date,
+  ): Promise<{ state: CoverageStateDocument | undefined; connections: ConnectionFreshness[] }> {
     let state = await this.state.get();
     if (
       state?.computedAt === null ||
@@ -135,8 +174,7 @@ export class CoverageService {
     for (const { connectionId, type, count } of state?.evidenceCounts ?? []) {
       counts[connectionId] = { ...(counts[connectionId] ?? {}), [type]: count };
     }
-    const connections = await this.freshness(counts);
-    return calculateCoverage(CONTROLS, connections, (state?.checks ?? []) as unknown as CheckResult[], now);
+    return { state, connections: await this.freshness(counts) };
   }
 
   /** Recomputes evidence counts and check results; stores them. */
@@ -158,11 +196,6 @@ export class CoverageService {
       validUntil: relied.length > 0 ? new Date(Math.min(...relied)) : null,
     });
     return checks;
-  }
-
-  /** Checks evaluated now against current evidence (the `checks` query). */
-  async checks(now = new Date()): Promise<CheckResult[]> {
-    return this.computeChecks(await this.liveConnections(), now);
   }
 
   async settings(): Promise<CheckSettings> {
@@ -252,7 +285,23 @@ export class CoverageService {
   }
 
   private async freshness(counts: Record<string, Record<string, number>>): Promise<ConnectionFreshness[]> {
-    return (await this.liveConnections()).map((c) => this.toFreshness(c, counts[c.id] ?? {}));
+    return Promise.all(
+      (await this.liveConnections()).map(async (c) => ({
+        ...this.toFreshness(c, counts[c.id] ?? {}),
+        incomplete: await this.incompleteCollections(c),
+      })),
+    );
+  }
+
+  /** Evidence types the connection's latest finished run did not collect completely (one small read). */
+  private async incompleteCollections(connection: Connection): Promise<IncompleteCollection[]> {
+    const latest = (await this.sync.page(connection.id, 5)).find((run) => run.status !== 'RUNNING');
+    if (latest === undefined || latest.status === 'SUCCEEDED') return [];
+    const complete = new Set(latest.stats.filter((s) => s.complete).map((s) => s.collector));
+    return this.registry
+      .get(connection.connectorKey)
+      .evidenceTypes.filter((type) => !complete.has(type))
+      .map((type) => ({ type, runId: latest.id, runStatus: latest.status }));
   }
 
   private toFreshness(connection: Connection, evidenceCounts: Record<string, number>): ConnectionFreshness {
@@ -301,7 +350,7 @@ export class CoverageService {
   ): Promise<{ rows: { sourceId: string; data: Record<string, unknown> }[]; connections: Set<string> }> {
     const rows: { sourceId: string; data: Record<string, unknown> }[] = [];
     const connections = new Set<string>();
-    for await (const row of this.evidence.currentRows(type)) {
+    for (const row of await this.evidence.currentItems(type)) {
       rows.push({ sourceId: row.sourceId, data: row.data });
       connections.add(row.connectionId);
     }
