@@ -47,12 +47,14 @@ export class OAuthAttemptsRepository extends TenantRepository<OAuthAttemptDocume
     return doc === null ? undefined : toAttempt(doc);
   }
 
-  /** Marks the attempt used; false when someone else used it first (single use, atomically). */
-  async consume(id: string): Promise<boolean> {
-    const result = await this.model.updateOne(this.scope({ _id: new Types.ObjectId(id), usedAt: null }), {
+  /**
+   * Records that the attempt was used and drops its verifier. Not the single-use guard itself: callers
+   * claim `oauth-attempt:<id>` first (a conditional update is not atomic on FerretDB 1.x, docs/adr/0007).
+   */
+  async markUsed(id: string): Promise<void> {
+    await this.model.updateOne(this.scope({ _id: new Types.ObjectId(id) }), {
       $set: { usedAt: new Date(), codeVerifier: null },
     });
-    return result.modifiedCount === 1;
   }
 }
 

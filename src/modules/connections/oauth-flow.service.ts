@@ -5,6 +5,7 @@ import { type AppConfig } from '#src/config/app-config';
 import { APP_CONFIG } from '#src/config/config.module';
 import { EnvelopeService } from '#src/common/crypto/envelope.service';
 import { originOf, type OktaOrigin } from '#src/common/net/outbound-guard';
+import { OnceClaims } from '#src/common/scheduling/once-claim';
 import { OrgContext } from '#src/common/tenancy/org-context';
 import { isObjectIdHex } from '#src/common/tenancy/principal';
 import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
@@ -47,6 +48,7 @@ export class OAuthFlowService {
     private readonly registry: ConnectorRegistry,
     private readonly connections: ConnectionsRepository,
     private readonly attempts: OAuthAttemptsRepository,
+    private readonly claims: OnceClaims,
     private readonly credentials: ConnectionCredentialsStore,
     private readonly envelope: EnvelopeService,
     private readonly oauth: OktaOAuthAdapter,
@@ -101,8 +103,10 @@ export class OAuthFlowService {
       const hasError = typeof query.error === 'string' && query.error !== '';
       const code = typeof query.code === 'string' && query.code !== '' ? query.code : undefined;
       if (!hasError && code === undefined) return { kind: 'rejected', reason: 'missing_code' } as const;
-      if (!(await this.attempts.consume(attempt.id)))
+      // Single use: exactly one caller ever wins this claim; it alone may act on the attempt.
+      if (!(await this.claims.claim(`oauth-attempt:${attempt.id}`)))
         return { kind: 'rejected', reason: 'state_already_used' } as const;
+      await this.attempts.markUsed(attempt.id);
       return OrgContext.runAsUser(organizationId, attempt.userId, () =>
         hasError ? this.denied(attempt, query) : this.exchange(attempt, state, code ?? ''),
       );
