@@ -5,6 +5,7 @@ export const ERROR_CODES = [
   'BAD_USER_INPUT',
   'CONFLICT',
   'CONNECTOR_UNAVAILABLE',
+  'SERVICE_BUSY',
   'INTERNAL_SERVER_ERROR',
 ] as const;
 

@@ -22,6 +22,9 @@ export interface CurrentRow {
   readonly collectedAt: Date;
 }
 
+/** Streams read a whole type of a connection or organization: longer than the default query bound. */
+const STREAM_MAX_TIME_MS = 600_000;
+
 /** Updates per bulk command: FerretDB 1.x deadlocks on one command with ~100 matching updates (STACK.md). */
 const CLOSE_BATCH = 25;
 
@@ -114,6 +117,7 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
         sourceId: 1,
         collectedAt: 1,
       })
+      .maxTimeMS(STREAM_MAX_TIME_MS)
       .lean<Pick<EvidenceDocument, '_id' | 'sourceId' | 'collectedAt'>[]>()
       .cursor();
     for await (const doc of cursor)
@@ -229,6 +233,7 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
   }> {
     const cursor = this.model
       .find(this.scope({ type, validUntil: null }), { connectionId: 1, sourceId: 1, data: 1, collectedAt: 1 })
+      .maxTimeMS(STREAM_MAX_TIME_MS)
       .lean<Pick<EvidenceDocument, '_id' | 'connectionId' | 'sourceId' | 'data' | 'collectedAt'>[]>()
       .cursor();
     for await (const doc of cursor)

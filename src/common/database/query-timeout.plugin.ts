@@ -1,0 +1,25 @@
+import { type Aggregate, type Query, type Schema } from 'mongoose';
+
+const READS: ('find' | 'findOne' | 'countDocuments' | 'distinct' | 'estimatedDocumentCount')[] = [
+  'find',
+  'findOne',
+  'countDocuments',
+  'distinct',
+  'estimatedDocumentCount',
+];
+
+/**
+ * Bounds every read with `maxTimeMS` unless the query sets its own: the server gives up (and frees the
+ * backend connection FerretDB holds for it) instead of letting one slow query hang a pooled connection.
+ * Writes are bounded by the driver's socket timeout.
+ */
+export function queryTimeoutPlugin(maxTimeMs: number): (schema: Schema) => void {
+  return (schema) => {
+    schema.pre(READS, function (this: Query<unknown, unknown>) {
+      if (this.getOptions().maxTimeMS === undefined) this.maxTimeMS(maxTimeMs);
+    });
+    schema.pre('aggregate', function (this: Aggregate<unknown>) {
+      if (this.options.maxTimeMS === undefined) this.option({ maxTimeMS: maxTimeMs });
+    });
+  };
+}
