@@ -112,5 +112,26 @@ describe('state changes that cannot race (e2e, run on FerretDB in CI)', () => {
         expect((await audit(org, id)).filter((e) => e.action === 'CONNECT')).toHaveLength(1);
       }
     });
+
+    it('stores the IdP error as a fixed code plus a capped, printable-only description', async () => {
+      const org = await t.createOrg();
+      const { id, authorizeUrl } = await connect(org);
+      const state = new URL(authorizeUrl).searchParams.get('state') ?? '';
+      const nasty =
+        'Denied\u0000 by\u202E policy\u2066\r\nSet-Cookie: x=1\u001b[31m \u200Fred\u0007' + 'A'.repeat(400);
+      const result = await callback(
+        `${CALLBACK}?state=${encodeURIComponent(state)}&error=${encodeURIComponent('ACCESS_DENIED\u202E\r\n-1')}` +
+          `&error_description=${encodeURIComponent(nasty)}`,
+      );
+      expect(result.location).toBe(`${DASHBOARD}?connection=${id}&result=error&reason=access_denied`);
+      const reason = (await connection(org, id)).statusReason ?? '';
+      const match = /^authorization_failed: access_denied \((.*)\)$/su.exec(reason);
+      expect(match).not.toBeNull();
+      const description = match?.[1] ?? '';
+      expect(description.startsWith('Denied by policy Set-Cookie: x=1[31m red')).toBe(true);
+      expect([...description].length).toBeLessThanOrEqual(200);
+      // Nothing but printable characters: no C0/C1 controls, no bidi overrides or isolates, no line breaks.
+      expect(reason).not.toMatch(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u);
+    });
   });
 });

@@ -18,6 +18,7 @@ import { type OAuthPurpose } from './connection.schema';
 import { type Connection } from './connection.types';
 import { ConnectionsRepository } from './connections.repository';
 import { ConnectionCredentialsStore } from './credentials.store';
+import { idpErrorCode, printableText } from './idp-error';
 import { type OAuthAttempt, OAuthAttemptsRepository } from './oauth-attempts.repository';
 
 const ATTEMPT_TTL_MS = 10 * 60_000;
@@ -113,12 +114,12 @@ export class OAuthFlowService {
     });
   }
 
+  /** The admin (or Okta) refused: keep a fixed code and a short printable description, nothing verbatim. */
   private async denied(attempt: OAuthAttempt, query: CallbackQuery): Promise<CallbackOutcome> {
-    const error = safeToken(query.error);
-    const description =
-      typeof query.error_description === 'string' ? ` (${query.error_description.slice(0, 200)})` : '';
+    const error = idpErrorCode(query.error);
+    const description = printableText(query.error_description);
     await this.connections.update(attempt.connectionId, {
-      statusReason: `authorization_failed: ${error}${description}`,
+      statusReason: `authorization_failed: ${error}${description === '' ? '' : ` (${description})`}`,
     });
     return this.redirect(attempt.connectionId, 'error', error);
   }
@@ -207,11 +208,4 @@ export class OAuthFlowService {
 
 export function hashState(state: string): string {
   return createHash('sha256').update(state, 'utf8').digest('hex');
-}
-
-/** An OAuth error code from the query string, reduced to what is safe to store and echo. */
-function safeToken(value: unknown): string {
-  return typeof value === 'string'
-    ? value.replace(/[^a-zA-Z0-9_.-]/g, '').slice(0, 64) || 'unknown_error'
-    : 'unknown_error';
 }
