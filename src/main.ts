@@ -11,9 +11,11 @@ import {
   EmbeddedMongoUnavailableError,
   startEmbeddedMongo,
 } from './common/database/embedded-mongo';
+import { handleUnhandledRejections } from './common/errors/unhandled-rejection';
 
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Main');
+  handleUnhandledRejections(new Logger('Process'));
   let config: AppConfig = withDevelopmentDefaults(loadConfig(process.env));
   let embedded: EmbeddedMongo | undefined;
   if (config.mongoUrl === undefined) {
