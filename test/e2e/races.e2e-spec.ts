@@ -1,3 +1,10 @@
+import { type ServerResponse } from 'node:http';
+import { getModelToken } from '@nestjs/mongoose';
+import { type Model, Types } from 'mongoose';
+import { AccessTokenProvider } from '#src/modules/connections/access-token.provider';
+import { ConnectionCredentialsDocument } from '#src/modules/connections/connection.schema';
+import { type ConnectionCredentials } from '#src/modules/connections/connection.types';
+import { ConnectionCredentialsStore } from '#src/modules/connections/credentials.store';
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
 import { followRedirects } from '../support/browser';
 import { type FakeOktaAuthServer } from '../support/okta-oauth-server';
@@ -12,14 +19,101 @@ const CLIENT_SECRET = 'client-secret-races-never-shown';
 
 const CONNECT = `mutation($input: ConnectOktaInput!) {
   connectOkta(input: $input) { authorizeUrl connection { id } } }`;
+const REAUTHORIZE =
+  'mutation($id: ID!) { reauthorizeConnection(input: { connectionId: $id }) { authorizeUrl } }';
+const REVOKE =
+  'mutation($id: ID!) { revokeConnection(input: { connectionId: $id }) { id status deletedAt } }';
 const CONNECTION = 'query($id: ID!) { connection(id: $id) { status statusReason deletedAt } }';
 const AUDIT = `query($id: String!) { auditLog(first: 100, filter: { targetId: $id }) {
   edges { node { seq action details } } } }`;
+interface Issued {
+  readonly accessToken?: string;
+  readonly refreshToken?: string;
+}
+
+/**
+ * Sits in front of the fake Okta's token endpoint: records every token it hands out and, while holding,
+ * keeps each token response back (Okta has already issued the tokens) until released.
+ */
+class TokenTap {
+  readonly issued: Issued[] = [];
+  private holding = false;
+  private held: (() => void)[] = [];
+  private arrivals: (() => void)[] = [];
+  private sent: (() => void)[] = [];
+  private readonly previous: FakeOktaAuthServer['api'];
+
+  constructor(private readonly okta: FakeOktaAuthServer) {
+    const passThrough = okta.provider.callback();
+    this.previous = okta.api;
+    okta.api = (req, res) => {
+      if ((req.url ?? '').split('?')[0] !== '/oauth2/v1/token') return this.previous?.(req, res) ?? false;
+      this.intercept(res);
+      void passThrough(req, res);
+      return true;
+    };
+  }
+
+  hold(): void {
+    this.holding = true;
+  }
+
+  /** Resolves when a held token response is waiting. */
+  arrived(): Promise<void> {
+    if (this.held.length > 0) return Promise.resolve();
+    return new Promise((resolve) => this.arrivals.push(resolve));
+  }
+
+  /** Resolves when the next token response has gone out to the app. */
+  delivered(): Promise<void> {
+    return new Promise((resolve) => this.sent.push(resolve));
+  }
+
+  release(): void {
+    this.holding = false;
+    for (const send of this.held.splice(0)) send();
+  }
+
+  restore(): void {
+    this.release();
+    this.okta.api = this.previous;
+  }
+
+  private intercept(res: ServerResponse): void {
+    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.end = ((...args: unknown[]) => {
+      const [chunk] = args;
+      if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) this.record(chunk.toString());
+      if (!this.holding) {
+        const result = end(...args);
+        for (const notify of this.sent.splice(0)) notify();
+        return result;
+      }
+      this.held.push(() => end(...args));
+      for (const notify of this.arrivals.splice(0)) notify();
+      return res;
+    }) as ServerResponse['end'];
+  }
+
+  private record(body: string): void {
+    try {
+      const parsed = JSON.parse(body) as { access_token?: unknown; refresh_token?: unknown };
+      if (typeof parsed.access_token !== 'string') return;
+      this.issued.push({
+        accessToken: parsed.access_token,
+        ...(typeof parsed.refresh_token === 'string' ? { refreshToken: parsed.refresh_token } : {}),
+      });
+    } catch {
+      // not a token response
+    }
+  }
+}
 
 describe('state changes that cannot race (e2e, run on FerretDB in CI)', () => {
   let sim: OktaSimulator;
   let okta: FakeOktaAuthServer;
   let t: TestApp;
+  let tap: TokenTap;
 
   beforeAll(async () => {
     sim = await OktaSimulator.start({
@@ -29,6 +123,7 @@ describe('state changes that cannot race (e2e, run on FerretDB in CI)', () => {
       users: 60,
     });
     okta = sim.oauth;
+    tap = new TokenTap(okta);
     t = await TestApp.start({
       PUBLIC_URL,
       DASHBOARD_URL: DASHBOARD,
@@ -36,12 +131,15 @@ describe('state changes that cannot race (e2e, run on FerretDB in CI)', () => {
       OKTA_HTTP_TIMEOUT_MS: '5000',
     });
   });
+  afterEach(() => tap.release());
   afterAll(async () => {
+    tap.restore();
     await t.get<SyncService>(SyncService).idle();
     await t.close();
     await sim.close();
   });
 
+  const asOrg = <T>(org: TestOrg, fn: () => Promise<T>): Promise<T> => t.asOrg(org.organizationId, fn);
   const idle = (): Promise<void> => t.get<SyncService>(SyncService).idle();
 
   async function connect(org: TestOrg): Promise<{ id: string; authorizeUrl: string }> {
@@ -65,6 +163,14 @@ describe('state changes that cannot race (e2e, run on FerretDB in CI)', () => {
     };
   }
 
+  async function activeConnection(org: TestOrg): Promise<string> {
+    const { id, authorizeUrl } = await connect(org);
+    const done = await callback(await followRedirects(authorizeUrl, CALLBACK));
+    expect(done.location).toBe(`${DASHBOARD}?connection=${id}&result=connected`);
+    await idle();
+    return id;
+  }
+
   async function connection(
     org: TestOrg,
     id: string,
@@ -84,6 +190,46 @@ describe('state changes that cannot race (e2e, run on FerretDB in CI)', () => {
       { id },
     );
     return (result.data?.auditLog.edges ?? []).map((e) => e.node).sort((a, b) => a.seq - b.seq);
+  }
+
+  /** Raw count, bypassing every service: no sealed credentials document may be left. */
+  async function credentialDocuments(org: TestOrg, id: string): Promise<number> {
+    return t
+      .get<Model<ConnectionCredentialsDocument>>(getModelToken(ConnectionCredentialsDocument.name))
+      .countDocuments({
+        organizationId: new Types.ObjectId(org.organizationId),
+        connectionId: new Types.ObjectId(id),
+      });
+  }
+
+  /** What Okta says when someone tries to use a refresh token. */
+  async function refreshAtOkta(refreshToken: string): Promise<{ status: number; error?: unknown }> {
+    const res = await fetch(`${okta.url}/oauth2/v1/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+        client_id: CLIENT_ID,
+        client_secret: CLIENT_SECRET,
+      }).toString(),
+    });
+    const body = (await res.json()) as { error?: unknown };
+    return { status: res.status, error: body.error };
+  }
+
+  /** REVOKED, no credentials anywhere, nothing authorizing it audited after the REVOKE. */
+  async function expectRevokedForGood(org: TestOrg, id: string): Promise<void> {
+    await idle();
+    const c = await connection(org, id);
+    expect(c.status).toBe('REVOKED');
+    expect(c.deletedAt).not.toBeNull();
+    expect(await credentialDocuments(org, id)).toBe(0);
+    const entries = await audit(org, id);
+    const revokes = entries.filter((e) => e.action === 'REVOKE');
+    expect(revokes).toHaveLength(1);
+    const after = entries.filter((e) => e.seq > (revokes[0]?.seq ?? 0)).map((e) => e.action);
+    expect(after.filter((a) => a === 'CONNECT' || a === 'REAUTH')).toEqual([]);
   }
 
   describe('OAuth callback (findings 5, 6, 8)', () => {
@@ -111,6 +257,94 @@ describe('state changes that cannot race (e2e, run on FerretDB in CI)', () => {
         expect(await connection(org, id)).toMatchObject({ status: 'ACTIVE', statusReason: null });
         expect((await audit(org, id)).filter((e) => e.action === 'CONNECT')).toHaveLength(1);
       }
+    });
+
+    it('a callback finishing after a revoke stores nothing, revokes what it received at Okta and reports connection_revoked', async () => {
+      const org = await t.createOrg();
+      const id = await activeConnection(org);
+      const reauth = await t.gql<{ reauthorizeConnection: { authorizeUrl: string } }>(
+        org.adminToken,
+        REAUTHORIZE,
+        { id },
+      );
+      const url = await followRedirects(reauth.data?.reauthorizeConnection.authorizeUrl ?? '', CALLBACK);
+
+      tap.hold();
+      const issuedBefore = tap.issued.length;
+      const pending = callback(url);
+      await tap.arrived(); // Okta has issued the new tokens; the app has not seen them yet
+      const revoked = await t.gql<{ revokeConnection: { status: string } }>(org.adminToken, REVOKE, { id });
+      expect(revoked.data?.revokeConnection.status).toBe('REVOKED');
+      tap.release();
+
+      const result = await pending;
+      expect({ status: result.status, location: result.location }).toEqual({
+        status: 302,
+        location: `${DASHBOARD}?connection=${id}&result=error&reason=connection_revoked`,
+      });
+      await expectRevokedForGood(org, id);
+      const received = tap.issued.slice(issuedBefore);
+      expect(received).toHaveLength(1);
+      expect(await refreshAtOkta(received[0]?.refreshToken ?? '')).toEqual({
+        status: 400,
+        error: 'invalid_grant',
+      });
+    });
+
+    it('revoke racing a callback, many rounds: never credentials, never ACTIVE, nothing authorized after REVOKE', async () => {
+      for (let round = 0; round < 8; round++) {
+        const org = await t.createOrg();
+        const { id, authorizeUrl } = await connect(org);
+        const url = await followRedirects(authorizeUrl, CALLBACK);
+        const issuedBefore = tap.issued.length;
+        // Even rounds: both start together (the revoke lands during the exchange). Odd rounds: the revoke
+        // starts as Okta's token response reaches the app (it races the callback storing the tokens).
+        const revokeNow = (): Promise<{ status: string } | undefined> =>
+          t
+            .gql<{ revokeConnection: { status: string } }>(org.adminToken, REVOKE, { id })
+            .then((r) => r.data?.revokeConnection);
+        const delivered = tap.delivered();
+        const [result, revoked] = await Promise.all([
+          callback(url),
+          round % 2 === 0 ? revokeNow() : delivered.then(revokeNow),
+        ]);
+        expect(revoked?.status).toBe('REVOKED');
+        expect([
+          `${DASHBOARD}?connection=${id}&result=connected`,
+          `${DASHBOARD}?connection=${id}&result=error&reason=connection_revoked`,
+        ]).toContain(result.location);
+        await expectRevokedForGood(org, id);
+        for (const issued of tap.issued.slice(issuedBefore)) {
+          expect(await refreshAtOkta(issued.refreshToken ?? '')).toMatchObject({ status: 400 });
+        }
+      }
+    });
+
+    it('a token refresh finishing after a revoke brings no credentials back and marks nothing', async () => {
+      const org = await t.createOrg();
+      const id = await activeConnection(org);
+      const store = t.get<ConnectionCredentialsStore>(ConnectionCredentialsStore);
+      const creds = (await asOrg(org, () => store.read(id))) as ConnectionCredentials;
+      await asOrg(org, () =>
+        store.write(id, { ...creds, accessTokenExpiresAt: new Date(Date.now() + 60_000).toISOString() }),
+      );
+
+      tap.hold();
+      const issuedBefore = tap.issued.length;
+      const refreshing = asOrg(org, () => t.get<AccessTokenProvider>(AccessTokenProvider).accessToken(id));
+      refreshing.catch(() => undefined);
+      await tap.arrived();
+      const revoked = await t.gql<{ revokeConnection: { status: string } }>(org.adminToken, REVOKE, { id });
+      expect(revoked.data?.revokeConnection.status).toBe('REVOKED');
+      tap.release();
+
+      await expect(refreshing).rejects.toMatchObject({ code: 'CONNECTOR_UNAVAILABLE' });
+      await expectRevokedForGood(org, id);
+      const actions = (await audit(org, id)).map((e) => e.action);
+      expect(actions.slice(actions.indexOf('REVOKE') + 1)).toEqual([]);
+      const rotated = tap.issued.slice(issuedBefore);
+      expect(rotated).toHaveLength(1);
+      expect(await refreshAtOkta(rotated[0]?.refreshToken ?? '')).toMatchObject({ status: 400 });
     });
 
     it('stores the IdP error as a fixed code plus a capped, printable-only description', async () => {

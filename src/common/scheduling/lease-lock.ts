@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { type Model } from 'mongoose';
@@ -30,6 +31,19 @@ export class LeaseLock extends TenantRepository<LeaseDocument> implements OnModu
     } catch (error) {
       if ((error as { code?: unknown }).code === 11000) return false;
       throw error;
+    }
+  }
+
+  /**
+   * Like `tryAcquire`, but waits up to `waitMs` for the current holder to release (polling with jitter).
+   * For short critical sections that must run one at a time; false when the lease stayed taken.
+   */
+  async acquire(key: string, owner: string, ttlMs: number, waitMs: number): Promise<boolean> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      if (await this.tryAcquire(key, owner, ttlMs)) return true;
+      if (Date.now() >= deadline) return false;
+      await sleep(Math.min(25 + Math.floor(Math.random() * 50), Math.max(deadline - Date.now(), 1)));
     }
   }
 

@@ -3,11 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '#src/common/errors/domain.error';
 import { LeaseLock } from '#src/common/scheduling/lease-lock';
-import { OAuthExchangeError } from '#src/modules/connectors/okta/okta-oauth.adapter';
+import { OAuthExchangeError, type TokenSet } from '#src/modules/connectors/okta/okta-oauth.adapter';
 import { OktaTokenClient } from '#src/modules/connectors/okta/okta-token.client';
 import { AuditService } from '#src/modules/audit/audit.service';
 import { ConnectionHooks } from './connection-hooks';
-import { type ConnectionCredentials } from './connection.types';
+import { ConnectionAuthLock } from './connection-auth-lock';
+import { type Connection, type ConnectionCredentials } from './connection.types';
 import { ConnectionsRepository } from './connections.repository';
 import { ConnectionCredentialsStore } from './credentials.store';
 import { OAuthFlowService } from './oauth-flow.service';
@@ -35,6 +36,7 @@ export class AccessTokenProvider {
     private readonly tokens: OktaTokenClient,
     private readonly audit: AuditService,
     private readonly alerts: ConnectionHooks,
+    private readonly authLock: ConnectionAuthLock,
   ) {}
 
   /** `force`: the API said the token is no longer valid; refresh even if it looks fresh. */
@@ -57,14 +59,16 @@ export class AccessTokenProvider {
         throw new DomainError('CONNECTOR_UNAVAILABLE', 'The Okta connection has no credentials');
       if (usable(creds, rejected)) return creds.accessToken as string;
       if (await this.leases.tryAcquire(`refresh:${connectionId}`, owner, LEASE_TTL_MS)) {
+        let token: string | undefined;
         try {
           // Another instance may have refreshed between our read and our lease.
           const latest = (await this.credentials.read(connectionId)) ?? creds;
-          if (usable(latest, rejected)) return latest.accessToken as string;
-          return await this.refresh(connectionId, latest);
+          token = usable(latest, rejected) ? latest.accessToken : await this.refresh(connection, latest);
         } finally {
           await this.leases.release(`refresh:${connectionId}`, owner);
         }
+        if (token !== undefined) return token;
+        continue; // a re-authorization replaced the credentials meanwhile: use those
       }
       if (Date.now() > deadline) {
         throw new DomainError(
@@ -76,12 +80,11 @@ export class AccessTokenProvider {
     }
   }
 
-  private async refresh(connectionId: string, creds: ConnectionCredentials): Promise<string> {
-    const connection = await this.connections.findById(connectionId);
-    if (connection === undefined) throw DomainError.notFound('Connection');
+  /** A new access token, or undefined when a re-authorization stored other credentials meanwhile. */
+  private async refresh(connection: Connection, creds: ConnectionCredentials): Promise<string | undefined> {
     if (creds.refreshToken === undefined) {
       return this.needsReauth(
-        connectionId,
+        connection.id,
         'no_refresh_token',
         'Okta issued no refresh token (offline_access not granted)',
       );
@@ -91,41 +94,80 @@ export class AccessTokenProvider {
       clientId: connection.clientId,
       clientSecret: creds.clientSecret,
     };
-    let tokens;
+    let tokens: TokenSet;
     try {
       tokens = await this.tokens.refresh(client, creds.refreshToken);
     } catch (error) {
       const code = error instanceof OAuthExchangeError ? error.code : 'failed';
       if (code === 'invalid_grant') {
         return this.needsReauth(
-          connectionId,
+          connection.id,
           'invalid_grant',
           'Okta rejected the refresh token (invalid_grant)',
         );
       }
-      this.logger.warn(`token refresh failed for connection ${connectionId}: ${code}`);
+      this.logger.warn(`token refresh failed for connection ${connection.id}: ${code}`);
       throw new DomainError('CONNECTOR_UNAVAILABLE', `Could not refresh the Okta access token (${code})`);
     }
-    // Persist first (a rotated refresh token is only good once), then hand out the access token.
-    await this.credentials.write(connectionId, {
+    // Sealing may call the key service: before the lease, which covers database work only.
+    const sealed = await this.credentials.seal(connection.id, {
       clientSecret: creds.clientSecret,
       refreshToken: tokens.refreshToken ?? creds.refreshToken,
       accessToken: tokens.accessToken,
       accessTokenExpiresAt: new Date(Date.now() + tokens.expiresInSeconds * 1000).toISOString(),
     });
-    return tokens.accessToken;
+    // Persist before handing out the access token (a rotated refresh token is only good once), and only
+    // while the connection is live and still holds the credentials we refreshed.
+    const stored = await this.authLock.run(connection.id, async () => {
+      const current = await this.connections.findById(connection.id, { includeRevoked: true });
+      if (current === undefined || current.deletedAt !== null) return 'revoked' as const;
+      if ((await this.credentials.read(connection.id))?.refreshToken !== creds.refreshToken)
+        return 'replaced' as const;
+      await this.credentials.writeSealed(connection.id, sealed);
+      const after = await this.connections.findById(connection.id, { includeRevoked: true });
+      if (after === undefined || after.deletedAt !== null) {
+        await this.credentials.remove(connection.id);
+        return 'revoked' as const;
+      }
+      return 'stored' as const;
+    });
+    if (stored.acquired && stored.value === 'stored') return tokens.accessToken;
+    // Nobody else knows these tokens: revoke them rather than leave them valid at Okta.
+    await Promise.all([
+      this.tokens.revoke(client, tokens.refreshToken, 'refresh_token'),
+      this.tokens.revoke(client, tokens.accessToken, 'access_token'),
+    ]);
+    if (stored.acquired && stored.value === 'replaced') return undefined;
+    throw new DomainError(
+      'CONNECTOR_UNAVAILABLE',
+      stored.acquired
+        ? 'The Okta connection was revoked'
+        : 'The Okta connection is being re-authorized or revoked right now',
+    );
   }
 
   private async needsReauth(connectionId: string, code: string, reason: string): Promise<never> {
-    await this.connections.update(connectionId, {
-      status: 'NEEDS_REAUTH',
-      statusReason: `refresh_failed: ${code}`,
+    const marked = await this.authLock.run(connectionId, async () => {
+      const updated = await this.connections.update(connectionId, {
+        status: 'NEEDS_REAUTH',
+        statusReason: `refresh_failed: ${code}`,
+      });
+      if (updated === undefined || updated.deletedAt !== null) return false;
+      await this.audit.append({
+        action: 'SYNC_FAILURE',
+        target: { type: 'connection', id: connectionId },
+        details: { code, reason },
+      });
+      return true;
     });
-    await this.audit.append({
-      action: 'SYNC_FAILURE',
-      target: { type: 'connection', id: connectionId },
-      details: { code, reason },
-    });
+    if (!marked.acquired || !marked.value) {
+      throw new DomainError(
+        'CONNECTOR_UNAVAILABLE',
+        marked.acquired
+          ? 'The Okta connection was revoked'
+          : 'The Okta connection is being re-authorized or revoked right now',
+      );
+    }
     await this.alerts.needsReauth(connectionId, reason);
     throw new DomainError('CONNECTOR_UNAVAILABLE', `${reason}; an admin must re-authorize the connection`);
   }

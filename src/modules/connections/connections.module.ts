@@ -5,6 +5,7 @@ import { LeaseModule } from '#src/common/scheduling/lease.module';
 import { AuditModule } from '#src/modules/audit/audit.module';
 import { ConnectorsModule } from '#src/modules/connectors/connectors.module';
 import { AccessTokenProvider } from './access-token.provider';
+import { ConnectionAuthLock } from './connection-auth-lock';
 import { ConnectionHooks } from './connection-hooks';
 import {
   ConnectionCredentialsDocument,
@@ -45,6 +46,7 @@ import { OAuthFlowService } from './oauth-flow.service';
     AccessTokenProvider,
     ConnectionsResolver,
     ConnectionHooks,
+    ConnectionAuthLock,
   ],
   controllers: [OAuthCallbackController],
   exports: [ConnectionsService, AccessTokenProvider, ConnectionsRepository, ConnectionHooks],

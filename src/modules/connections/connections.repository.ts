@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { type Model, type QueryFilter, Types, type UpdateQuery } from 'mongoose';
+import { type Model, type QueryFilter, Types } from 'mongoose';
 import { TenantRepository, toObjectId } from '#src/common/tenancy/tenant.repository';
 import { ConnectionDocument, type ConnectionStatus } from './connection.schema';
 import { type Connection } from './connection.types';
@@ -103,6 +103,7 @@ export class ConnectionsRepository extends TenantRepository<ConnectionDocument> 
     return docs.map(toConnection);
   }
 
+  /** Sync bookkeeping of a live connection; a revoked one is left as it is. */
   async recordSync(
     id: string,
     fields: {
@@ -122,20 +123,25 @@ export class ConnectionsRepository extends TenantRepository<ConnectionDocument> 
       }
     }
     if (Object.keys($set).length > 0)
-      await this.model.updateOne(this.scope({ _id: new Types.ObjectId(id) }), { $set });
+      await this.model.updateOne(this.scope({ _id: new Types.ObjectId(id), deletedAt: null }), { $set });
   }
 
-  /** Applies a patch to a live (or, with `includeRevoked`, any) connection; returns it, or undefined if gone. */
+  /**
+   * Applies a patch to a live connection (`deletedAt: null`); `includeRevoked` for the revoke itself.
+   * Returns the connection as it is after the write, revoked or not, or undefined if it does not exist.
+   * The filter alone is not atomic on FerretDB 1.x: authorization changes also hold `ConnectionAuthLock`
+   * and check the returned state (docs/adr/0007).
+   */
   async update(
     id: string,
     patch: ConnectionPatch,
-    unset: readonly string[] = [],
+    options: { includeRevoked?: boolean } = {},
   ): Promise<Connection | undefined> {
     const _id = toObjectId(id);
     if (_id === undefined) return undefined;
-    const update: UpdateQuery<ConnectionDocument> = { $set: { ...patch } };
-    if (unset.length > 0) update.$unset = Object.fromEntries(unset.map((f) => [f, 1]));
-    await this.model.updateOne(this.scope({ _id }), update);
+    const filter: QueryFilter<ConnectionDocument> = { _id };
+    if (options.includeRevoked !== true) filter.deletedAt = null;
+    await this.model.updateOne(this.scope(filter), { $set: { ...patch } });
     return this.findById(id, { includeRevoked: true });
   }
 }

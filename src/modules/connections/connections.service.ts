@@ -6,10 +6,15 @@ import { DomainError } from '#src/common/errors/domain.error';
 import { parseOktaDomain } from '#src/common/net/outbound-guard';
 import { OrgContext } from '#src/common/tenancy/org-context';
 import { OKTA_CONNECTOR_KEY } from '#src/modules/connectors/okta/okta.definition';
-import { OktaTokenClient } from '#src/modules/connectors/okta/okta-token.client';
+import { OktaTokenClient, type RevocationOutcome } from '#src/modules/connectors/okta/okta-token.client';
 import { AuditService } from '#src/modules/audit/audit.service';
+import { ConnectionAuthLock } from './connection-auth-lock';
 import { type Connection } from './connection.types';
-import { ConnectionsRepository, DuplicateConnectionError } from './connections.repository';
+import {
+  type ConnectionPatch,
+  ConnectionsRepository,
+  DuplicateConnectionError,
+} from './connections.repository';
 import { ConnectionCredentialsStore } from './credentials.store';
 import { OAuthFlowService } from './oauth-flow.service';
 
@@ -29,6 +34,7 @@ export class ConnectionsService {
     private readonly flow: OAuthFlowService,
     private readonly tokens: OktaTokenClient,
     private readonly audit: AuditService,
+    private readonly authLock: ConnectionAuthLock,
   ) {}
 
   async connectOkta(command: ConnectOktaCommand): Promise<{ connection: Connection; authorizeUrl: string }> {
@@ -67,38 +73,60 @@ export class ConnectionsService {
     return { connection, authorizeUrl: await this.flow.start(connection, 'REAUTH', this.userId()) };
   }
 
-  /** Revokes at Okta (best effort), deletes the credentials, soft-deletes the connection. Idempotent. */
+  /**
+   * Soft-deletes the connection, then revokes its tokens at Okta (best effort) and deletes the
+   * credentials. Idempotent; audited once. The mark is written under the connection's auth lease, so a
+   * callback or refresh either stored its tokens before it (and they are revoked here) or sees it and
+   * stores nothing (and revokes what it received itself).
+   */
   async revoke(connectionId: string): Promise<Connection> {
-    const connection = await this.connections.findById(connectionId, { includeRevoked: true });
-    if (connection === undefined) throw DomainError.notFound('Connection');
-    if (connection.status === 'REVOKED') return connection;
-    const creds = await this.credentials.read(connection.id);
-    const oktaRevocation =
-      creds === undefined
-        ? 'no_token'
-        : await this.tokens.revoke(
-            {
-              origin: this.flow.origin(connection),
-              clientId: connection.clientId,
-              clientSecret: creds.clientSecret,
-            },
-            creds.refreshToken ?? creds.accessToken,
-            creds.refreshToken === undefined ? 'access_token' : 'refresh_token',
-          );
+    const found = await this.connections.findById(connectionId, { includeRevoked: true });
+    if (found === undefined) throw DomainError.notFound('Connection');
+    const marked = await this.authLock.run(found.id, async () => {
+      const current = (await this.connections.findById(found.id, { includeRevoked: true })) ?? found;
+      if (current.deletedAt !== null) return { connection: current, first: false };
+      const revoked = await this.connections.update(found.id, revokedPatch(current, new Date()));
+      return { connection: revoked ?? current, first: true };
+    });
+    if (!marked.acquired) {
+      throw new DomainError(
+        'CONFLICT',
+        'The connection is being authorized or refreshed right now; try revoking again',
+      );
+    }
+    const { connection, first } = marked.value;
+    // Read after the mark: whatever was stored before it is here; nothing is stored after it.
+    const oktaRevocation = await this.revokeAtOkta(connection);
     await this.credentials.remove(connection.id);
-    const revoked = await this.connections.update(connection.id, {
-      status: 'REVOKED',
-      statusReason: null,
-      deletedAt: new Date(),
-      domainSlot: `${connection.oktaDomain}#revoked#${connection.id}`,
-      nextSyncAt: null,
-    });
-    await this.audit.append({
-      action: 'REVOKE',
-      target: { type: 'connection', id: connection.id },
-      details: { oktaDomain: connection.oktaDomain, oktaRevocation },
-    });
-    return revoked ?? connection;
+    if (first) {
+      await this.audit.append({
+        action: 'REVOKE',
+        target: { type: 'connection', id: connection.id },
+        details: { oktaDomain: connection.oktaDomain, oktaRevocation },
+      });
+    }
+    // A write that raced the mark outside the lease (sync bookkeeping) can undo it on FerretDB: re-check.
+    const after = (await this.connections.findById(connection.id, { includeRevoked: true })) ?? connection;
+    if (after.status === 'REVOKED' && after.deletedAt !== null) return after;
+    return (
+      (await this.connections.update(connection.id, revokedPatch(after, connection.deletedAt ?? new Date()), {
+        includeRevoked: true,
+      })) ?? after
+    );
+  }
+
+  private async revokeAtOkta(connection: Connection): Promise<RevocationOutcome> {
+    const creds = await this.credentials.read(connection.id);
+    if (creds === undefined) return 'no_token';
+    return this.tokens.revoke(
+      {
+        origin: this.flow.origin(connection),
+        clientId: connection.clientId,
+        clientSecret: creds.clientSecret,
+      },
+      creds.refreshToken ?? creds.accessToken,
+      creds.refreshToken === undefined ? 'access_token' : 'refresh_token',
+    );
   }
 
   async get(connectionId: string, options: { includeRevoked?: boolean } = {}): Promise<Connection> {
@@ -119,4 +147,14 @@ export class ConnectionsService {
     if (actor.type !== 'user') throw new Error('Connections are managed by users');
     return actor.id;
   }
+}
+
+function revokedPatch(connection: Connection, deletedAt: Date): ConnectionPatch {
+  return {
+    status: 'REVOKED',
+    statusReason: null,
+    deletedAt,
+    domainSlot: `${connection.oktaDomain}#revoked#${connection.id}`,
+    nextSyncAt: null,
+  };
 }

@@ -9,13 +9,19 @@ import { OnceClaims } from '#src/common/scheduling/once-claim';
 import { OrgContext } from '#src/common/tenancy/org-context';
 import { isObjectIdHex } from '#src/common/tenancy/principal';
 import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
-import { OAuthExchangeError, OktaOAuthAdapter } from '#src/modules/connectors/okta/okta-oauth.adapter';
+import {
+  OAuthExchangeError,
+  OktaOAuthAdapter,
+  type OktaClientCredentials,
+  type TokenSet,
+} from '#src/modules/connectors/okta/okta-oauth.adapter';
 import { checkGrantedScopes } from '#src/modules/connectors/okta/okta-scopes';
 import { OktaTokenClient } from '#src/modules/connectors/okta/okta-token.client';
 import { AuditService } from '#src/modules/audit/audit.service';
 import { ConnectionHooks } from './connection-hooks';
 import { type OAuthPurpose } from './connection.schema';
-import { type Connection } from './connection.types';
+import { ConnectionAuthLock } from './connection-auth-lock';
+import { type Connection, type ConnectionCredentials } from './connection.types';
 import { ConnectionsRepository } from './connections.repository';
 import { ConnectionCredentialsStore } from './credentials.store';
 import { idpErrorCode, printableText } from './idp-error';
@@ -56,6 +62,7 @@ export class OAuthFlowService {
     private readonly tokens: OktaTokenClient,
     private readonly audit: AuditService,
     private readonly hooks: ConnectionHooks,
+    private readonly authLock: ConnectionAuthLock,
   ) {}
 
   origin(connection: Pick<Connection, 'oktaDomain'>): OktaOrigin {
@@ -118,18 +125,19 @@ export class OAuthFlowService {
   private async denied(attempt: OAuthAttempt, query: CallbackQuery): Promise<CallbackOutcome> {
     const error = idpErrorCode(query.error);
     const description = printableText(query.error_description);
-    await this.connections.update(attempt.connectionId, {
-      statusReason: `authorization_failed: ${error}${description === '' ? '' : ` (${description})`}`,
-    });
+    await this.noteReason(
+      attempt.connectionId,
+      `authorization_failed: ${error}${description === '' ? '' : ` (${description})`}`,
+    );
     return this.redirect(attempt.connectionId, 'error', error);
   }
 
   private async exchange(attempt: OAuthAttempt, state: string, code: string): Promise<CallbackOutcome> {
-    const connection = await this.connections.findById(attempt.connectionId);
+    const connection = await this.connections.findById(attempt.connectionId, { includeRevoked: true });
     if (connection === undefined || attempt.codeVerifier === null)
       return { kind: 'rejected', reason: 'connection_not_found' };
-    const secrets = await this.credentials.read(connection.id);
-    if (secrets === undefined) return { kind: 'rejected', reason: 'connection_not_found' };
+    const secrets = connection.deletedAt === null ? await this.credentials.read(connection.id) : undefined;
+    if (secrets === undefined) return this.redirect(connection.id, 'error', 'connection_revoked');
     const verifier = await this.envelope.open(`oauth-attempt:${attempt.id}`, attempt.codeVerifier);
     const client = {
       origin: this.origin(connection),
@@ -138,59 +146,109 @@ export class OAuthFlowService {
       redirectUri: this.redirectUri(connection),
     };
 
-    let tokens;
+    let tokens: TokenSet;
     try {
       tokens = await this.oauth.exchangeCode(client, code, state, verifier);
     } catch (error) {
       const reason = error instanceof OAuthExchangeError ? error.code : 'failed';
       this.logger.warn(`token exchange failed for connection ${connection.id}: ${reason}`);
-      await this.connections.update(connection.id, { statusReason: `token_exchange_failed: ${reason}` });
+      await this.noteReason(connection.id, `token_exchange_failed: ${reason}`);
       return this.redirect(connection.id, 'error', 'token_exchange_failed');
     }
 
     const scopes = checkGrantedScopes(tokens.scope);
     if (!scopes.ok) {
-      const [refresh, access] = await Promise.all([
-        this.tokens.revoke(client, tokens.refreshToken, 'refresh_token'),
-        this.tokens.revoke(client, tokens.accessToken, 'access_token'),
-      ]);
+      const revoked = await this.revokeReceived(client, tokens);
       const parts = [
         scopes.missing.length > 0 ? `missing ${scopes.missing.join(' ')}` : '',
         scopes.excess.length > 0 ? `not read-only ${scopes.excess.join(' ')}` : '',
       ].filter((p) => p !== '');
       this.logger.warn(
-        `connection ${connection.id}: scopes rejected (${parts.join('; ')}); tokens revoked: ${refresh}/${access}`,
+        `connection ${connection.id}: scopes rejected (${parts.join('; ')}); tokens revoked: ${revoked}`,
       );
-      await this.connections.update(connection.id, { statusReason: `scope_rejected: ${parts.join('; ')}` });
+      await this.noteReason(connection.id, `scope_rejected: ${parts.join('; ')}`);
       return this.redirect(connection.id, 'error', 'scope_rejected');
     }
+    return this.activate(attempt, connection, client, secrets, tokens, scopes.granted);
+  }
 
+  /**
+   * Stores the tokens and makes the connection ACTIVE, under the connection's auth lease and only while it
+   * is not revoked. A connection revoked meanwhile gets nothing stored, and the tokens just received are
+   * revoked at Okta, since nobody else knows them.
+   */
+  private async activate(
+    attempt: OAuthAttempt,
+    connection: Connection,
+    client: OktaClientCredentials,
+    secrets: ConnectionCredentials,
+    tokens: TokenSet,
+    granted: string[],
+  ): Promise<CallbackOutcome> {
     const now = new Date();
-    await this.credentials.write(connection.id, {
+    // Sealing may call the key service: do it before taking the lease, which covers database writes only.
+    const sealed = await this.credentials.seal(connection.id, {
       clientSecret: secrets.clientSecret,
       accessToken: tokens.accessToken,
       accessTokenExpiresAt: new Date(now.getTime() + tokens.expiresInSeconds * 1000).toISOString(),
       ...(tokens.refreshToken === undefined ? {} : { refreshToken: tokens.refreshToken }),
     });
-    await this.connections.update(connection.id, {
-      status: 'ACTIVE',
-      statusReason: null,
-      grantedScopes: scopes.granted,
-      authorizedAt: now,
-      reauthDueAt: new Date(now.getTime() + REAUTH_AFTER_MS),
-      nextSyncAt: now,
+    const stored = await this.authLock.run(connection.id, async () => {
+      const current = await this.connections.findById(connection.id, { includeRevoked: true });
+      if (current === undefined || current.deletedAt !== null) return false;
+      await this.credentials.writeSealed(connection.id, sealed);
+      const updated = await this.connections.update(connection.id, {
+        status: 'ACTIVE',
+        statusReason: null,
+        grantedScopes: granted,
+        authorizedAt: now,
+        reauthDueAt: new Date(now.getTime() + REAUTH_AFTER_MS),
+        nextSyncAt: now,
+      });
+      // Re-check after writing: should a revoke have got in anyway (an expired lease), take it all back.
+      if (updated === undefined || updated.deletedAt !== null) {
+        await this.credentials.remove(connection.id);
+        return false;
+      }
+      await this.audit.append({
+        action: attempt.purpose === 'CONNECT' ? 'CONNECT' : 'REAUTH',
+        target: { type: 'connection', id: connection.id },
+        details: {
+          oktaDomain: connection.oktaDomain,
+          grantedScopes: granted,
+          offlineAccess: tokens.refreshToken !== undefined,
+        },
+      });
+      return true;
     });
-    await this.audit.append({
-      action: attempt.purpose === 'CONNECT' ? 'CONNECT' : 'REAUTH',
-      target: { type: 'connection', id: connection.id },
-      details: {
-        oktaDomain: connection.oktaDomain,
-        grantedScopes: scopes.granted,
-        offlineAccess: tokens.refreshToken !== undefined,
-      },
-    });
-    await this.hooks.requestSync(connection.id, 'connect');
+    if (!stored.acquired || !stored.value) {
+      const reason = stored.acquired ? 'connection_revoked' : 'connection_busy';
+      const revoked = await this.revokeReceived(client, tokens);
+      this.logger.warn(
+        `connection ${connection.id}: authorization not stored (${reason}); tokens revoked: ${revoked}`,
+      );
+      return this.redirect(connection.id, 'error', reason);
+    }
+    try {
+      await this.hooks.requestSync(connection.id, 'connect');
+    } catch (error) {
+      // Authorized all the same; the scheduler picks it up (nextSyncAt is now) unless it was revoked since.
+      this.logger.warn(`first sync of connection ${connection.id} not started: ${(error as Error).message}`);
+    }
     return this.redirect(connection.id, 'connected');
+  }
+
+  /** Why the connection is not (yet) working; written under the auth lease, never to a revoked connection. */
+  private async noteReason(connectionId: string, statusReason: string): Promise<void> {
+    await this.authLock.run(connectionId, () => this.connections.update(connectionId, { statusReason }));
+  }
+
+  private async revokeReceived(client: OktaClientCredentials, tokens: TokenSet): Promise<string> {
+    const [refresh, access] = await Promise.all([
+      this.tokens.revoke(client, tokens.refreshToken, 'refresh_token'),
+      this.tokens.revoke(client, tokens.accessToken, 'access_token'),
+    ]);
+    return `${refresh}/${access}`;
   }
 
   private redirect(connectionId: string, result: 'connected' | 'error', reason?: string): CallbackOutcome {
