@@ -5,11 +5,12 @@ import { AccessTokenProvider } from '#src/modules/connections/access-token.provi
 import { ConnectionCredentialsDocument } from '#src/modules/connections/connection.schema';
 import { type ConnectionCredentials } from '#src/modules/connections/connection.types';
 import { ConnectionCredentialsStore } from '#src/modules/connections/credentials.store';
+import { EvidenceDocument } from '#src/modules/evidence/evidence.schema';
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
 import { followRedirects } from '../support/browser';
 import { type FakeOktaAuthServer } from '../support/okta-oauth-server';
 import { OktaSimulator } from '../support/okta-simulator';
-import { TestApp, type TestOrg } from '../support/test-app';
+import { errorCode, TestApp, type TestOrg } from '../support/test-app';
 
 const PUBLIC_URL = 'http://app.test';
 const CALLBACK = `${PUBLIC_URL}/api/integrations/okta/callback`;
@@ -26,6 +27,13 @@ const REVOKE =
 const CONNECTION = 'query($id: ID!) { connection(id: $id) { status statusReason deletedAt } }';
 const AUDIT = `query($id: String!) { auditLog(first: 100, filter: { targetId: $id }) {
   edges { node { seq action details } } } }`;
+const CREATE_ASSESSMENT = `mutation { createAssessment(input: { name: "SOC 2 race", periodStart: "2026-01-01T00:00:00Z",
+  periodEnd: "2026-12-31T00:00:00Z" }) { id } }`;
+const ATTACH =
+  'mutation($a: ID!, $e: [ID!]!) { attachEvidence(input: { assessmentId: $a, evidenceIds: $e }) { id } }';
+const APPROVE = 'mutation($a: ID!) { approveAssessment(input: { assessmentId: $a }) { status } }';
+const ASSESSMENT = 'query($a: ID!) { assessment(id: $a) { status evidenceIds } }';
+
 interface Issued {
   readonly accessToken?: string;
   readonly refreshToken?: string;
@@ -366,6 +374,83 @@ describe('state changes that cannot race (e2e, run on FerretDB in CI)', () => {
       expect([...description].length).toBeLessThanOrEqual(200);
       // Nothing but printable characters: no C0/C1 controls, no bidi overrides or isolates, no line breaks.
       expect(reason).not.toMatch(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u);
+    });
+  });
+
+  describe('assessments (findings 6, 8)', () => {
+    let org: TestOrg;
+    let fresh: string[];
+
+    beforeAll(async () => {
+      org = await t.createOrg();
+      await activeConnection(org);
+      const rows = await t
+        .get<Model<EvidenceDocument>>(getModelToken(EvidenceDocument.name))
+        .find({ organizationId: new Types.ObjectId(org.organizationId), type: 'okta.user_mfa' })
+        .lean();
+      fresh = rows.map((r) => r._id.toHexString());
+      expect(fresh.length).toBeGreaterThanOrEqual(60);
+    });
+
+    /** Evidence rows no test used yet (a locked row would prove nothing). */
+    const take = (n: number): string[] => {
+      const rows = fresh.splice(0, n);
+      if (rows.length !== n) throw new Error('out of fresh evidence rows');
+      return rows;
+    };
+
+    async function draft(evidenceIds: string[]): Promise<string> {
+      const created = await t.gql<{ createAssessment: { id: string } }>(org.adminToken, CREATE_ASSESSMENT);
+      const id = created.data?.createAssessment.id ?? '';
+      const attached = await t.gql(org.adminToken, ATTACH, { a: id, e: evidenceIds });
+      expect(attached.errors).toBeUndefined();
+      return id;
+    }
+
+    it('8 concurrent approves: exactly one succeeds and one ASSESSMENT_APPROVE is audited', async () => {
+      for (let round = 0; round < 3; round++) {
+        const id = await draft(take(2));
+        const results = await Promise.all(
+          Array.from({ length: 8 }, () => t.gql(org.adminToken, APPROVE, { a: id })),
+        );
+        expect(results.filter((r) => r.errors === undefined)).toHaveLength(1);
+        expect(results.filter((r) => errorCode(r) === 'CONFLICT')).toHaveLength(7);
+        const approvals = (await audit(org, id)).filter((e) => e.action === 'ASSESSMENT_APPROVE');
+        expect({ round, approvals: approvals.length }).toEqual({ round, approvals: 1 });
+      }
+    });
+
+    it('attach racing approve, many rounds: every evidence row of an approved assessment is locked', async () => {
+      const evidence = t.get<Model<EvidenceDocument>>(getModelToken(EvidenceDocument.name));
+      for (let round = 0; round < 12; round++) {
+        const id = await draft(take(1));
+        const late = take(3);
+        await Promise.all([
+          t.gql(org.adminToken, ATTACH, { a: id, e: late }),
+          t.gql(org.adminToken, APPROVE, { a: id }),
+        ]);
+        const assessment = await t.gql<{ assessment: { status: string; evidenceIds: string[] } }>(
+          org.adminToken,
+          ASSESSMENT,
+          { a: id },
+        );
+        expect(assessment.data?.assessment.status).toBe('APPROVED');
+        const rows = await evidence
+          .find({
+            organizationId: new Types.ObjectId(org.organizationId),
+            $or: [
+              {
+                _id: {
+                  $in: (assessment.data?.assessment.evidenceIds ?? []).map((e) => new Types.ObjectId(e)),
+                },
+              },
+              { assessmentIds: new Types.ObjectId(id) },
+            ],
+          })
+          .lean();
+        const unlocked = rows.filter((r) => !r.locked).map((r) => r._id.toHexString());
+        expect({ round, unlocked }).toEqual({ round, unlocked: [] });
+      }
     });
   });
 });

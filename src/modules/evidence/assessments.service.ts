@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { type Model, Types } from 'mongoose';
 import { DomainError } from '#src/common/errors/domain.error';
+import { LeaseLock } from '#src/common/scheduling/lease-lock';
+import { OnceClaims } from '#src/common/scheduling/once-claim';
 import { OrgContext } from '#src/common/tenancy/org-context';
 import { TenantRepository, toObjectId } from '#src/common/tenancy/tenant.repository';
 import { AuditService } from '#src/modules/audit/audit.service';
@@ -87,13 +90,26 @@ function toAssessment(doc: AssessmentDocument): Assessment {
   };
 }
 
-/** Assessments: create, attach evidence while DRAFT, approve (which locks the attached evidence). */
+/** A holder does a few database writes; the TTL only bounds how long a crashed holder blocks others. */
+const LEASE_TTL_MS = 30_000;
+const LEASE_WAIT_MS = 10_000;
+
+/**
+ * Assessments: create, attach evidence while DRAFT, approve (which locks the attached evidence).
+ * Attaching and approving one assessment run one at a time under the lease `assessment:<id>`, and approval
+ * happens once, ever (claim `assessment-approve:<id>`): conditional updates are not atomic on FerretDB 1.x
+ * (docs/adr/0007). So every row an approved assessment lists is locked, and it is audited once.
+ */
 @Injectable()
 export class AssessmentsService {
+  private readonly instance = randomBytes(6).toString('hex');
+
   constructor(
     private readonly assessments: AssessmentsRepository,
     private readonly evidence: EvidenceRepository,
     private readonly audit: AuditService,
+    private readonly claims: OnceClaims,
+    private readonly leases: LeaseLock,
   ) {}
 
   create(input: { name: string; periodStart: Date; periodEnd: Date }): Promise<Assessment> {
@@ -114,30 +130,50 @@ export class AssessmentsService {
   }
 
   async attach(id: string, evidenceIds: readonly string[]): Promise<Assessment> {
-    const assessment = await this.get(id);
-    if (assessment.status !== 'DRAFT')
+    if ((await this.get(id)).status !== 'DRAFT')
       throw new DomainError('CONFLICT', 'An approved assessment cannot change');
     const found = await this.evidence.findByIds(evidenceIds);
     if (found.length !== new Set(evidenceIds).size) throw DomainError.notFound('Evidence');
-    await this.evidence.attach(evidenceIds, id);
-    if (!(await this.assessments.addEvidence(id, evidenceIds)))
-      throw new DomainError('CONFLICT', 'An approved assessment cannot change');
+    await this.exclusive(id, async () => {
+      // Checked again holding the lease: an approval may have finished since.
+      if ((await this.get(id)).status !== 'DRAFT')
+        throw new DomainError('CONFLICT', 'An approved assessment cannot change');
+      await this.evidence.attach(evidenceIds, id);
+      if (!(await this.assessments.addEvidence(id, evidenceIds)))
+        throw new DomainError('CONFLICT', 'An approved assessment cannot change');
+    });
     return this.get(id);
   }
 
   async approve(id: string): Promise<Assessment> {
-    const assessment = await this.get(id);
-    if (assessment.status !== 'DRAFT')
+    if ((await this.get(id)).status !== 'DRAFT')
       throw new DomainError('CONFLICT', 'The assessment is already approved');
-    // Lock first: if approval then fails, rows are merely protected early, never left unprotected.
-    await this.evidence.lock(assessment.evidenceIds);
-    if (!(await this.assessments.approve(id, OrgContext.actor().id)))
-      throw new DomainError('CONFLICT', 'The assessment is already approved');
+    const approved = await this.exclusive(id, async () => {
+      const assessment = await this.get(id);
+      if (assessment.status !== 'DRAFT' || !(await this.claims.claim(`assessment-approve:${id}`)))
+        throw new DomainError('CONFLICT', 'The assessment is already approved');
+      // No attach can run now: lock exactly the final list, then freeze the assessment.
+      await this.evidence.lock(assessment.evidenceIds);
+      await this.assessments.approve(id, OrgContext.actor().id);
+      return assessment;
+    });
     await this.audit.append({
       action: 'ASSESSMENT_APPROVE',
       target: { type: 'assessment', id },
-      details: { name: assessment.name, evidenceCount: assessment.evidenceIds.length },
+      details: { name: approved.name, evidenceCount: approved.evidenceIds.length },
     });
     return this.get(id);
+  }
+
+  private async exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const key = `assessment:${id}`;
+    const owner = `${this.instance}:${randomBytes(4).toString('hex')}`;
+    if (!(await this.leases.acquire(key, owner, LEASE_TTL_MS, LEASE_WAIT_MS)))
+      throw new DomainError('CONFLICT', 'The assessment is being changed right now; try again');
+    try {
+      return await fn();
+    } finally {
+      await this.leases.release(key, owner);
+    }
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { LeaseModule } from '#src/common/scheduling/lease.module';
 import { AuditModule } from '#src/modules/audit/audit.module';
 import { AssessmentsRepository, AssessmentsService } from './assessments.service';
 import { EvidenceRepository } from './evidence.repository';
@@ -14,6 +15,7 @@ import { EvidenceService } from './evidence.service';
       { name: AssessmentDocument.name, schema: AssessmentSchema },
     ]),
     AuditModule,
+    LeaseModule,
   ],
   providers: [
     EvidenceRepository,
