@@ -1,10 +1,12 @@
 import { type ServerResponse } from 'node:http';
 import { getModelToken } from '@nestjs/mongoose';
 import { type Model, Types } from 'mongoose';
+import { PUB_SUB, type PubSubEngine, type TenantEvent } from '#src/common/graphql/pubsub';
 import { AccessTokenProvider } from '#src/modules/connections/access-token.provider';
 import { ConnectionCredentialsDocument } from '#src/modules/connections/connection.schema';
 import { type ConnectionCredentials } from '#src/modules/connections/connection.types';
 import { ConnectionCredentialsStore } from '#src/modules/connections/credentials.store';
+import { type Alert, ALERTS_CHANNEL, AlertsService } from '#src/modules/coverage/alerts.service';
 import { EvidenceDocument } from '#src/modules/evidence/evidence.schema';
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
 import { followRedirects } from '../support/browser';
@@ -377,7 +379,7 @@ describe('state changes that cannot race (e2e, run on FerretDB in CI)', () => {
     });
   });
 
-  describe('assessments (findings 6, 8)', () => {
+  describe('assessments and alerts (findings 6, 8)', () => {
     let org: TestOrg;
     let fresh: string[];
 
@@ -450,6 +452,39 @@ describe('state changes that cannot race (e2e, run on FerretDB in CI)', () => {
           .lean();
         const unlocked = rows.filter((r) => !r.locked).map((r) => r._id.toHexString());
         expect({ round, unlocked }).toEqual({ round, unlocked: [] });
+      }
+    });
+
+    it('concurrent resolves of one alert: one resolution, one published event', async () => {
+      const alerts = t.get<AlertsService>(AlertsService);
+      const pubSub = t.get<PubSubEngine>(PUB_SUB);
+      const events: Alert[] = [];
+      const subscription = await pubSub.subscribe(
+        ALERTS_CHANNEL,
+        (event: TenantEvent<Alert>) => {
+          if (event.organizationId === org.organizationId) events.push(event.payload);
+        },
+        {},
+      );
+      try {
+        const connectionId = new Types.ObjectId().toHexString();
+        for (let round = 0; round < 25; round++) {
+          const opened = await asOrg(org, () => alerts.open('STALE_CONNECTOR', connectionId, 'stale'));
+          expect(opened).toBeDefined();
+          const resolved = await Promise.all(
+            Array.from({ length: 8 }, () =>
+              asOrg(org, () => alerts.resolve('STALE_CONNECTOR', connectionId)),
+            ),
+          );
+          expect({ round, resolved: resolved.filter((a) => a !== undefined).length }).toEqual({
+            round,
+            resolved: 1,
+          });
+          const published = events.filter((e) => e.id === opened?.id && e.resolvedAt !== null);
+          expect({ round, published: published.length }).toEqual({ round, published: 1 });
+        }
+      } finally {
+        pubSub.unsubscribe(subscription);
       }
     });
   });

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { type Model, type QueryFilter, Types } from 'mongoose';
 import { PUB_SUB, type PubSubEngine, type TenantEvent } from '#src/common/graphql/pubsub';
+import { OnceClaims } from '#src/common/scheduling/once-claim';
 import { OrgContext } from '#src/common/tenancy/org-context';
 import { TenantRepository, toObjectId } from '#src/common/tenancy/tenant.repository';
 import { AlertDocument, type AlertKind } from './coverage.schema';
@@ -23,6 +24,7 @@ export class AlertsService extends TenantRepository<AlertDocument> {
   constructor(
     @InjectModel(AlertDocument.name) model: Model<AlertDocument>,
     @Inject(PUB_SUB) private readonly pubSub: PubSubEngine,
+    private readonly claims: OnceClaims,
   ) {
     super(model);
   }
@@ -48,15 +50,21 @@ export class AlertsService extends TenantRepository<AlertDocument> {
     }
   }
 
+  /**
+   * Resolves the open alert of this condition; returns it for the one caller that resolved it. Exactly once
+   * per alert (one `resolvedAt`, one event): the claim `alert-resolve:<alertId>` decides, since a
+   * conditional update is not atomic on FerretDB 1.x (docs/adr/0007).
+   */
   async resolve(kind: AlertKind, connectionId: string): Promise<Alert | undefined> {
     const open = await this.model
       .findOne(this.scope({ openKey: `${kind}:${connectionId}` }))
       .lean<AlertDocument>();
     if (open === null) return undefined;
-    const result = await this.model.updateOne(this.scope({ _id: open._id, resolvedAt: null }), {
-      $set: { resolvedAt: new Date(), openKey: `resolved:${open._id.toHexString()}` },
+    const id = open._id.toHexString();
+    if (!(await this.claims.claim(`alert-resolve:${id}`))) return undefined;
+    await this.model.updateOne(this.scope({ _id: open._id }), {
+      $set: { resolvedAt: new Date(), openKey: `resolved:${id}` },
     });
-    if (result.modifiedCount !== 1) return undefined;
     const doc = await this.model.findOne(this.scope({ _id: open._id })).lean<AlertDocument>();
     if (doc === null) return undefined;
     const alert = toAlert(doc);
