@@ -64,6 +64,8 @@ describe('GraphQL fuzz: arguments, variables and transports (e2e)', () => {
   let orgB: TestOrg;
   let callers: Caller[];
   let pools: FuzzPools;
+  let aState: () => Promise<string>;
+  let aStateBefore: string;
   const markers: LeakMarker[] = [];
   const log = new FailureLog();
   const stats = new OutcomeStats();
@@ -180,6 +182,25 @@ describe('GraphQL fuzz: arguments, variables and transports (e2e)', () => {
     const alert = await t.asOrg(orgA.organizationId, () =>
       t.get<AlertsService>(AlertsService).open('NEEDS_REAUTH', aConnectionId, 'Fuzz A alert message 9a3e'),
     );
+    // Everything of org A that org B's calls could change (renames by the graphql-ws test left out).
+    aState = async () => {
+      const state = await gqlAs<{ auditLog: { edges: { node: { action: string } }[] } }>(
+        orgA.adminToken,
+        `query($c: ID!, $d: ID!, $p: ID!) {
+          me { organization { name } }
+          connection(id: $c) { status deletedAt clientId statusReason }
+          draft: assessment(id: $d) { status name evidenceIds }
+          approved: assessment(id: $p) { status approvedAt evidenceIds }
+          checkExceptions { id reason expiresAt }
+          checkSettings { dormantDays passwordBaseline { minLength minHistoryCount maxLockoutAttempts } }
+          auditLog(first: 100) { edges { node { id action actor { id type } } } }
+        }`,
+        { c: aConnectionId, d: draft.createAssessment.id, p: approved.createAssessment.id },
+      );
+      const edges = state.auditLog.edges.filter((e) => e.node.action !== 'ORGANIZATION_UPDATE');
+      return JSON.stringify({ ...state, auditLog: edges }, null, 1);
+    };
+    aStateBefore = await aState();
     const audit = await gqlAs<{
       auditLog: { edges: { node: { id: string; hash: string } }[]; pageInfo: { endCursor: string } };
     }>(orgA.adminToken, '{ auditLog(first: 100) { edges { node { id hash } } pageInfo { endCursor } } }');
@@ -279,9 +300,16 @@ describe('GraphQL fuzz: arguments, variables and transports (e2e)', () => {
         `graphql-fuzz: ${log.size} failure classes (seed ${SEED})\n${log.lines().join('\n')}\n`,
       );
     }
-    await t.get<SyncService>(SyncService).idle();
-    await t.close();
-    await sim.close();
+    // Either may be missing when setup failed half-way; whatever started must stop, or Jest never exits.
+    const app = t as TestApp | undefined;
+    try {
+      if (app !== undefined) {
+        await app.get<SyncService>(SyncService).idle();
+        await app.close();
+      }
+    } finally {
+      await (sim as OktaSimulator | undefined)?.close();
+    }
   });
 
   it('covers every root field the running app serves', () => {
@@ -440,6 +468,10 @@ describe('GraphQL fuzz: arguments, variables and transports (e2e)', () => {
         await Promise.all(sockets.map(({ socket }) => socket.dispose()));
       }
     });
+  });
+
+  it("leaves org A's organization, connection, assessments, exceptions, settings and audit log as they were", async () => {
+    expect(await aState()).toBe(aStateBefore);
   });
 
   describe('malformed HTTP requests', () => {
