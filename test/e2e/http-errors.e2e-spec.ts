@@ -1,27 +1,17 @@
 import { connect } from 'node:net';
 import { TestApp, type TestOrg } from '../support/test-app';
+import { connectWs } from '../support/ws-client';
 
 interface RawResponse {
   status: number;
   body: string;
 }
 
-/**
- * Sends bytes exactly as given over a fresh TCP connection and reads the whole response (the server must
- * answer; a closed socket with nothing written fails the test).
- */
-function rawPost(url: string, body: string, headers: Record<string, string>): Promise<RawResponse> {
+/** Writes `request` exactly as given on a fresh TCP connection and reads the whole answer (there must be one). */
+function rawExchange(url: string, request: string): Promise<RawResponse> {
   const { hostname, port } = new URL(url);
-  const head = [
-    'POST /graphql HTTP/1.1',
-    `Host: ${hostname}:${port}`,
-    'Content-Type: application/json',
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    'Connection: close',
-    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
-  ].join('\r\n');
   return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname, () => socket.end(`${head}\r\n\r\n${body}`));
+    const socket = connect(Number(port), hostname, () => socket.end(request));
     let received = '';
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => (received += chunk));
@@ -33,6 +23,18 @@ function rawPost(url: string, body: string, headers: Record<string, string>): Pr
       else resolve({ status: Number(match[1]), body: match[2] ?? '' });
     });
   });
+}
+
+function rawPost(url: string, body: string, headers: Record<string, string>): Promise<RawResponse> {
+  const head = [
+    'POST /graphql HTTP/1.1',
+    `Host: ${new URL(url).host}`,
+    'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Connection: close',
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ].join('\r\n');
+  return rawExchange(url, `${head}\r\n\r\n${body}`);
 }
 
 interface GraphqlErrorBody {
@@ -112,6 +114,44 @@ describe('HTTP client errors on /graphql are 4xx with a GraphQL-shaped body', ()
     expect(response.status).toBe(400);
     const body = expectGraphqlErrorBody(response.text, ['GRAPHQL_VALIDATION_FAILED']);
     expect(body.errors.map((e) => e.message)).toContain("'' exceeds maximum operation depth of 10");
+  });
+
+  it('answers a subscription sent over HTTP with 400 BAD_REQUEST (subscriptions are graphql-ws only)', async () => {
+    const response = await t
+      .http()
+      .post('/graphql')
+      .set(auth)
+      .send({ query: 'subscription { auditLogAppended { seq } }' });
+    expect(response.status).toBe(400);
+    expectGraphqlErrorBody(response.text, ['BAD_REQUEST']);
+  });
+
+  it('answers an unknown operationName with 400 OPERATION_RESOLUTION_FAILURE, over HTTP and graphql-ws', async () => {
+    const response = await t
+      .http()
+      .post('/graphql')
+      .set(auth)
+      .send({ query: '{ me { role } }', operationName: 'Nope' });
+    expect(response.status).toBe(400);
+    expectGraphqlErrorBody(response.text, ['OPERATION_RESOLUTION_FAILURE']);
+
+    const ws = connectWs(t.url, auth.Authorization);
+    await ws.connected;
+    const outcome = await ws.execute('query A { me { role } } query B { me { userId } }', {}, 'Nope');
+    expect(outcome.kind === 'errors' ? outcome.errors.map((e) => e.extensions?.code) : outcome).toEqual([
+      'OPERATION_RESOLUTION_FAILURE',
+    ]);
+    await ws.dispose();
+  });
+
+  it('answers request headers over 16 kB (a long GET query) with 431 and a GraphQL-shaped body', async () => {
+    const query = encodeURIComponent(`{ me { role } }${' '.repeat(20_000)}`);
+    const response = await rawExchange(
+      t.url,
+      `GET /graphql?query=${query} HTTP/1.1\r\nHost: ${new URL(t.url).host}\r\nConnection: close\r\n\r\n`,
+    );
+    expect(response.status).toBe(431);
+    expectGraphqlErrorBody(response.body, ['BAD_REQUEST']);
   });
 
   it('keeps other routes on their own error shape (health is not GraphQL)', async () => {

@@ -91,7 +91,11 @@ export interface WsSession {
   /** Resolves with the code of the first close of the socket. */
   readonly closed: Promise<number>;
   /** Runs one query or mutation over the socket. */
-  execute<T>(query: string, variables?: Record<string, unknown>): Promise<WsOutcome<T>>;
+  execute<T>(
+    query: string,
+    variables?: Record<string, unknown>,
+    operationName?: string,
+  ): Promise<WsOutcome<T>>;
   /** Starts a subscription; its events are collected in `events`, its end (error or close) in `ended`. */
   listen<T>(query: string): { readonly events: T[]; readonly ended: Promise<WsOutcome<T>> };
   dispose(): Promise<void>;
@@ -129,11 +133,16 @@ export function connectWs(httpUrl: string, authorization?: string): WsSession {
     },
   });
 
-  const run = <T>(query: string, variables: Record<string, unknown>, onData: (data: T) => void) =>
+  const run = <T>(
+    query: string,
+    variables: Record<string, unknown>,
+    onData: (data: T) => void,
+    operationName?: string,
+  ) =>
     new Promise<WsOutcome<T>>((resolve) => {
       let last: WsOutcome<T> = { kind: 'data', data: undefined };
       client.subscribe<T>(
-        { query, variables },
+        { query, variables, ...(operationName === undefined ? {} : { operationName }) },
         {
           next: (value) => {
             if (value.data !== undefined && value.data !== null) onData(value.data);
@@ -157,7 +166,7 @@ export function connectWs(httpUrl: string, authorization?: string): WsSession {
   return {
     connected,
     closed,
-    execute: (query, variables = {}) => run(query, variables, () => undefined),
+    execute: (query, variables = {}, operationName) => run(query, variables, () => undefined, operationName),
     listen<T>(query: string) {
       const events: T[] = [];
       return { events, ended: run<T>(query, {}, (data) => events.push(data)) };

@@ -1,5 +1,5 @@
 import { type ApolloServerPlugin } from '@apollo/server';
-import { type DocumentNode, GraphQLError, type GraphQLSchema } from 'graphql';
+import { type DocumentNode, getOperationAST, GraphQLError, type GraphQLSchema } from 'graphql';
 import {
   type ComplexityEstimator,
   fieldExtensionsEstimator,
@@ -52,6 +52,15 @@ export function operationCostError(
   operation: OperationToCost,
   maxComplexity: number,
 ): GraphQLError | undefined {
+  const operationName = typeof operation.operationName === 'string' ? operation.operationName : undefined;
+  if (getOperationAST(operation.document, operationName) === null) {
+    return new GraphQLError(
+      operationName === undefined
+        ? 'Must provide an operation name when the document holds several operations'
+        : `Unknown operation named "${operationName.slice(0, 100)}"`,
+      { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } },
+    );
+  }
   const scans = new Map<string, Set<string>>();
   const scanEstimator: ComplexityEstimator = ({ type, field, node, childComplexity }) => {
     const coordinate = `${type.name}.${field.name}`;
@@ -68,7 +77,7 @@ export function operationCostError(
     complexity = getComplexity({
       schema: operation.schema,
       query: operation.document,
-      ...(typeof operation.operationName === 'string' ? { operationName: operation.operationName } : {}),
+      ...(operationName === undefined ? {} : { operationName }),
       variables: { ...(operation.variables ?? {}) },
       estimators: [
         scanEstimator,

@@ -5,6 +5,7 @@ import {
   GraphQLError,
   type GraphQLSchema,
   NoSchemaIntrospectionCustomRule,
+  OperationTypeNode,
   parse,
   specifiedRules,
   validate,
@@ -53,10 +54,21 @@ export class OperationRules {
     return [this.depthRule];
   }
 
-  /** The cost limit, and the schema remembered for graphql-ws once Apollo has built it. */
+  /** The cost limit, subscriptions refused over HTTP, and the schema remembered for graphql-ws. */
   apolloPlugins(): ApolloServerPlugin[] {
     return [
       complexityPlugin(this.options.maxComplexity),
+      {
+        requestDidStart: () =>
+          Promise.resolve({
+            didResolveOperation: ({ operation }) => {
+              if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) return Promise.resolve();
+              throw new GraphQLError('Subscriptions are served over graphql-ws only', {
+                extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+              });
+            },
+          }),
+      },
       {
         serverWillStart: ({ schema }) => {
           this.schema = schema;
