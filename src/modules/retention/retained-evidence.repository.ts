@@ -16,10 +16,13 @@ export class RetainedEvidenceRepository extends TenantRepository<EvidenceDocumen
 
   /** The distinct `runId`s of the connection's evidence rows that still exist. */
   async runIdsOf(connectionId: string): Promise<string[]> {
-    const ids = await this.model.distinct(
-      'runId',
-      this.scope({ connectionId: new Types.ObjectId(connectionId) }),
-    );
-    return ids.map((id) => String(id));
+    // A projected stream rather than `distinct`: FerretDB 1.x refuses `distinct` with `maxTimeMS`.
+    const ids = new Set<string>();
+    const cursor = this.model
+      .find(this.scope({ connectionId: new Types.ObjectId(connectionId) }), { runId: 1 })
+      .lean<Pick<EvidenceDocument, '_id' | 'runId'>[]>()
+      .cursor();
+    for await (const doc of cursor) ids.add(doc.runId.toHexString());
+    return [...ids];
   }
 }
