@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { Agent } from 'node:http';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { buildSchema, type GraphQLSchema } from 'graphql';
@@ -668,6 +669,29 @@ describe('GraphQL fuzz: arguments, variables and transports (e2e)', () => {
         expect(problems).toEqual([]);
       },
     );
+
+    it('answers each bad request on a keep-alive connection and keeps serving the good ones after it', async () => {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      const auth = { authorization: `Bearer ${orgB.adminToken}` };
+      const good = post(JSON.stringify({ query: ME }), { ...json, ...auth });
+      const bad = CASES.filter(([, , clientError]) => clientError).map(([name, req]) => [name, req] as const);
+      const problems: string[] = [];
+      try {
+        for (const [name, req] of bad) {
+          for (const [label, r] of [
+            [name, { ...req, headers: { ...(req.headers ?? {}), ...auth } }],
+            [`good request after ${name}`, good],
+          ] as const) {
+            const response = await rawRequest(t.url, r, 15_000, agent);
+            const found = judge(response, typeof r.body === 'string' ? r.body : r.path, markers).problems;
+            if (found.length > 0) problems.push(`${label}: ${found.join(', ')}`);
+          }
+        }
+      } finally {
+        agent.destroy();
+      }
+      expect(problems).toEqual([]);
+    });
 
     it.each([
       ['no scheme', 'B_ADMIN_TOKEN'],

@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { type Agent, request } from 'node:http';
 
 export interface RawRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'OPTIONS';
@@ -18,11 +18,17 @@ export type RawResponse =
   | { readonly kind: 'transport'; readonly error: string };
 
 /**
- * One HTTP request on its own socket (no keep-alive), exactly as given: no JSON encoding, no default
+ * One HTTP request, on its own socket unless an agent is given, exactly as given: no JSON encoding, no default
  * content type. A reset, a closed socket or no answer within `timeoutMs` comes back as `transport`,
  * never as an exception, so a fuzz can record it as a finding.
  */
-export function rawRequest(baseUrl: string, req: RawRequest, timeoutMs = 15_000): Promise<RawResponse> {
+export function rawRequest(
+  baseUrl: string,
+  req: RawRequest,
+  timeoutMs = 15_000,
+  /** A keep-alive agent to send several requests over one connection; by default a socket per request. */
+  agent?: Agent,
+): Promise<RawResponse> {
   const url = new URL(req.path, baseUrl);
   return new Promise<RawResponse>((resolve) => {
     let settled = false;
@@ -44,7 +50,7 @@ export function rawRequest(baseUrl: string, req: RawRequest, timeoutMs = 15_000)
         method: req.method,
         path: `${url.pathname}${url.search}`,
         headers,
-        agent: false,
+        agent: agent ?? false,
       },
       (res) => {
         const chunks: Buffer[] = [];
