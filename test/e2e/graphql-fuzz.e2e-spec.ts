@@ -34,7 +34,7 @@ import { TestApp, type TestOrg } from '../support/test-app';
  * Replay with the printed seed: FUZZ_SEED=<seed> (and FUZZ_RUNS=<n> for more iterations).
  */
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_129);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 32);
 const PUBLIC_URL = 'http://app.test';
 const CALLBACK = `${PUBLIC_URL}/api/integrations/okta/callback`;
 const A_CLIENT = { clientId: 'fuzz-a-client-7d1e', clientSecret: 'fuzz-a-secret-0b9c' };
