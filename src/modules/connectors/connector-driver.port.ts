@@ -13,7 +13,14 @@ export interface ApiStats {
 /** Per-connection incremental state, kept between runs (ISO timestamps). */
 export type SyncCursor = Readonly<Record<string, string>>;
 
-export interface CollectorContext {
+/** How long a run may take: vendor clients must not wait past `deadline`, and stop when `signal` aborts. */
+export interface RunBounds {
+  readonly deadline: Date;
+  /** Aborted when the run must stop (deadline passed, shutdown, lease lost); its `reason` is what to throw. */
+  readonly signal: AbortSignal;
+}
+
+export interface CollectorContext extends RunBounds {
   readonly now: Date;
   readonly cursor: SyncCursor;
   /** Current stored data of items, for carrying state forward instead of re-fetching it. */

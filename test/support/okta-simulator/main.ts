@@ -2,6 +2,8 @@
  * Runs the Okta simulator as a process (demo, benchmark, manual testing):
  *   npm run simulator -- --users 500 --port 4100 --client-id demo-client --client-secret demo-secret \
  *     --redirect-uri http://localhost:3000/api/integrations/okta/callback
+ * Hostile or slow Okta: `--storm-reset-ms 110000` answers every API call 429 with a reset that far ahead;
+ * `--latency-ms 200` delays every API call.
  * Prints one JSON line with its URL once it listens; stops on SIGINT/SIGTERM.
  */
 import { OktaSimulator } from './index';
@@ -27,6 +29,12 @@ async function main(): Promise<void> {
     port,
     seed: Number(flag('seed', '42')),
   });
+  const stormResetMs = Number(flag('storm-reset-ms', '0'));
+  const latencyMs = Number(flag('latency-ms', '0'));
+  if (!Number.isInteger(stormResetMs) || stormResetMs < 0 || !Number.isInteger(latencyMs) || latencyMs < 0)
+    throw new Error('--storm-reset-ms and --latency-ms must be integers ≥ 0');
+  if (stormResetMs > 0) sim.api.rateLimitStorm = { resetAheadMs: stormResetMs };
+  sim.api.latencyMs = latencyMs;
   process.stdout.write(
     `${JSON.stringify({ url: sim.url, host: sim.host, clientId, users: sim.state.activeUsers().length })}\n`,
   );

@@ -96,6 +96,14 @@ export class OktaApi {
   expireTokenAtRequest: number | undefined;
   /** Paths where the authorizing admin lacks permission (403 E0000006). */
   readonly deniedPaths: RegExp[] = [];
+  /**
+   * Hostile Okta: every API call is answered 429 with `X-Rate-Limit-Remaining: 0` and a reset this far
+   * ahead (a tenant-controlled "Okta" can do this to hold a sync worker); only on `path` when given.
+   */
+  rateLimitStorm: { resetAheadMs: number; path?: RegExp } | undefined;
+  /** A slow Okta: every API call waits this long before it is answered. */
+  latencyMs = 0;
+  private gate: { opened: Promise<void>; open: () => void } | undefined;
   private limits: RateLimitConfig = { windowMs: 60_000, limits: { users: 600, logs: 120, default: 1200 } };
   private readonly windows = new Map<Bucket, { start: number; count: number }>();
 
@@ -107,6 +115,20 @@ export class OktaApi {
   set rateLimits(config: RateLimitConfig) {
     this.limits = config;
     this.windows.clear();
+  }
+
+  /** Holds every API call (new and already waiting) until the returned function is called. */
+  hold(): () => void {
+    if (this.gate === undefined) {
+      let open: () => void = () => undefined;
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      this.gate = { opened, open };
+    }
+    const gate = this.gate;
+    return () => {
+      if (this.gate === gate) this.gate = undefined;
+      gate.open();
+    };
   }
 
   constructor(
@@ -136,6 +158,15 @@ export class OktaApi {
     };
     this.requests.push(record);
     res.on('finish', () => (record.status = res.statusCode));
+    if (this.gate !== undefined) await this.gate.opened;
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+    if (this.rateLimitStorm !== undefined && (this.rateLimitStorm.path?.test(url.pathname) ?? true)) {
+      const resetAt = Date.now() + this.rateLimitStorm.resetAheadMs;
+      res.setHeader('x-rate-limit-limit', '600');
+      res.setHeader('x-rate-limit-remaining', '0');
+      res.setHeader('x-rate-limit-reset', String(Math.ceil(resetAt / 1000)));
+      return okError(res, 429, 'E0000047', 'API call exceeded rate limit due to too many requests.');
+    }
 
     const fault = this.takeFault(url.pathname);
     if (fault?.kind === 'timeout') return; // never answers

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type HttpResponse, request } from '#src/common/net/http-client';
 import { type OktaOrigin } from '#src/common/net/outbound-guard';
+import { type RunBounds } from '#src/modules/connectors/connector-driver.port';
 
 /** Where the access token comes from; `refreshed()` is called once when Okta says the token is invalid. */
 export interface TokenSource {
@@ -105,8 +106,9 @@ export class OktaConnectionSession {
     this.semaphore = new Semaphore(options.concurrency);
   }
 
-  client(stats: OktaApiStats): OktaApiClient {
-    return new OktaApiClient(this, stats);
+  /** A client counting into `stats`, bounded by the run: it never waits past the deadline. */
+  client(stats: OktaApiStats, bounds: RunBounds): OktaApiClient {
+    return new OktaApiClient(this, stats, bounds);
   }
 }
 
@@ -133,12 +135,15 @@ export function nextLink(header: string | string[] | undefined): string | undefi
  * The Okta management API for one connection: `Link` pagination as an async iterator, throttling before
  * a bucket runs dry (from `X-Rate-Limit-*`), waiting out 429s until the reset, bounded retries with
  * exponential backoff and jitter for 5xx and network failures, one token refresh on 401, typed errors.
- * Counts calls, pages and waits into `stats`. Never logs.
+ * Bounded by the run: a rate-limit reset (or `Retry-After`) past the run's deadline fails at once with
+ * `rate_limited` instead of parking the worker, and when the run's signal aborts, every wait and request
+ * in progress ends by throwing the signal's reason. Counts calls, pages and waits into `stats`. Never logs.
  */
 export class OktaApiClient {
   constructor(
     private readonly session: OktaConnectionSession,
     readonly stats: OktaApiStats,
+    private readonly bounds: RunBounds,
   ) {}
 
   /** Every page of a list endpoint, following `rel="next"` until there is none. */
@@ -194,13 +199,15 @@ export class OktaApiClient {
     let failures = 0;
     let rateLimitWaits = 0;
     let refreshed = false;
-    let token = await this.session.tokens.current();
+    let token = await this.abortable(this.session.tokens.current());
     for (;;) {
+      this.bounds.signal.throwIfAborted();
       let response: HttpResponse | undefined;
       let failure: string | undefined;
       try {
         response = await this.once(url, token);
       } catch (error) {
+        this.bounds.signal.throwIfAborted();
         failure = (error as { name?: string }).name === 'HttpTimeoutError' ? 'timeout' : 'network error';
         if ((error as { code?: string }).code === 'EBLOCKED') {
           throw new OktaApiError('client_error', 'The Okta domain resolves to a private address', { path });
@@ -220,7 +227,7 @@ export class OktaApiClient {
               { status, path },
             );
           }
-          await this.wait(this.resetDelay(response));
+          await this.wait(this.resetDelay(response), path);
           continue;
         } else if (status === 401) {
           if (refreshed)
@@ -229,7 +236,7 @@ export class OktaApiClient {
               path,
             });
           refreshed = true;
-          token = await this.session.tokens.refreshed();
+          token = await this.abortable(this.session.tokens.refreshed());
           continue;
         } else if (status === 403) {
           throw forbidden(response, path);
@@ -253,7 +260,7 @@ export class OktaApiClient {
         );
       }
       this.stats.retries += 1;
-      await sleep(
+      await this.sleep(
         Math.min(options.backoffMaxMs, options.backoffBaseMs * 2 ** (failures - 1)) +
           jitter(options.backoffBaseMs),
       );
@@ -268,12 +275,14 @@ export class OktaApiClient {
       state.inflight += 1;
       this.stats.apiCalls += 1;
       try {
-        const response = await request(url, {
-          method: 'GET',
-          headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
-          timeoutMs: this.session.options.timeoutMs,
-          allowPrivateAddresses: this.session.origin.allowPrivateAddresses,
-        });
+        const response = await this.abortable(
+          request(url, {
+            method: 'GET',
+            headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+            timeoutMs: this.session.options.timeoutMs,
+            allowPrivateAddresses: this.session.origin.allowPrivateAddresses,
+          }),
+        );
         this.observe(bucket, response);
         return response;
       } finally {
@@ -306,7 +315,7 @@ export class OktaApiClient {
     for (;;) {
       const now = Date.now();
       if (state.resetAtMs <= now || state.remaining - state.inflight > 0) return;
-      await this.wait(state.resetAtMs - now);
+      await this.wait(state.resetAtMs - now, bucket);
       if (state.resetAtMs <= Date.now()) state.remaining = Number.POSITIVE_INFINITY; // a new window: unknown until answered
     }
   }
@@ -319,25 +328,83 @@ export class OktaApiClient {
     Object.assign(this.bucket(bucket), { limit, remaining, resetAtMs: reset * 1000 });
   }
 
+  /** How long a 429 asks us to wait: the later of `X-Rate-Limit-Reset` and `Retry-After`, when given. */
   private resetDelay(response: HttpResponse): number {
+    const now = Date.now();
     const reset = Number(response.headers['x-rate-limit-reset']);
-    return Number.isFinite(reset)
-      ? Math.max(0, reset * 1000 - Date.now())
-      : this.session.options.backoffMaxMs;
+    const delays = [
+      Number.isFinite(reset) ? reset * 1000 - now : undefined,
+      retryAfterMs(response.headers['retry-after'], now),
+    ].filter((ms): ms is number => ms !== undefined);
+    return delays.length === 0 ? this.session.options.backoffMaxMs : Math.max(0, ...delays);
   }
 
-  private async wait(ms: number): Promise<void> {
-    const delay = Math.min(ms, this.session.options.maxRateLimitWaitMs) + jitter(250);
+  /** Waits for a rate-limit reset, or fails at once when the reset comes after the run's deadline. */
+  private async wait(ms: number, where: string): Promise<void> {
+    const left = this.bounds.deadline.getTime() - Date.now();
+    if (ms >= left) {
+      throw new OktaApiError(
+        'rate_limited',
+        `Okta's rate limit for ${where} resets in ${Math.ceil(ms / 1000)} s, after this run's deadline (${Math.max(0, Math.floor(left / 1000))} s left)`,
+        { path: where },
+      );
+    }
     if (ms > this.session.options.maxRateLimitWaitMs) {
       throw new OktaApiError(
         'rate_limited',
-        `Okta's rate limit resets in ${Math.ceil(ms / 1000)} s, longer than we wait`,
+        `Okta's rate limit for ${where} resets in ${Math.ceil(ms / 1000)} s, longer than we wait`,
+        { path: where },
       );
     }
+    const delay = Math.min(ms + jitter(250), left);
     this.stats.rateLimitWaits += 1;
     this.stats.rateLimitWaitMs += delay;
-    await sleep(delay);
+    await this.sleep(delay);
   }
+
+  /** A pause that ends early, throwing the run's abort reason, when the run is stopped. */
+  private async sleep(ms: number): Promise<void> {
+    const { signal } = this.bounds;
+    try {
+      await sleep(ms, undefined, { signal });
+    } catch (error) {
+      signal.throwIfAborted();
+      throw error;
+    }
+  }
+
+  /** `work`, unless the run is stopped first: then the signal's reason (the work's outcome is dropped). */
+  private abortable<T>(work: Promise<T>): Promise<T> {
+    const { signal } = this.bounds;
+    return new Promise<T>((resolve, reject) => {
+      const stop = (): void => reject(asError(signal.reason));
+      if (signal.aborted) stop();
+      else signal.addEventListener('abort', stop, { once: true });
+      work.then(
+        (value) => {
+          signal.removeEventListener('abort', stop);
+          resolve(value);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', stop);
+          reject(asError(error));
+        },
+      );
+    });
+  }
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
+/** `Retry-After` as a delay from `now`: delta-seconds or an HTTP date; undefined when absent or invalid. */
+function retryAfterMs(header: string | string[] | undefined, now: number): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : at - now;
 }
 
 function isJson(body: string): boolean {

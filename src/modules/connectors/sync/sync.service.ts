@@ -18,23 +18,12 @@ import { CurrentRowsMemo, EvidenceService } from '#src/modules/evidence/evidence
 import { type CollectorStats, type RunStatus, type RunTrigger } from './connector-run.schema';
 import { type ConnectorRun, ConnectorRunsRepository } from './connector-runs.repository';
 import { RunHeartbeat } from './run-heartbeat';
+import { RunAborted, type RunError, runOutcome } from './run-outcome';
 
 export interface RunFinished {
   readonly connectionId: string;
   readonly runId: string;
   readonly status: Exclude<RunStatus, 'RUNNING'>;
-}
-
-interface RunError {
-  code: string;
-  message: string;
-}
-
-/** Stops the whole run (the connection cannot be read at all right now), as opposed to one collector failing. */
-class RunAborted extends Error {
-  constructor(readonly runError: RunError) {
-    super(runError.message);
-  }
 }
 
 /**
@@ -45,7 +34,8 @@ class RunAborted extends Error {
 export class SyncService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Sync');
   private readonly instance = randomBytes(6).toString('hex');
-  private readonly running = new Map<string, Promise<void>>();
+  /** This instance's runs: what they do, and how to stop them. */
+  private readonly running = new Map<string, { task: Promise<void>; stop: AbortController }>();
   private stopping = false;
   private readonly finishedListeners: ((event: RunFinished) => Promise<void>)[] = [];
 
@@ -118,14 +108,15 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
       await this.leases.release(key, owner);
       throw error;
     }
-    const task = this.execute(connection, run, key, owner)
+    const stop = new AbortController();
+    const task = this.execute(connection, run, key, owner, stop)
       .catch((error: unknown) =>
         this.logger.error(
           `sync ${run.id} crashed: ${error instanceof Error ? error.message : String(error)}`,
         ),
       )
       .finally(() => this.running.delete(run.id));
-    this.running.set(run.id, task);
+    this.running.set(run.id, { task, stop });
     return { run, started: true };
   }
 
@@ -141,7 +132,7 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
 
   /** Waits for this instance's syncs (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()].map((r) => r.task));
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -156,15 +147,29 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
     run: ConnectorRun,
     leaseKey: string,
     owner: string,
+    stop: AbortController,
   ): Promise<void> {
     const started = new Date();
     const stats: CollectorStats[] = [];
-    let lost = false;
+    const failures: string[] = [];
+    const deadlineMs = this.config.sync.runDeadlineMs;
+    const deadline = new Date(started.getTime() + deadlineMs);
+    const deadlineTimer = setTimeout(
+      () =>
+        stop.abort(
+          new RunAborted({
+            code: 'DEADLINE_EXCEEDED',
+            message: `The sync did not finish within its deadline of ${Math.round(deadlineMs / 1000)} s`,
+          }),
+        ),
+      deadlineMs,
+    );
     const heartbeat = new RunHeartbeat(
       {
         renew: () => this.leases.renew(leaseKey, owner, this.config.sync.leaseTtlMs),
         progress: () => this.runs.progress(run.id, stats),
-        lost: () => (lost = true),
+        lost: () =>
+          stop.abort(new RunAborted({ code: 'LEASE_LOST', message: 'Another instance took over this sync' })),
       },
       Math.max(250, Math.floor(this.config.sync.leaseTtlMs / 3)),
       this.logger,
@@ -183,12 +188,14 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
         now: started,
         cursor: connection.syncState,
         previous: (type, ids) => this.evidence.currentData(connection.id, type, ids, memo),
+        deadline,
+        signal: stop.signal,
       };
       for (const collector of collectors) {
-        if (lost)
-          throw new RunAborted({ code: 'LEASE_LOST', message: 'Another instance took over this sync' });
+        stop.signal.throwIfAborted();
         const entry = await this.collect(connection, run, collector, context, stats, memo);
         if (entry.complete) Object.assign(cursor, collector.cursorAfter(context));
+        else if (entry.code !== undefined) failures.push(entry.code);
       }
     } catch (error) {
       runError =
@@ -201,22 +208,10 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
         );
     } finally {
       heartbeat.stop();
+      clearTimeout(deadlineTimer);
     }
 
-    const complete = stats.filter((s) => s.complete).length;
-    const status: Exclude<RunStatus, 'RUNNING'> =
-      runError === null && complete === stats.length ? 'SUCCEEDED' : complete === 0 ? 'FAILED' : 'PARTIAL';
-    const firstError =
-      runError ??
-      (stats.find((s) => s.error !== null)
-        ? {
-            code: 'COLLECTOR_FAILED',
-            message: stats
-              .filter((s) => s.error)
-              .map((s) => `${s.collector}: ${s.error ?? ''}`)
-              .join('; '),
-          }
-        : null);
+    const { status, error: firstError } = runOutcome(stats, failures, runError);
     await this.runs.finish(run.id, status, stats, firstError);
     const finished = new Date();
     const labels = { connector: connection.connectorKey, status };
@@ -271,7 +266,7 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
     context: CollectorContext,
     all: CollectorStats[],
     memo: CurrentRowsMemo,
-  ): Promise<CollectorStats> {
+  ): Promise<CollectorStats & { code?: string }> {
     const entry: CollectorStats = {
       collector: collector.evidenceType,
       endpoint: collector.endpoint,
@@ -319,6 +314,7 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
         entry.unchanged += counts.unchanged;
         sync();
         await this.runs.progress(run.id, all);
+        context.signal.throwIfAborted();
       }
       if (collector.closesVanished)
         entry.closed += await this.evidence.closeVanished(
@@ -329,7 +325,9 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
         );
       entry.complete = true;
     } catch (error) {
-      entry.error = await this.classify(connection, error);
+      const failure = await this.classify(connection, error);
+      entry.error = failure.message;
+      return Object.assign(entry, { code: failure.code });
     } finally {
       sync();
     }
@@ -337,7 +335,8 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** A safe description of a collector failure; aborts the run when nothing else can succeed either. */
-  private async classify(connection: Connection, error: unknown): Promise<string> {
+  private async classify(connection: Connection, error: unknown): Promise<RunError> {
+    if (error instanceof RunAborted) throw error;
     if (error instanceof OktaApiError) {
       if (error.kind === 'insufficient_scope') {
         const scope = error.detail.scope ?? 'unknown';
@@ -353,7 +352,10 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
       }
       if (error.kind === 'unauthorized')
         throw new RunAborted({ code: 'UNAUTHORIZED', message: error.message });
-      return `${error.kind}: ${error.message}`;
+      return {
+        code: error.kind === 'rate_limited' ? 'RATE_LIMITED' : 'COLLECTOR_FAILED',
+        message: `${error.kind}: ${error.message}`,
+      };
     }
     if (error instanceof DomainError) throw new RunAborted({ code: error.code, message: error.message });
     if (error instanceof SecretIntegrityError) {
@@ -365,7 +367,7 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
     this.logger.error(
       `collector failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
     );
-    return 'internal: unexpected error';
+    return { code: 'COLLECTOR_FAILED', message: 'internal: unexpected error' };
   }
 
   /** For the scheduler: due connections of the organization in context. */

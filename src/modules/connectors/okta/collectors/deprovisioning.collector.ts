@@ -1,4 +1,8 @@
-import { type Collector, type CollectorContext } from '#src/modules/connectors/connector-driver.port';
+import {
+  type Collector,
+  type CollectorContext,
+  type RunBounds,
+} from '#src/modules/connectors/connector-driver.port';
 import { type EvidenceItem } from '#src/modules/evidence/evidence.types';
 import { emptyStats, type OktaApiClient } from '#src/modules/connectors/okta/okta-api.client';
 import {
@@ -31,10 +35,10 @@ export class DeprovisioningCollector implements Collector {
   readonly closesVanished = false;
   readonly stats = emptyStats();
 
-  constructor(private readonly client: (stats: typeof this.stats) => OktaApiClient) {}
+  constructor(private readonly client: (stats: typeof this.stats, bounds: RunBounds) => OktaApiClient) {}
 
   async *collect(context: CollectorContext): AsyncGenerator<EvidenceItem[]> {
-    const api = this.client(this.stats);
+    const api = this.client(this.stats, context);
     const until = context.now.getTime();
     const cursor = context.cursor.deprovisioningUntil;
     const since =

@@ -1,4 +1,8 @@
-import { type Collector } from '#src/modules/connectors/connector-driver.port';
+import {
+  type Collector,
+  type CollectorContext,
+  type RunBounds,
+} from '#src/modules/connectors/connector-driver.port';
 import { type EvidenceItem } from '#src/modules/evidence/evidence.types';
 import { emptyStats, type OktaApiClient } from '#src/modules/connectors/okta/okta-api.client';
 import {
@@ -16,10 +20,10 @@ export class PasswordPolicyCollector implements Collector {
   readonly closesVanished = true;
   readonly stats = emptyStats();
 
-  constructor(private readonly client: (stats: typeof this.stats) => OktaApiClient) {}
+  constructor(private readonly client: (stats: typeof this.stats, bounds: RunBounds) => OktaApiClient) {}
 
-  async *collect(): AsyncGenerator<EvidenceItem[]> {
-    const api = this.client(this.stats);
+  async *collect(context: CollectorContext): AsyncGenerator<EvidenceItem[]> {
+    const api = this.client(this.stats, context);
     for await (const policies of api.pages<OktaPolicy>('/api/v1/policies?type=PASSWORD')) {
       yield await Promise.all(
         policies.map(async (policy) =>

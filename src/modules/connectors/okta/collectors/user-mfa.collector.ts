@@ -1,4 +1,8 @@
-import { type Collector, type CollectorContext } from '#src/modules/connectors/connector-driver.port';
+import {
+  type Collector,
+  type CollectorContext,
+  type RunBounds,
+} from '#src/modules/connectors/connector-driver.port';
 import { type EvidenceItem } from '#src/modules/evidence/evidence.types';
 import { emptyStats, type OktaApiClient } from '#src/modules/connectors/okta/okta-api.client';
 import {
@@ -39,12 +43,12 @@ export class UserMfaCollector implements Collector {
   private fullSweep = false;
 
   constructor(
-    private readonly client: (stats: typeof this.stats) => OktaApiClient,
+    private readonly client: (stats: typeof this.stats, bounds: RunBounds) => OktaApiClient,
     private readonly fullSweepIntervalMs: number,
   ) {}
 
   async *collect(context: CollectorContext): AsyncGenerator<EvidenceItem[]> {
-    const api = this.client(this.stats);
+    const api = this.client(this.stats, context);
     const lastSweep =
       context.cursor.factorSweepAt === undefined ? undefined : Date.parse(context.cursor.factorSweepAt);
     this.fullSweep = lastSweep === undefined || context.now.getTime() - lastSweep >= this.fullSweepIntervalMs;

@@ -1,0 +1,49 @@
+import { followRedirects } from './browser';
+
+export interface OktaClient {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+/** `POST /graphql` over real HTTP to any running app (in-process or a child process). */
+export async function gqlAt<T>(
+  baseUrl: string,
+  token: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ data?: T | null; errors?: { message: string; extensions?: { code?: string } }[] }> {
+  const response = await fetch(`${baseUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as { data?: T | null; errors?: { message: string }[] };
+}
+
+/**
+ * Connects an Okta (simulator) org the way an admin does: `connectOkta`, the browser through the org's
+ * authorization server, then the callback on the app. Returns the connection id. The app syncs it next.
+ */
+export async function connectOkta(options: {
+  baseUrl: string;
+  publicUrl: string;
+  token: string;
+  oktaDomain: string;
+  client: OktaClient;
+}): Promise<string> {
+  const callback = `${options.publicUrl}/api/integrations/okta/callback`;
+  const result = await gqlAt<{ connectOkta: { authorizeUrl: string; connection: { id: string } } }>(
+    options.baseUrl,
+    options.token,
+    'mutation($input: ConnectOktaInput!) { connectOkta(input: $input) { authorizeUrl connection { id } } }',
+    { input: { oktaDomain: options.oktaDomain, ...options.client } },
+  );
+  const payload = result.data?.connectOkta;
+  if (payload === undefined || payload === null) throw new Error(JSON.stringify(result.errors));
+  const back = new URL(await followRedirects(payload.authorizeUrl, callback));
+  const response = await fetch(`${options.baseUrl}${back.pathname}${back.search}`, { redirect: 'manual' });
+  await response.arrayBuffer();
+  const location = response.headers.get('location') ?? '';
+  if (!location.includes('result=connected')) throw new Error(`callback answered ${location}`);
+  return payload.connection.id;
+}
