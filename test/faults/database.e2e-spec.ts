@@ -104,7 +104,7 @@ jest.setTimeout(180_000);
       const c = new FaultCase(world, 'db-stall');
       try {
         await c.connectAndSync(app);
-        await world.sim.control('POST /change-factors', { ratio: 0.3 });
+        await world.sim.control('POST /change-factors', { ratio: 0.1 });
         const stalled = atEvidenceWrite(1, () => {
           world.ferret.pause();
           return Promise.resolve('forward');

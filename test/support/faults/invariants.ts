@@ -283,7 +283,7 @@ export async function settledCoverageProblems(
   app: AppProcess,
   org: Org,
   latest: RunView | undefined,
-  withinMs = 15_000,
+  withinMs = 10_000,
 ): Promise<string[]> {
   const deadline = Date.now() + withinMs;
   for (;;) {
