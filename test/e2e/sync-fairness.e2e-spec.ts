@@ -1,8 +1,9 @@
 import { Types } from 'mongoose';
+import { SyncScheduler } from '#src/modules/connectors/sync/sync.scheduler';
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
 import { connectOkta } from '../support/okta-connect';
 import { OktaSimulator } from '../support/okta-simulator';
-import { TestApp, type TestOrg } from '../support/test-app';
+import { errorCode, TestApp, type TestOrg } from '../support/test-app';
 
 const PUBLIC_URL = 'http://app.test';
 const CALLBACK = `${PUBLIC_URL}/api/integrations/okta/callback`;
@@ -32,7 +33,7 @@ const RUNS = `query($id: ID!) { connectorRuns(connectionId: $id, first: 50) { ed
 
 const durationMs = (run: Run): number => Date.parse(run.finishedAt ?? '') - Date.parse(run.startedAt);
 
-describe('bounded syncs (e2e, simulators over real HTTP)', () => {
+describe('fair, bounded syncs (e2e, simulators over real HTTP)', () => {
   const sims: OktaSimulator[] = [];
   let t: TestApp;
 
@@ -63,6 +64,7 @@ describe('bounded syncs (e2e, simulators over real HTTP)', () => {
   });
 
   const sync = (): SyncService => t.get<SyncService>(SyncService);
+  const scheduler = (): SyncScheduler => t.get<SyncScheduler>(SyncScheduler);
   const sim = (i: number): OktaSimulator => sims[i] as OktaSimulator;
 
   /** Connects and waits for the first sync (trigger `connect`) to end. */
@@ -82,6 +84,21 @@ describe('bounded syncs (e2e, simulators over real HTTP)', () => {
     const result = await t.gql<{ connectorRuns: { edges: { node: Run }[] } }>(org.adminToken, RUNS, { id });
     if (result.data === null || result.data === undefined) throw new Error(JSON.stringify(result.errors));
     return result.data.connectorRuns.edges.map((e) => e.node);
+  }
+
+  /** Makes connections due: `agoMs` before now. */
+  async function dueSince(ids: readonly string[], agoMs: number): Promise<void> {
+    await t.connection.db
+      ?.collection('connections')
+      .updateMany(
+        { _id: { $in: ids.map((id) => new Types.ObjectId(id)) } },
+        { $set: { nextSyncAt: new Date(Date.now() - agoMs) } },
+      );
+  }
+
+  /** Each connection's scheduled runs (newest first). */
+  async function scheduled(org: TestOrg, ids: readonly string[]): Promise<Run[][]> {
+    return Promise.all(ids.map(async (id) => (await runs(org, id)).filter((r) => r.trigger === 'schedule')));
   }
 
   async function failureAudit(org: TestOrg): Promise<{ runId: string; code: string; status: string }[]> {
@@ -128,5 +145,73 @@ describe('bounded syncs (e2e, simulators over real HTTP)', () => {
       ?.collection('connections')
       .findOne({ _id: new Types.ObjectId(id) });
     expect(connection?.status).toBe('ACTIVE');
+  });
+
+  it("starts another organization's due sync on the first tick while one organization has 4 hostile connections due", async () => {
+    const hostile = await t.createOrg('Hostile');
+    const bystander = await t.createOrg('Bystander');
+    for (const i of [0, 1, 2, 3]) sim(i).api.rateLimitStorm = { resetAheadMs: HOSTILE_RESET_MS };
+    const ids: string[] = [];
+    for (const i of [0, 1, 2, 3]) ids.push(await connect(hostile, sim(i)));
+    const other = await connect(bystander, sim(4));
+    await dueSince(ids, 600_000); // due long before the bystander: oldest-due first alone would pick them
+    await dueSince([other], 1_000);
+
+    await scheduler().tick();
+    const [bystanderRuns] = await scheduled(bystander, [other]);
+    expect(bystanderRuns?.map((r) => r.trigger)).toEqual(['schedule']);
+    expect((await scheduled(hostile, ids)).flat().length).toBeLessThanOrEqual(2);
+
+    // The hostile ones get their turns too, and each ends at once instead of holding a worker for 110 s.
+    for (let tick = 0; tick < 10 && (await scheduled(hostile, ids)).some((r) => r.length === 0); tick++) {
+      await sync().idle();
+      await scheduler().tick();
+    }
+    await sync().idle();
+    for (const [run] of await scheduled(hostile, ids)) {
+      expect(run).toMatchObject({ status: 'FAILED', error: { code: 'RATE_LIMITED' } });
+      expect(run?.stats.every((s) => s.rateLimitWaits === 0)).toBe(true);
+      expect(durationMs(run as Run)).toBeLessThan(5_000);
+    }
+    expect((await runs(bystander, other))[0]).toMatchObject({ trigger: 'schedule', status: 'SUCCEEDED' });
+  });
+
+  it('holds one organization to MAX_CONCURRENT_SYNCS_PER_ORG while its syncs hold workers, so another organization starts on the next tick', async () => {
+    const busy = await t.createOrg('Busy');
+    const waiting = await t.createOrg('Waiting');
+    const ids: string[] = [];
+    for (const i of [0, 1, 2, 3]) ids.push(await connect(busy, sim(i)));
+    const other = await connect(waiting, sim(4));
+    for (const i of [0, 1, 2, 3]) releases.push(sim(i).api.hold()); // Busy's Okta answers nothing for now
+    await dueSince(ids, 600_000);
+    await dueSince([other], -600_000); // not due yet
+
+    expect(await scheduler().tick()).toBe(2);
+    const running = async (): Promise<number> =>
+      (await scheduled(busy, ids)).flat().filter((r) => r.status === 'RUNNING').length;
+    expect(await running()).toBe(2);
+
+    await dueSince([other], 1_000); // now it is due: it must start on this next tick
+    expect(await scheduler().tick()).toBe(1);
+    const [waitingRuns] = await scheduled(waiting, [other]);
+    expect(waitingRuns?.map((r) => r.status)).toEqual(['RUNNING']);
+    expect(await running()).toBe(2);
+
+    // An admin cannot push the organization past its cap either.
+    const idle = (await scheduled(busy, ids)).findIndex((r) => r.length === 0);
+    const manual = await t.gql(
+      busy.adminToken,
+      'mutation($id: ID!) { syncConnection(input: { connectionId: $id }) { id } }',
+      { id: ids[idle] },
+    );
+    expect(errorCode(manual)).toBe('CONFLICT');
+
+    for (const release of releases.splice(0)) release();
+    await sync().idle();
+    expect(await scheduler().tick()).toBe(2); // the other two, now that Busy has room
+    await sync().idle();
+    const all = await scheduled(busy, ids);
+    expect(all.map((r) => r.map((x) => x.status))).toEqual(ids.map(() => ['SUCCEEDED']));
+    expect((await runs(waiting, other))[0]).toMatchObject({ trigger: 'schedule', status: 'SUCCEEDED' });
   });
 });

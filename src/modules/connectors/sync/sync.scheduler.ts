@@ -9,10 +9,19 @@ import { SyncService } from './sync.service';
 
 const TICK = 'connector-sync-tick';
 
+interface DueConnection {
+  readonly organizationId: string;
+  readonly connectionId: string;
+  readonly dueAt: number;
+}
+
 /**
  * Every `SCHEDULER_TICK_MS` (on `worker` and `all` instances): enumerates organizations through the one
- * system repository, then, inside each organization's context, claims due connections. Claiming is the
- * lease in `SyncService.start`; the sync itself runs in the background, so a tick stays short.
+ * system repository and gathers, inside each organization's context, its due connections (no more than it
+ * may start). Then it starts them oldest-due first across all organizations, skipping an organization at
+ * `MAX_CONCURRENT_SYNCS_PER_ORG` and stopping at `MAX_CONCURRENT_SYNCS`: one tenant's connections can
+ * never hold every worker, so another tenant's due sync starts on the next tick. Claiming is the lease in
+ * `SyncService.start`; syncs run in the background, so a tick stays short.
  */
 @Injectable()
 export class SyncScheduler implements OnModuleInit, OnApplicationShutdown {
@@ -38,30 +47,60 @@ export class SyncScheduler implements OnModuleInit, OnApplicationShutdown {
   async tick(now: Date = new Date()): Promise<number> {
     if (this.ticking) return 0;
     this.ticking = true;
-    let started = 0;
     try {
-      for await (const organizationId of this.organizations.allOrganizationIds()) {
-        const capacity = this.config.sync.maxConcurrentSyncs - this.sync.activeRuns;
-        if (capacity <= 0) break;
-        started += await OrgContext.runAsSystem(organizationId, 'scheduler', async () => {
-          let count = 0;
-          for (const connection of await this.sync.due(now, capacity)) {
-            try {
-              if ((await this.sync.start(connection.id, 'schedule')).started) count += 1;
-            } catch (error) {
-              this.logger.warn(
-                `could not start sync of ${connection.id}: ${error instanceof Error ? error.message : String(error)}`,
-              );
-            }
-          }
-          return count;
-        });
-      }
+      const due = await this.gatherDue(now);
+      return await this.startFairly(due);
     } catch (error) {
-      this.logger.error(`scheduler tick failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(`scheduler tick failed: ${message(error)}`);
+      return 0;
     } finally {
       this.ticking = false;
     }
+  }
+
+  private async gatherDue(now: Date): Promise<DueConnection[]> {
+    const organizationIds: string[] = [];
+    for await (const id of this.organizations.allOrganizationIds()) organizationIds.push(id);
+    const due: DueConnection[] = [];
+    for (const organizationId of organizationIds) {
+      const room = this.sync.roomFor(organizationId);
+      if (room === 0) continue;
+      try {
+        const connections = await OrgContext.runAsSystem(organizationId, 'scheduler', () =>
+          this.sync.due(now, room),
+        );
+        for (const connection of connections)
+          due.push({
+            organizationId,
+            connectionId: connection.id,
+            dueAt: connection.nextSyncAt?.getTime() ?? 0,
+          });
+      } catch (error) {
+        this.logger.warn(
+          `could not list due connections of organization ${organizationId}: ${message(error)}`,
+        );
+      }
+    }
+    return due.sort((a, b) => a.dueAt - b.dueAt);
+  }
+
+  private async startFairly(due: readonly DueConnection[]): Promise<number> {
+    let started = 0;
+    for (const next of due) {
+      if (this.sync.roomFor(next.organizationId) === 0) continue;
+      try {
+        const result = await OrgContext.runAsSystem(next.organizationId, 'scheduler', () =>
+          this.sync.start(next.connectionId, 'schedule'),
+        );
+        if (result.started) started += 1;
+      } catch (error) {
+        this.logger.warn(`could not start sync of ${next.connectionId}: ${message(error)}`);
+      }
+    }
     return started;
   }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -18,6 +18,7 @@ import { CurrentRowsMemo, EvidenceService } from '#src/modules/evidence/evidence
 import { type CollectorStats, type RunStatus, type RunTrigger } from './connector-run.schema';
 import { type ConnectorRun, ConnectorRunsRepository } from './connector-runs.repository';
 import { RunHeartbeat } from './run-heartbeat';
+import { SyncSlots } from './sync-slots';
 import { RunAborted, type RunError, runOutcome } from './run-outcome';
 
 export interface RunFinished {
@@ -38,6 +39,7 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
   private readonly running = new Map<string, { task: Promise<void>; stop: AbortController }>();
   private stopping = false;
   private readonly finishedListeners: ((event: RunFinished) => Promise<void>)[] = [];
+  private readonly slots: SyncSlots;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -50,7 +52,9 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
     private readonly audit: AuditService,
     private readonly okta: OktaDriver,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.slots = new SyncSlots(config.sync.maxConcurrentSyncs, config.sync.maxConcurrentSyncsPerOrg);
+  }
 
   onModuleInit(): void {
     this.hooks.useSyncRequester({ requestSync: async (id, trigger) => void (await this.start(id, trigger)) });
@@ -62,12 +66,19 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
   }
 
   get activeRuns(): number {
-    return this.running.size;
+    return this.slots.inUse;
+  }
+
+  /** How many more syncs of the organization this instance may start now (per-organization and global caps). */
+  roomFor(organizationId: string): number {
+    return this.slots.room(organizationId);
   }
 
   /**
    * Starts a sync of a connection of the organization in context and returns its RUNNING record, or the run
-   * already in progress. `schedule` runs only if the connection is still due once the lease is held.
+   * already in progress. `schedule` runs only if the connection is still due once the lease is held. When the
+   * organization (or the instance) is at its cap, a `manual` sync is refused, a `connect` sync is left to
+   * the scheduler (the connection is due) and a `schedule` one to a later tick.
    */
   async start(
     connectionId: string,
@@ -82,6 +93,31 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
         `The connection is ${connection.status}; only ACTIVE connections sync`,
       );
     }
+    const organizationId = connection.organizationId;
+    if (!this.slots.take(organizationId)) {
+      const running = await this.runs.findRunning(connectionId);
+      if (running !== undefined || trigger !== 'manual') return { run: running, started: false };
+      throw new DomainError(
+        'CONFLICT',
+        'This organization already has as many syncs running as allowed; try again when one finishes',
+      );
+    }
+    let handedOver = false;
+    try {
+      const result = await this.claimAndRun(connection, trigger);
+      handedOver = result.started;
+      return result;
+    } finally {
+      if (!handedOver) this.slots.free(organizationId);
+    }
+  }
+
+  /** Under a slot: takes the lease, records the run and sets it going in the background. */
+  private async claimAndRun(
+    connection: Connection,
+    trigger: RunTrigger,
+  ): Promise<{ run: ConnectorRun | undefined; started: boolean }> {
+    const connectionId = connection.id;
     const owner = `${this.instance}:${randomBytes(4).toString('hex')}`;
     const key = `sync:${connectionId}`;
     if (!(await this.leases.tryAcquire(key, owner, this.config.sync.leaseTtlMs))) {
@@ -115,7 +151,10 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
           `sync ${run.id} crashed: ${error instanceof Error ? error.message : String(error)}`,
         ),
       )
-      .finally(() => this.running.delete(run.id));
+      .finally(() => {
+        this.running.delete(run.id);
+        this.slots.free(connection.organizationId);
+      });
     this.running.set(run.id, { task, stop });
     return { run, started: true };
   }
