@@ -36,6 +36,9 @@ const ATTACH =
 const APPROVE = 'mutation($a: ID!) { approveAssessment(input: { assessmentId: $a }) { status } }';
 const ASSESSMENT = 'query($a: ID!) { assessment(id: $a) { status evidenceIds } }';
 
+/** Tests that repeat a race many times: generous, the machine may be busy. */
+const ROUNDS_TIMEOUT_MS = 240_000;
+
 interface Issued {
   readonly accessToken?: string;
   readonly refreshToken?: string;
@@ -243,31 +246,35 @@ describe('state changes that cannot race (e2e, run on FerretDB in CI)', () => {
   }
 
   describe('OAuth callback (findings 5, 6, 8)', () => {
-    it('lets exactly one of 8 parallel GETs of the same callback through; the connection ends ACTIVE', async () => {
-      const connected: { org: TestOrg; id: string }[] = [];
-      for (let round = 0; round < 6; round++) {
-        const org = await t.createOrg();
-        const { id, authorizeUrl } = await connect(org);
-        const url = await followRedirects(authorizeUrl, CALLBACK);
-        const results = await Promise.all(Array.from({ length: 8 }, () => callback(url)));
-        const outcomes = results.map((r) =>
-          r.status === 400 ? (/<code>([a-z_]+)<\/code>/.exec(r.text)?.[1] ?? r.text) : r.location,
-        );
-        expect({ round, outcomes: outcomes.sort() }).toEqual({
-          round,
-          outcomes: [
-            `${DASHBOARD}?connection=${id}&result=connected`,
-            ...Array.from({ length: 7 }, () => 'state_already_used'),
-          ],
-        });
-        connected.push({ org, id });
-      }
-      await idle();
-      for (const { org, id } of connected) {
-        expect(await connection(org, id)).toMatchObject({ status: 'ACTIVE', statusReason: null });
-        expect((await audit(org, id)).filter((e) => e.action === 'CONNECT')).toHaveLength(1);
-      }
-    });
+    it(
+      'lets exactly one of 8 parallel GETs of the same callback through; the connection ends ACTIVE',
+      async () => {
+        const connected: { org: TestOrg; id: string }[] = [];
+        for (let round = 0; round < 6; round++) {
+          const org = await t.createOrg();
+          const { id, authorizeUrl } = await connect(org);
+          const url = await followRedirects(authorizeUrl, CALLBACK);
+          const results = await Promise.all(Array.from({ length: 8 }, () => callback(url)));
+          const outcomes = results.map((r) =>
+            r.status === 400 ? (/<code>([a-z_]+)<\/code>/.exec(r.text)?.[1] ?? r.text) : r.location,
+          );
+          expect({ round, outcomes: outcomes.sort() }).toEqual({
+            round,
+            outcomes: [
+              `${DASHBOARD}?connection=${id}&result=connected`,
+              ...Array.from({ length: 7 }, () => 'state_already_used'),
+            ],
+          });
+          connected.push({ org, id });
+        }
+        await idle();
+        for (const { org, id } of connected) {
+          expect(await connection(org, id)).toMatchObject({ status: 'ACTIVE', statusReason: null });
+          expect((await audit(org, id)).filter((e) => e.action === 'CONNECT')).toHaveLength(1);
+        }
+      },
+      ROUNDS_TIMEOUT_MS,
+    );
 
     it('a callback finishing after a revoke stores nothing, revokes what it received at Okta and reports connection_revoked', async () => {
       const org = await t.createOrg();
@@ -301,34 +308,38 @@ describe('state changes that cannot race (e2e, run on FerretDB in CI)', () => {
       });
     });
 
-    it('revoke racing a callback, many rounds: never credentials, never ACTIVE, nothing authorized after REVOKE', async () => {
-      for (let round = 0; round < 8; round++) {
-        const org = await t.createOrg();
-        const { id, authorizeUrl } = await connect(org);
-        const url = await followRedirects(authorizeUrl, CALLBACK);
-        const issuedBefore = tap.issued.length;
-        // Even rounds: both start together (the revoke lands during the exchange). Odd rounds: the revoke
-        // starts as Okta's token response reaches the app (it races the callback storing the tokens).
-        const revokeNow = (): Promise<{ status: string } | undefined> =>
-          t
-            .gql<{ revokeConnection: { status: string } }>(org.adminToken, REVOKE, { id })
-            .then((r) => r.data?.revokeConnection);
-        const delivered = tap.delivered();
-        const [result, revoked] = await Promise.all([
-          callback(url),
-          round % 2 === 0 ? revokeNow() : delivered.then(revokeNow),
-        ]);
-        expect(revoked?.status).toBe('REVOKED');
-        await expectRevokedForGood(org, id);
-        for (const issued of tap.issued.slice(issuedBefore)) {
-          expect(await refreshAtOkta(issued.refreshToken ?? '')).toMatchObject({ status: 400 });
+    it(
+      'revoke racing a callback, many rounds: never credentials, never ACTIVE, nothing authorized after REVOKE',
+      async () => {
+        for (let round = 0; round < 8; round++) {
+          const org = await t.createOrg();
+          const { id, authorizeUrl } = await connect(org);
+          const url = await followRedirects(authorizeUrl, CALLBACK);
+          const issuedBefore = tap.issued.length;
+          // Even rounds: both start together (the revoke lands during the exchange). Odd rounds: the revoke
+          // starts as Okta's token response reaches the app (it races the callback storing the tokens).
+          const revokeNow = (): Promise<{ status: string } | undefined> =>
+            t
+              .gql<{ revokeConnection: { status: string } }>(org.adminToken, REVOKE, { id })
+              .then((r) => r.data?.revokeConnection);
+          const delivered = tap.delivered();
+          const [result, revoked] = await Promise.all([
+            callback(url),
+            round % 2 === 0 ? revokeNow() : delivered.then(revokeNow),
+          ]);
+          expect(revoked?.status).toBe('REVOKED');
+          await expectRevokedForGood(org, id);
+          for (const issued of tap.issued.slice(issuedBefore)) {
+            expect(await refreshAtOkta(issued.refreshToken ?? '')).toMatchObject({ status: 400 });
+          }
+          expect([
+            `${DASHBOARD}?connection=${id}&result=connected`,
+            `${DASHBOARD}?connection=${id}&result=error&reason=connection_revoked`,
+          ]).toContain(result.location);
         }
-        expect([
-          `${DASHBOARD}?connection=${id}&result=connected`,
-          `${DASHBOARD}?connection=${id}&result=error&reason=connection_revoked`,
-        ]).toContain(result.location);
-      }
-    });
+      },
+      ROUNDS_TIMEOUT_MS,
+    );
 
     it('a token refresh finishing after a revoke brings no credentials back and marks nothing', async () => {
       const org = await t.createOrg();
@@ -413,83 +424,95 @@ describe('state changes that cannot race (e2e, run on FerretDB in CI)', () => {
       return id;
     }
 
-    it('8 concurrent approves: exactly one succeeds and one ASSESSMENT_APPROVE is audited', async () => {
-      for (let round = 0; round < 3; round++) {
-        const id = await draft(take(2));
-        const results = await Promise.all(
-          Array.from({ length: 8 }, () => t.gql(org.adminToken, APPROVE, { a: id })),
-        );
-        expect(results.filter((r) => r.errors === undefined)).toHaveLength(1);
-        expect(results.filter((r) => errorCode(r) === 'CONFLICT')).toHaveLength(7);
-        const approvals = (await audit(org, id)).filter((e) => e.action === 'ASSESSMENT_APPROVE');
-        expect({ round, approvals: approvals.length }).toEqual({ round, approvals: 1 });
-      }
-    });
-
-    it('attach racing approve, many rounds: every evidence row of an approved assessment is locked', async () => {
-      const evidence = t.get<Model<EvidenceDocument>>(getModelToken(EvidenceDocument.name));
-      for (let round = 0; round < 12; round++) {
-        const id = await draft(take(1));
-        const late = take(3);
-        await Promise.all([
-          t.gql(org.adminToken, ATTACH, { a: id, e: late }),
-          t.gql(org.adminToken, APPROVE, { a: id }),
-        ]);
-        const assessment = await t.gql<{ assessment: { status: string; evidenceIds: string[] } }>(
-          org.adminToken,
-          ASSESSMENT,
-          { a: id },
-        );
-        expect(assessment.data?.assessment.status).toBe('APPROVED');
-        const rows = await evidence
-          .find({
-            organizationId: new Types.ObjectId(org.organizationId),
-            $or: [
-              {
-                _id: {
-                  $in: (assessment.data?.assessment.evidenceIds ?? []).map((e) => new Types.ObjectId(e)),
-                },
-              },
-              { assessmentIds: new Types.ObjectId(id) },
-            ],
-          })
-          .lean();
-        const unlocked = rows.filter((r) => !r.locked).map((r) => r._id.toHexString());
-        expect({ round, unlocked }).toEqual({ round, unlocked: [] });
-      }
-    });
-
-    it('concurrent resolves of one alert: one resolution, one published event', async () => {
-      const alerts = t.get<AlertsService>(AlertsService);
-      const pubSub = t.get<PubSubEngine>(PUB_SUB);
-      const events: Alert[] = [];
-      const subscription = await pubSub.subscribe(
-        ALERTS_CHANNEL,
-        (event: TenantEvent<Alert>) => {
-          if (event.organizationId === org.organizationId) events.push(event.payload);
-        },
-        {},
-      );
-      try {
-        const connectionId = new Types.ObjectId().toHexString();
-        for (let round = 0; round < 25; round++) {
-          const opened = await asOrg(org, () => alerts.open('STALE_CONNECTOR', connectionId, 'stale'));
-          expect(opened).toBeDefined();
-          const resolved = await Promise.all(
-            Array.from({ length: 8 }, () =>
-              asOrg(org, () => alerts.resolve('STALE_CONNECTOR', connectionId)),
-            ),
+    it(
+      '8 concurrent approves: exactly one succeeds and one ASSESSMENT_APPROVE is audited',
+      async () => {
+        for (let round = 0; round < 3; round++) {
+          const id = await draft(take(2));
+          const results = await Promise.all(
+            Array.from({ length: 8 }, () => t.gql(org.adminToken, APPROVE, { a: id })),
           );
-          expect({ round, resolved: resolved.filter((a) => a !== undefined).length }).toEqual({
-            round,
-            resolved: 1,
-          });
-          const published = events.filter((e) => e.id === opened?.id && e.resolvedAt !== null);
-          expect({ round, published: published.length }).toEqual({ round, published: 1 });
+          expect(results.filter((r) => r.errors === undefined)).toHaveLength(1);
+          expect(results.filter((r) => errorCode(r) === 'CONFLICT')).toHaveLength(7);
+          const approvals = (await audit(org, id)).filter((e) => e.action === 'ASSESSMENT_APPROVE');
+          expect({ round, approvals: approvals.length }).toEqual({ round, approvals: 1 });
         }
-      } finally {
-        pubSub.unsubscribe(subscription);
-      }
-    });
+      },
+      ROUNDS_TIMEOUT_MS,
+    );
+
+    it(
+      'attach racing approve, many rounds: every evidence row of an approved assessment is locked',
+      async () => {
+        const evidence = t.get<Model<EvidenceDocument>>(getModelToken(EvidenceDocument.name));
+        for (let round = 0; round < 12; round++) {
+          const id = await draft(take(1));
+          const late = take(3);
+          await Promise.all([
+            t.gql(org.adminToken, ATTACH, { a: id, e: late }),
+            t.gql(org.adminToken, APPROVE, { a: id }),
+          ]);
+          const assessment = await t.gql<{ assessment: { status: string; evidenceIds: string[] } }>(
+            org.adminToken,
+            ASSESSMENT,
+            { a: id },
+          );
+          expect(assessment.data?.assessment.status).toBe('APPROVED');
+          const rows = await evidence
+            .find({
+              organizationId: new Types.ObjectId(org.organizationId),
+              $or: [
+                {
+                  _id: {
+                    $in: (assessment.data?.assessment.evidenceIds ?? []).map((e) => new Types.ObjectId(e)),
+                  },
+                },
+                { assessmentIds: new Types.ObjectId(id) },
+              ],
+            })
+            .lean();
+          const unlocked = rows.filter((r) => !r.locked).map((r) => r._id.toHexString());
+          expect({ round, unlocked }).toEqual({ round, unlocked: [] });
+        }
+      },
+      ROUNDS_TIMEOUT_MS,
+    );
+
+    it(
+      'concurrent resolves of one alert: one resolution, one published event',
+      async () => {
+        const alerts = t.get<AlertsService>(AlertsService);
+        const pubSub = t.get<PubSubEngine>(PUB_SUB);
+        const events: Alert[] = [];
+        const subscription = await pubSub.subscribe(
+          ALERTS_CHANNEL,
+          (event: TenantEvent<Alert>) => {
+            if (event.organizationId === org.organizationId) events.push(event.payload);
+          },
+          {},
+        );
+        try {
+          const connectionId = new Types.ObjectId().toHexString();
+          for (let round = 0; round < 25; round++) {
+            const opened = await asOrg(org, () => alerts.open('STALE_CONNECTOR', connectionId, 'stale'));
+            expect(opened).toBeDefined();
+            const resolved = await Promise.all(
+              Array.from({ length: 8 }, () =>
+                asOrg(org, () => alerts.resolve('STALE_CONNECTOR', connectionId)),
+              ),
+            );
+            expect({ round, resolved: resolved.filter((a) => a !== undefined).length }).toEqual({
+              round,
+              resolved: 1,
+            });
+            const published = events.filter((e) => e.id === opened?.id && e.resolvedAt !== null);
+            expect({ round, published: published.length }).toEqual({ round, published: 1 });
+          }
+        } finally {
+          pubSub.unsubscribe(subscription);
+        }
+      },
+      ROUNDS_TIMEOUT_MS,
+    );
   });
 });

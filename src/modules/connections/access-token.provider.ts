@@ -148,7 +148,7 @@ export class AccessTokenProvider {
 
   private async needsReauth(connectionId: string, code: string, reason: string): Promise<never> {
     const marked = await this.authLock.run(connectionId, async () => {
-      const updated = await this.connections.update(connectionId, {
+      const updated = await this.connections.patchUnderAuthLease(connectionId, {
         status: 'NEEDS_REAUTH',
         statusReason: `refresh_failed: ${code}`,
       });

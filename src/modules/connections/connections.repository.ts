@@ -2,6 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { type Model, type QueryFilter, Types } from 'mongoose';
 import { TenantRepository, toObjectId } from '#src/common/tenancy/tenant.repository';
+import { ConnectionAuthLock } from './connection-auth-lock';
 import { ConnectionDocument, type ConnectionStatus } from './connection.schema';
 import { type Connection } from './connection.types';
 
@@ -21,7 +22,10 @@ export interface ConnectionPatch {
 /** Named queries over `connections` for the organization in context. */
 @Injectable()
 export class ConnectionsRepository extends TenantRepository<ConnectionDocument> implements OnModuleInit {
-  constructor(@InjectModel(ConnectionDocument.name) model: Model<ConnectionDocument>) {
+  constructor(
+    @InjectModel(ConnectionDocument.name) model: Model<ConnectionDocument>,
+    private readonly authLock: ConnectionAuthLock,
+  ) {
     super(model);
   }
 
@@ -103,7 +107,10 @@ export class ConnectionsRepository extends TenantRepository<ConnectionDocument> 
     return docs.map(toConnection);
   }
 
-  /** Sync bookkeeping of a live connection; a revoked one is left as it is. */
+  /**
+   * Sync bookkeeping of a live connection; a revoked one is left as it is. Written under the connection's
+   * auth lease: FerretDB 1.x rewrites the whole document, so an unserialized write could undo a revoke.
+   */
   async recordSync(
     id: string,
     fields: {
@@ -122,17 +129,24 @@ export class ConnectionsRepository extends TenantRepository<ConnectionDocument> 
         $set[key] = value;
       }
     }
-    if (Object.keys($set).length > 0)
-      await this.model.updateOne(this.scope({ _id: new Types.ObjectId(id), deletedAt: null }), { $set });
+    if (Object.keys($set).length === 0) return;
+    await this.underAuthLease(id, () =>
+      this.model.updateOne(this.scope({ _id: new Types.ObjectId(id), deletedAt: null }), { $set }),
+    );
+  }
+
+  /** `patchUnderAuthLease` for callers that do not hold the connection's auth lease: takes it for the write. */
+  update(id: string, patch: ConnectionPatch): Promise<Connection | undefined> {
+    return this.underAuthLease(id, () => this.patchUnderAuthLease(id, patch));
   }
 
   /**
    * Applies a patch to a live connection (`deletedAt: null`); `includeRevoked` for the revoke itself.
    * Returns the connection as it is after the write, revoked or not, or undefined if it does not exist.
-   * The filter alone is not atomic on FerretDB 1.x: authorization changes also hold `ConnectionAuthLock`
-   * and check the returned state (docs/adr/0007).
+   * Only for callers holding `ConnectionAuthLock` for the connection: the filter alone is not atomic on
+   * FerretDB 1.x, so they also check the returned state (docs/adr/0007).
    */
-  async update(
+  async patchUnderAuthLease(
     id: string,
     patch: ConnectionPatch,
     options: { includeRevoked?: boolean } = {},
@@ -143,6 +157,13 @@ export class ConnectionsRepository extends TenantRepository<ConnectionDocument> 
     if (options.includeRevoked !== true) filter.deletedAt = null;
     await this.model.updateOne(this.scope(filter), { $set: { ...patch } });
     return this.findById(id, { includeRevoked: true });
+  }
+
+  private async underAuthLease<T>(id: string, write: () => Promise<T>): Promise<T> {
+    const done = await this.authLock.run(id, write);
+    if (!done.acquired)
+      throw new Error(`connection ${id}: its authorization is being changed right now; write not applied`);
+    return done.value;
   }
 }
 

@@ -85,7 +85,7 @@ export class ConnectionsService {
     const marked = await this.authLock.run(found.id, async () => {
       const current = (await this.connections.findById(found.id, { includeRevoked: true })) ?? found;
       if (current.deletedAt !== null) return { connection: current, first: false };
-      const revoked = await this.connections.update(found.id, revokedPatch(current, new Date()));
+      const revoked = await this.connections.patchUnderAuthLease(found.id, revokedPatch(current, new Date()));
       return { connection: revoked ?? current, first: true };
     });
     if (!marked.acquired) {
@@ -105,14 +105,17 @@ export class ConnectionsService {
         details: { oktaDomain: connection.oktaDomain, oktaRevocation },
       });
     }
-    // A write that raced the mark outside the lease (sync bookkeeping) can undo it on FerretDB: re-check.
-    const after = (await this.connections.findById(connection.id, { includeRevoked: true })) ?? connection;
-    if (after.status === 'REVOKED' && after.deletedAt !== null) return after;
-    return (
-      (await this.connections.update(connection.id, revokedPatch(after, connection.deletedAt ?? new Date()), {
-        includeRevoked: true,
-      })) ?? after
-    );
+    // Re-check after writing: should a write have undone the mark anyway (an expired lease), apply it again.
+    const checked = await this.authLock.run(connection.id, async () => {
+      const after = await this.connections.findById(connection.id, { includeRevoked: true });
+      if (after === undefined || (after.status === 'REVOKED' && after.deletedAt !== null)) return after;
+      return this.connections.patchUnderAuthLease(
+        connection.id,
+        revokedPatch(after, connection.deletedAt ?? new Date()),
+        { includeRevoked: true },
+      );
+    });
+    return (checked.acquired ? checked.value : undefined) ?? connection;
   }
 
   private async revokeAtOkta(connection: Connection): Promise<RevocationOutcome> {

@@ -197,7 +197,7 @@ export class OAuthFlowService {
       const current = await this.connections.findById(connection.id, { includeRevoked: true });
       if (current === undefined || current.deletedAt !== null) return false;
       await this.credentials.writeSealed(connection.id, sealed);
-      const updated = await this.connections.update(connection.id, {
+      const updated = await this.connections.patchUnderAuthLease(connection.id, {
         status: 'ACTIVE',
         statusReason: null,
         grantedScopes: granted,
@@ -240,7 +240,9 @@ export class OAuthFlowService {
 
   /** Why the connection is not (yet) working; written under the auth lease, never to a revoked connection. */
   private async noteReason(connectionId: string, statusReason: string): Promise<void> {
-    await this.authLock.run(connectionId, () => this.connections.update(connectionId, { statusReason }));
+    await this.authLock.run(connectionId, () =>
+      this.connections.patchUnderAuthLease(connectionId, { statusReason }),
+    );
   }
 
   private async revokeReceived(client: OktaClientCredentials, tokens: TokenSet): Promise<string> {
