@@ -1,4 +1,6 @@
+import { Types } from 'mongoose';
 import { type AppProcess, type FaultWorld, type Org } from './fault-world';
+import { waitFor } from './processes';
 import {
   connection,
   currentRows,
@@ -136,25 +138,29 @@ export class FaultCase {
    * Clears the simulator's faults; unless the latest run already succeeded, syncs again (as an admin
    * would); then checks every invariant: exact evidence, honest runs, complete audit, truthful coverage.
    */
-  async recover(app: AppProcess, withinMs = 90_000): Promise<void> {
+  async recover(app: AppProcess, label = 'recovery', withinMs = 90_000): Promise<void> {
     await this.world.sim.reset();
     const latest = (await runs(app, this.org, this.connectionId))[0];
     if (latest?.status !== 'SUCCEEDED') {
-      const id = await this.attempt('recovery sync', () => syncNow(app, this.org, this.connectionId));
+      const id = await this.attempt(`${label} sync`, () => syncNow(app, this.org, this.connectionId));
       if (id !== undefined && id === latest?.id && latest.status === 'RUNNING') {
-        this.problems.push(`recovery: not possible, run ${id} is still RUNNING and holds the connection`);
+        this.problems.push(`${label}: not possible, run ${id} is still RUNNING and holds the connection`);
         return;
       }
-      if (id !== undefined) await this.finish(app, id, withinMs, 'recovery sync');
+      if (id !== undefined) await this.finish(app, id, withinMs, `${label} sync`);
     }
-    this.note(await recoveredProblems(this.world, app, this.org, this.connectionId), 'after recovery');
+    this.note(await recoveredProblems(this.world, app, this.org, this.connectionId), `after ${label}`);
   }
 
   async connection(app: AppProcess): Promise<Awaited<ReturnType<typeof connection>>> {
     return connection(app, this.org, this.connectionId);
   }
 
-  /** Revokes the connection so that it never syncs again while later cases run (best effort). */
+  /**
+   * Ends the case's footprint: revokes the connection (it never syncs again while later cases run), waits
+   * briefly for a run still going to end, then removes the connection's evidence rows, so that the next
+   * case's syncs on the shared FerretDB scan no more rows than a single organization would have.
+   */
   async retire(app: AppProcess): Promise<void> {
     if (this.connectionId === '') return;
     await app
@@ -165,6 +171,18 @@ export class FaultCase {
           input: { connectionId: this.connectionId },
         },
       )
+      .catch(() => undefined);
+    await waitFor(
+      'the case to leave no sync running',
+      async () =>
+        (await runs(app, this.org, this.connectionId)).some((r) => r.status === 'RUNNING') ? undefined : true,
+      20_000,
+      500,
+    ).catch(() => undefined);
+    const db = await this.world.mongo();
+    await db
+      .collection('evidence')
+      .deleteMany({ connectionId: new Types.ObjectId(this.connectionId) })
       .catch(() => undefined);
   }
 

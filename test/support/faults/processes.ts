@@ -31,6 +31,19 @@ export async function waitFor<T>(
   }
 }
 
+/** `promise`, or `fallback` once `ms` have passed (the timer never outlives the race). */
+export async function within<T, F>(promise: Promise<T>, ms: number, fallback: F): Promise<T | F> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<F>((resolve) => (timer = setTimeout(() => resolve(fallback), ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
@@ -141,7 +154,7 @@ export class ManagedProcess {
     if (!this.running) return this.exit;
     this.signal('SIGCONT');
     this.signal('SIGTERM');
-    const ended = await Promise.race([this.exit, sleep(graceMs).then(() => 'timeout' as const)]);
+    const ended = await within(this.exit, graceMs, 'timeout' as const);
     if (ended !== 'timeout') return ended;
     this.signal('SIGKILL');
     return this.exit;
