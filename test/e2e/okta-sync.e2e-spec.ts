@@ -735,7 +735,14 @@ describe('Okta sync (e2e, simulator over real HTTP)', () => {
           status: 'SUCCEEDED',
           error: null,
         });
-        expect(all.find((r) => r.status === 'FAILED')?.error?.code).toBe('ABANDONED');
+        const abandoned = all.find((r) => r.status === 'ABANDONED');
+        expect(abandoned?.error?.code).toBe('ABANDONED');
+        const audit = await short.gql<{
+          auditLog: { edges: { node: { details: { runId: string; code: string } } }[] };
+        }>(org.adminToken, '{ auditLog(filter: { action: SYNC_FAILURE }) { edges { node { details } } } }');
+        expect(audit.data?.auditLog.edges.map((e) => e.node.details)).toEqual([
+          expect.objectContaining({ runId: abandoned?.id, code: 'ABANDONED' }),
+        ]);
         expect((await current(org, 'okta.user_mfa')).length).toBe(sim.state.activeUsers().length);
       } finally {
         await short.app.close();

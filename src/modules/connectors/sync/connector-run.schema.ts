@@ -2,7 +2,8 @@ import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema, Types } from 'mongoose';
 import { tenantScopedPlugin } from '#src/common/tenancy/tenant.plugin';
 
-export const RUN_STATUSES = ['RUNNING', 'SUCCEEDED', 'PARTIAL', 'FAILED'] as const;
+/** `ABANDONED`: the instance running it stopped (its lease expired) before it finished. */
+export const RUN_STATUSES = ['RUNNING', 'SUCCEEDED', 'PARTIAL', 'FAILED', 'ABANDONED'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export const RUN_TRIGGERS = ['schedule', 'manual', 'connect'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
@@ -45,4 +46,5 @@ export class ConnectorRunDocument {
 export const ConnectorRunSchema = SchemaFactory.createForClass(ConnectorRunDocument);
 ConnectorRunSchema.index({ organizationId: 1, connectionId: 1, _id: -1 });
 ConnectorRunSchema.index({ organizationId: 1, connectionId: 1, status: 1 });
+ConnectorRunSchema.index({ organizationId: 1, status: 1, heartbeatAt: 1 });
 ConnectorRunSchema.plugin(tenantScopedPlugin);

@@ -54,31 +54,52 @@ export class ConnectorRunsRepository extends TenantRepository<ConnectorRunDocume
     });
   }
 
+  /** Records a run's outcome; false when it is no longer RUNNING (another instance marked it ABANDONED). */
   async finish(
     id: string,
-    status: Exclude<RunStatus, 'RUNNING'>,
+    status: Exclude<RunStatus, 'RUNNING' | 'ABANDONED'>,
     stats: readonly CollectorStats[],
     error: { code: string; message: string } | null,
-  ): Promise<ConnectorRun | undefined> {
-    await this.model.updateOne(this.scope({ _id: new Types.ObjectId(id) }), {
-      $set: { status, stats: [...stats], error, finishedAt: new Date() },
-    });
-    return this.findById(id);
+  ): Promise<boolean> {
+    const result = await this.model.updateOne(
+      this.scope({ _id: new Types.ObjectId(id), status: 'RUNNING' }),
+      { $set: { status, stats: [...stats], error, finishedAt: new Date() } },
+    );
+    return result.modifiedCount === 1;
   }
 
-  /** Runs left RUNNING by an instance that died: marked FAILED when the next run takes the lease. */
-  async abandonRunning(connectionId: string): Promise<number> {
-    const result = await this.model.updateMany(
-      this.scope({ connectionId: new Types.ObjectId(connectionId), status: 'RUNNING' }),
+  /** RUNNING runs whose heartbeat stopped before `cutoff`: their instance may be gone. */
+  async findStale(cutoff: Date): Promise<ConnectorRun[]> {
+    const docs = await this.model
+      .find(this.scope({ status: 'RUNNING', heartbeatAt: { $lt: cutoff } }))
+      .lean<ConnectorRunDocument[]>();
+    return docs.map(toRun);
+  }
+
+  /** The connection's RUNNING runs (more than one only after crashes). */
+  async findAllRunning(connectionId: string): Promise<ConnectorRun[]> {
+    const docs = await this.model
+      .find(this.scope({ connectionId: new Types.ObjectId(connectionId), status: 'RUNNING' }))
+      .lean<ConnectorRunDocument[]>();
+    return docs.map(toRun);
+  }
+
+  /**
+   * Marks a RUNNING run ABANDONED; true if this call did. Callers hold the connection's sync lease, so no
+   * two instances race on it.
+   */
+  async markAbandoned(id: string, at: Date): Promise<boolean> {
+    const result = await this.model.updateOne(
+      this.scope({ _id: new Types.ObjectId(id), status: 'RUNNING' }),
       {
         $set: {
-          status: 'FAILED',
-          finishedAt: new Date(),
+          status: 'ABANDONED',
+          finishedAt: at,
           error: { code: 'ABANDONED', message: 'The instance running this sync stopped before finishing' },
         },
       },
     );
-    return result.modifiedCount;
+    return result.modifiedCount === 1;
   }
 
   /** Retention: the connection's finished runs, except those in `keep` (runs retained evidence points to). */

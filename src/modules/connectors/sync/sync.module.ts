@@ -7,6 +7,7 @@ import { ConnectorsModule } from '#src/modules/connectors/connectors.module';
 import { OktaDriver } from '#src/modules/connectors/okta/okta.driver';
 import { EvidenceModule } from '#src/modules/evidence/evidence.module';
 import { OrganizationsModule } from '#src/modules/organizations/organizations.module';
+import { AbandonedRuns } from './abandoned-runs';
 import { ConnectorRunDocument, ConnectorRunSchema } from './connector-run.schema';
 import { ConnectorRunsRepository } from './connector-runs.repository';
 import { ConnectorRunsResolver } from './connector-runs.resolver';
@@ -23,7 +24,14 @@ import { SyncService } from './sync.service';
     EvidenceModule,
     OrganizationsModule,
   ],
-  providers: [ConnectorRunsRepository, SyncService, SyncScheduler, ConnectorRunsResolver, OktaDriver],
+  providers: [
+    ConnectorRunsRepository,
+    AbandonedRuns,
+    SyncService,
+    SyncScheduler,
+    ConnectorRunsResolver,
+    OktaDriver,
+  ],
   exports: [SyncService, SyncScheduler, ConnectorRunsRepository],
 })
 export class SyncModule {}

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { startIntervalJob, stopIntervalJob } from '#src/common/scheduling/interval-job';
 import { type AppConfig } from '#src/config/app-config';
@@ -17,14 +23,15 @@ interface DueConnection {
 
 /**
  * Every `SCHEDULER_TICK_MS` (on `worker` and `all` instances): enumerates organizations through the one
- * system repository and gathers, inside each organization's context, its due connections (no more than it
- * may start). Then it starts them oldest-due first across all organizations, skipping an organization at
+ * system repository. Inside each organization's context it first marks runs whose instance is gone
+ * (heartbeat older than a lease period, lease free) ABANDONED, which makes their connections due at once,
+ * then gathers its due connections (no more than it may start). Then it starts them oldest-due first across all organizations, skipping an organization at
  * `MAX_CONCURRENT_SYNCS_PER_ORG` and stopping at `MAX_CONCURRENT_SYNCS`: one tenant's connections can
  * never hold every worker, so another tenant's due sync starts on the next tick. Claiming is the lease in
  * `SyncService.start`; syncs run in the background, so a tick stays short.
  */
 @Injectable()
-export class SyncScheduler implements OnModuleInit, OnApplicationShutdown {
+export class SyncScheduler implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('SyncScheduler');
   private ticking = false;
 
@@ -39,13 +46,14 @@ export class SyncScheduler implements OnModuleInit, OnApplicationShutdown {
     startIntervalJob(this.registry, this.config.role, TICK, this.config.schedulerTickMs, () => this.tick());
   }
 
-  onApplicationShutdown(): void {
+  /** Stops ticking before `SyncService` waits for its runs (both before the database closes). */
+  beforeApplicationShutdown(): void {
     stopIntervalJob(this.registry, TICK);
   }
 
   /** One pass; returns how many syncs it started. Overlapping ticks are skipped. */
   async tick(now: Date = new Date()): Promise<number> {
-    if (this.ticking) return 0;
+    if (this.ticking || this.sync.isStopping) return 0;
     this.ticking = true;
     try {
       const due = await this.gatherDue(now);
@@ -63,12 +71,12 @@ export class SyncScheduler implements OnModuleInit, OnApplicationShutdown {
     for await (const id of this.organizations.allOrganizationIds()) organizationIds.push(id);
     const due: DueConnection[] = [];
     for (const organizationId of organizationIds) {
-      const room = this.sync.roomFor(organizationId);
-      if (room === 0) continue;
       try {
-        const connections = await OrgContext.runAsSystem(organizationId, 'scheduler', () =>
-          this.sync.due(now, room),
-        );
+        const connections = await OrgContext.runAsSystem(organizationId, 'scheduler', async () => {
+          await this.sync.reclaimAbandoned(now);
+          const room = this.sync.roomFor(organizationId);
+          return room === 0 ? [] : this.sync.due(now, room);
+        });
         for (const connection of connections)
           due.push({
             organizationId,

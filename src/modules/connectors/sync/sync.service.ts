@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { type AppConfig } from '#src/config/app-config';
 import { APP_CONFIG } from '#src/config/config.module';
 import { SecretIntegrityError } from '#src/common/crypto/key-provider';
@@ -16,6 +22,7 @@ import { OktaApiError } from '#src/modules/connectors/okta/okta-api.client';
 import { OktaDriver } from '#src/modules/connectors/okta/okta.driver';
 import { CurrentRowsMemo, EvidenceService } from '#src/modules/evidence/evidence.service';
 import { type CollectorStats, type RunStatus, type RunTrigger } from './connector-run.schema';
+import { AbandonedRuns } from './abandoned-runs';
 import { type ConnectorRun, ConnectorRunsRepository } from './connector-runs.repository';
 import { RunHeartbeat } from './run-heartbeat';
 import { SyncSlots } from './sync-slots';
@@ -27,12 +34,19 @@ export interface RunFinished {
   readonly status: Exclude<RunStatus, 'RUNNING'>;
 }
 
+/** How long a shutdown lets running syncs finish before stopping them, and then lets them wrap up. */
+const SHUTDOWN_GRACE_MS = 15_000;
+const SHUTDOWN_WRAP_UP_MS = 5_000;
+
 /**
  * Runs syncs: one at a time per connection across instances (a lease renewed while the run lasts), each
- * collector streamed into the evidence store, live counts on the run record, the outcome audited.
+ * collector streamed into the evidence store, live counts on the run record, the outcome audited. Every
+ * run ends with an honest status: a deadline, a shutdown or a lost lease stops it (`DEADLINE_EXCEEDED`,
+ * `SHUTDOWN`, `LEASE_LOST`), and a run whose instance died is marked ABANDONED by whoever next holds its
+ * lease (`AbandonedRuns`).
  */
 @Injectable()
-export class SyncService implements OnModuleInit, OnApplicationShutdown {
+export class SyncService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('Sync');
   private readonly instance = randomBytes(6).toString('hex');
   /** This instance's runs: what they do, and how to stop them. */
@@ -52,6 +66,7 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
     private readonly audit: AuditService,
     private readonly okta: OktaDriver,
     private readonly metrics: Metrics,
+    private readonly abandoned: AbandonedRuns,
   ) {
     this.slots = new SyncSlots(config.sync.maxConcurrentSyncs, config.sync.maxConcurrentSyncsPerOrg);
   }
@@ -135,7 +150,7 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
         await this.leases.release(key, owner);
         return { run: undefined, started: false };
       }
-      await this.runs.abandonRunning(connectionId);
+      await this.abandoned.abandonAll(connectionId, now); // we hold the lease: their owner is gone
       run = await this.runs.start({ connectionId, trigger, owner, grantedScopes: fresh.grantedScopes });
       await this.connections.recordSync(connectionId, {
         nextSyncAt: new Date(now.getTime() + this.okta.definition.syncCadenceMs),
@@ -169,16 +184,66 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
     return undefined;
   }
 
+  /**
+   * For the scheduler, in an organization's context: marks the organization's runs whose instance is gone
+   * ABANDONED (audited; their connections due at once). Returns how many.
+   */
+  async reclaimAbandoned(now: Date): Promise<number> {
+    const marked = await this.abandoned.reclaim(now, (runId) => this.running.has(runId));
+    for (const run of marked)
+      await this.notifyFinished({ connectionId: run.connectionId, runId: run.id, status: 'ABANDONED' });
+    return marked.length;
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
   /** Waits for this instance's syncs (tests, shutdown). */
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()].map((r) => r.task));
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Before the database closes: no new runs; running ones get `SHUTDOWN_GRACE_MS` to finish, then are
+   * stopped and end FAILED/PARTIAL with code SHUTDOWN (audited, connection due at once). A run that cannot
+   * even record that (database gone) stays RUNNING until another instance marks it ABANDONED.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    if (await this.idleWithin(SHUTDOWN_GRACE_MS)) return;
+    this.logger.warn(`stopping ${this.running.size} sync(s) still running at shutdown`);
+    for (const { stop } of this.running.values())
+      stop.abort(
+        new RunAborted({
+          code: 'SHUTDOWN',
+          message: 'The instance shut down before the sync finished; it runs again at once',
+        }),
+      );
+    if (!(await this.idleWithin(SHUTDOWN_WRAP_UP_MS)))
+      this.logger.error(`${this.running.size} sync(s) did not stop; they will be marked ABANDONED`);
+  }
+
+  private async idleWithin(ms: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.idle(), new Promise((resolve) => (timer = setTimeout(resolve, 15_000)))]);
+    const idle = await Promise.race([
+      this.idle().then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+    ]);
     clearTimeout(timer);
+    return idle;
+  }
+
+  private async notifyFinished(event: RunFinished): Promise<void> {
+    for (const listener of this.finishedListeners) {
+      try {
+        await listener(event);
+      } catch (error) {
+        this.logger.error(
+          `run-finished listener failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
   }
 
   private async execute(
@@ -251,7 +316,11 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
     }
 
     const { status, error: firstError } = runOutcome(stats, failures, runError);
-    await this.runs.finish(run.id, status, stats, firstError);
+    if (!(await this.runs.finish(run.id, status, stats, firstError))) {
+      this.logger.warn(`run ${run.id} ended ${status} after another instance marked it ABANDONED`);
+      await this.leases.release(leaseKey, owner);
+      return;
+    }
     const finished = new Date();
     const labels = { connector: connection.connectorKey, status };
     this.metrics.syncs.inc(labels);
@@ -264,6 +333,8 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
     await this.connections.recordSync(connection.id, {
       lastSyncAt: finished,
       ...(status === 'SUCCEEDED' ? { lastSuccessfulSyncAt: finished } : {}),
+      // Stopped by a shutdown: due again at once, on whichever instance ticks next.
+      ...(firstError?.code === 'SHUTDOWN' ? { nextSyncAt: finished } : {}),
       syncState: cursor,
     });
     const counts = {
@@ -286,15 +357,7 @@ export class SyncService implements OnModuleInit, OnApplicationShutdown {
           },
     );
     await this.leases.release(leaseKey, owner);
-    for (const listener of this.finishedListeners) {
-      try {
-        await listener({ connectionId: connection.id, runId: run.id, status });
-      } catch (error) {
-        this.logger.error(
-          `run-finished listener failed: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      }
-    }
+    await this.notifyFinished({ connectionId: connection.id, runId: run.id, status });
   }
 
   /** One collector: batches into the evidence store, vanished rows closed only after a complete pass. */
