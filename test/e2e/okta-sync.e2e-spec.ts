@@ -10,6 +10,9 @@ import { followRedirects } from '../support/browser';
 import { OktaSimulator } from '../support/okta-simulator';
 import { errorCode, TestApp, type TestOrg } from '../support/test-app';
 
+/** Syncs of 1,000-user orgs and several simulators: minutes on a busy 2-core CI machine, not seconds. */
+jest.setTimeout(300_000);
+
 const PUBLIC_URL = 'http://app.test';
 const CALLBACK = `${PUBLIC_URL}/api/integrations/okta/callback`;
 const CLIENT = { clientId: 'okta-sync-client', clientSecret: 'sync-client-secret-value' };

@@ -5,6 +5,9 @@ import { connectOkta } from '../support/okta-connect';
 import { OktaSimulator } from '../support/okta-simulator';
 import { errorCode, TestApp, type TestOrg } from '../support/test-app';
 
+/** Syncs of 1,000-user orgs and several simulators: minutes on a busy 2-core CI machine, not seconds. */
+jest.setTimeout(300_000);
+
 const PUBLIC_URL = 'http://app.test';
 const CALLBACK = `${PUBLIC_URL}/api/integrations/okta/callback`;
 const CLIENT = { clientId: 'fairness-client', clientSecret: 'fairness-client-secret' };
