@@ -26,6 +26,7 @@ const REAUTH_WARNING_MS = 7 * 86_400_000;
 export class StalenessMonitor implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Staleness');
   private ticking = false;
+  private current: Promise<void> | undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -51,13 +52,20 @@ export class StalenessMonitor implements OnModuleInit, OnApplicationShutdown {
     startIntervalJob(this.scheduler, this.config.role, TICK, this.config.stalenessCheckMs, () => this.tick());
   }
 
-  onApplicationShutdown(): void {
+  /** Stops the job and lets a pass in progress finish before the database connection closes. */
+  async onApplicationShutdown(): Promise<void> {
     stopIntervalJob(this.scheduler, TICK);
+    await this.current;
   }
 
   async tick(now: Date = new Date()): Promise<void> {
     if (this.ticking) return;
     this.ticking = true;
+    this.current = this.pass(now);
+    await this.current;
+  }
+
+  private async pass(now: Date): Promise<void> {
     try {
       let stale = 0;
       let open = 0;
