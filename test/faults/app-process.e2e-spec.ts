@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import { FaultCase } from '../support/faults/fault-case';
 import { type AppProcess, FaultWorld } from '../support/faults/fault-world';
 import { auditOf, runs, type RunView, syncNow, waitForRun } from '../support/faults/invariants';
-import { faultBinaries, skipNotice, waitFor, within } from '../support/faults/processes';
+import { CASE_MS, faultBinaries, skipNotice, SYNC_MS, waitFor, within } from '../support/faults/processes';
 
 const binaries = faultBinaries();
 if ('missing' in binaries) console.warn(skipNotice(binaries.missing));
@@ -11,7 +11,7 @@ const USERS = 300;
 const LEASE_MS = 10_000;
 /** "Within one lease period": the lease, two scheduler ticks and room for a busy machine. */
 const TAKEOVER_MS = LEASE_MS + 2_000 + 12_000;
-jest.setTimeout(200_000);
+jest.setTimeout(CASE_MS);
 
 ('missing' in binaries ? describe.skip : describe)('fault: an application process dies mid-sync', () => {
   let world: FaultWorld;
@@ -98,7 +98,7 @@ jest.setTimeout(200_000);
       ),
     );
     c.step(`next run: ${next === undefined ? 'none started by itself' : `${next.trigger} ${next.id}`}`);
-    if (next !== undefined) await c.finish(survivor, next.id, 90_000, 'the next run');
+    if (next !== undefined) await c.finish(survivor, next.id, SYNC_MS, 'the next run');
   }
 
   it('SIGKILL mid-sync, then a restart: the run is taken over or ABANDONED and audited within a lease, and syncs again by itself', async () => {
@@ -159,42 +159,46 @@ jest.setTimeout(200_000);
     expect(c.report()).toEqual([]);
   });
 
-  it('two instances share the syncs and one is killed: the other takes its run over within a lease and completes both connections', async () => {
-    const doomed = new FaultCase(world, 'app-two-instances-doomed');
-    const own = new FaultCase(world, 'app-two-instances-own');
-    const second = await world.app('app-b');
-    try {
-      await doomed.connectAndSync(app);
-      await own.connectAndSync(app);
-      const before = [await doomed.currentUsers(), await own.currentUsers()] as const;
-      await second.start();
-      await slowChangedOrg(500);
-      // One run on the instance that dies, one on the instance that survives.
-      const doomedRun = await syncNow(app, doomed.org, doomed.connectionId);
-      const ownRun = await syncNow(second, own.org, own.connectionId);
-      await afterOktaCalls(20);
-      await app.process.kill();
-      doomed.step('the first instance was killed (SIGKILL)');
-      await doomed.checkNoLoss(before[0], 'right after the kill');
-      await world.sim.reset();
+  it(
+    'two instances share the syncs and one is killed: the other takes its run over within a lease and completes both connections',
+    async () => {
+      const doomed = new FaultCase(world, 'app-two-instances-doomed');
+      const own = new FaultCase(world, 'app-two-instances-own');
+      const second = await world.app('app-b');
+      try {
+        await doomed.connectAndSync(app);
+        await own.connectAndSync(app);
+        const before = [await doomed.currentUsers(), await own.currentUsers()] as const;
+        await second.start();
+        await slowChangedOrg(500);
+        // One run on the instance that dies, one on the instance that survives.
+        const doomedRun = await syncNow(app, doomed.org, doomed.connectionId);
+        const ownRun = await syncNow(second, own.org, own.connectionId);
+        await afterOktaCalls(20);
+        await app.process.kill();
+        doomed.step('the first instance was killed (SIGKILL)');
+        await doomed.checkNoLoss(before[0], 'right after the kill');
+        await world.sim.reset();
 
-      await Promise.all([
-        expectTakeover(doomed, second, doomedRun),
-        own.finish(second, ownRun, 90_000, 'the run on the surviving instance').then(async (ended) => {
-          if (ended !== undefined && ended.status !== 'SUCCEEDED')
-            await own.checkFaultedRun(second, ended, 'the other instance dying');
-        }),
-      ]);
-      await own.checkNoLoss(before[1], 'after the other instance died');
-      await Promise.all([doomed.recover(second), own.recover(second)]);
-      const list = await runs(second, doomed.org, doomed.connectionId);
-      doomed.step(`its runs: ${list.map((r) => `${r.trigger}/${r.status}`).join(', ')}`);
-    } finally {
-      if (!app.process.running) await app.start();
-      await doomed.retire(app);
-      await own.retire(app);
-      await second.process.stop(20_000);
-    }
-    expect([doomed, own].flatMap((c) => c.report().map((p) => `${c.name}: ${p}`))).toEqual([]);
-  }, 300_000);
+        await Promise.all([
+          expectTakeover(doomed, second, doomedRun),
+          own.finish(second, ownRun, SYNC_MS, 'the run on the surviving instance').then(async (ended) => {
+            if (ended !== undefined && ended.status !== 'SUCCEEDED')
+              await own.checkFaultedRun(second, ended, 'the other instance dying');
+          }),
+        ]);
+        await own.checkNoLoss(before[1], 'after the other instance died');
+        await Promise.all([doomed.recover(second), own.recover(second)]);
+        const list = await runs(second, doomed.org, doomed.connectionId);
+        doomed.step(`its runs: ${list.map((r) => `${r.trigger}/${r.status}`).join(', ')}`);
+      } finally {
+        if (!app.process.running) await app.start();
+        await doomed.retire(app);
+        await own.retire(app);
+        await second.process.stop(20_000);
+      }
+      expect([doomed, own].flatMap((c) => c.report().map((p) => `${c.name}: ${p}`))).toEqual([]);
+    },
+    1.5 * CASE_MS,
+  );
 });

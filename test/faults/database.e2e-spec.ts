@@ -3,14 +3,14 @@ import { FaultCase } from '../support/faults/fault-case';
 import { type AppProcess, FaultWorld } from '../support/faults/fault-world';
 import { lossProblems, syncNow, validAt, waitForRun } from '../support/faults/invariants';
 import { isWrite } from '../support/faults/mongo-wire-proxy';
-import { faultBinaries, skipNotice, waitFor } from '../support/faults/processes';
+import { CASE_MS, faultBinaries, skipNotice, SYNC_MS, waitFor } from '../support/faults/processes';
 
 const binaries = faultBinaries();
 if ('missing' in binaries) console.warn(skipNotice(binaries.missing));
 
 const USERS = 300;
 const LEASE_MS = 10_000;
-jest.setTimeout(180_000);
+jest.setTimeout(CASE_MS);
 
 ('missing' in binaries ? describe.skip : describe)(
   'fault: the database is killed or stalled mid-sync',
@@ -60,7 +60,7 @@ jest.setTimeout(180_000);
         c.step('FerretDB restarted');
 
         const first = await waitForRun(app, c.org, c.connectionId, 'the first run', (l) => l.at(-1), 30_000);
-        await c.settle(app, first.id, 'the run the kill hit', LEASE_MS + 30_000);
+        await c.settle(app, first.id, 'the run the kill hit', SYNC_MS);
         await c.recover(app);
       } finally {
         world.proxy.interceptor = undefined;
@@ -89,7 +89,7 @@ jest.setTimeout(180_000);
         const gap = new Date();
         await c.checkNoLoss(before, 'right after the kill');
 
-        await c.settle(app, runId, 'the run the kill hit', LEASE_MS + 30_000);
+        await c.settle(app, runId, 'the run the kill hit', SYNC_MS);
         await c.recover(app);
         // What an `asOf` query of the moment after the crash shows, once everything has healed.
         c.note(lossProblems(before, await validAt(world, c.connectionId, gap), 'as of the crash'), 'asOf');
@@ -125,7 +125,7 @@ jest.setTimeout(180_000);
         world.ferret.resume();
         c.step('FerretDB continued (SIGCONT)');
 
-        const ended = await c.finish(app, runId, LEASE_MS + 45_000, 'the stalled run');
+        const ended = await c.finish(app, runId, SYNC_MS, 'the stalled run');
         if (ended !== undefined && ended.status !== 'SUCCEEDED')
           await c.checkFaultedRun(app, ended, 'the stall');
         await c.recover(app);

@@ -1,14 +1,14 @@
 import { FaultCase } from '../support/faults/fault-case';
 import { type AppProcess, FaultWorld, OKTA_CLIENT } from '../support/faults/fault-world';
 import { connection, syncNow } from '../support/faults/invariants';
-import { faultBinaries, skipNotice, waitFor } from '../support/faults/processes';
+import { CASE_MS, faultBinaries, skipNotice, SYNC_MS, waitFor } from '../support/faults/processes';
 import { followRedirects } from '../support/browser';
 
 const binaries = faultBinaries();
 if ('missing' in binaries) console.warn(skipNotice(binaries.missing));
 
 const USERS = 300;
-jest.setTimeout(180_000);
+jest.setTimeout(CASE_MS);
 
 ('missing' in binaries ? describe.skip : describe)('fault: the key management service is down', () => {
   let world: FaultWorld;
@@ -92,7 +92,7 @@ jest.setTimeout(180_000);
         waitFor(
           'a finished first sync',
           async () => (await c.connection(app)).lastSyncAt ?? undefined,
-          90_000,
+          SYNC_MS,
           250,
         ),
       );
@@ -124,7 +124,7 @@ jest.setTimeout(180_000);
       );
       await world.kms.down();
       c.step('KMS down mid-sync');
-      const ended = await c.settle(app, runId, 'the KMS outage', 60_000);
+      const ended = await c.settle(app, runId, 'the KMS outage', SYNC_MS);
       const after = await connection(app, c.org, c.connectionId);
       if (after.status !== 'ACTIVE')
         c.problems.push(`a KMS outage turned the connection ${after.status} (${after.statusReason ?? ''})`);

@@ -2,7 +2,7 @@ import { FaultCase } from '../support/faults/fault-case';
 import { type AppProcess, FaultWorld } from '../support/faults/fault-world';
 import { connection, syncNow, waitForRun } from '../support/faults/invariants';
 import type { SimFaultSpec } from '../support/faults/okta-sim-process';
-import { faultBinaries, skipNotice } from '../support/faults/processes';
+import { CASE_MS, faultBinaries, skipNotice, SYNC_MS } from '../support/faults/processes';
 
 const binaries = faultBinaries();
 if ('missing' in binaries) console.warn(skipNotice(binaries.missing));
@@ -10,7 +10,7 @@ if ('missing' in binaries) console.warn(skipNotice(binaries.missing));
 const USERS = 300;
 /** The run deadline of the instance that meets a hostile rate limit (the default is 30 min). */
 const DEADLINE_MS = 20_000;
-jest.setTimeout(180_000);
+jest.setTimeout(CASE_MS);
 
 interface Stats {
   requests: number;
@@ -57,7 +57,7 @@ interface Stats {
       ]);
       await c.connect(app);
       const first = await waitForRun(app, c.org, c.connectionId, 'the first run', (l) => l.at(-1), 30_000);
-      const ended = await c.finish(app, first.id, 120_000, 'the sync through the storm');
+      const ended = await c.finish(app, first.id, SYNC_MS, 'the sync through the storm');
       const end = await stats();
       const hit = (code: string): number => (end.statuses[code] ?? 0) - (start.statuses[code] ?? 0);
       c.step(`storm served: ${hit('429')} × 429, ${hit('500')} × 500, ${hit('503')} × 503`);
@@ -112,7 +112,7 @@ interface Stats {
         await world.sim.control('POST /change-factors', { ratio: 0.1 });
         await world.sim.faults([fault]);
         const runId = await syncNow(app, c.org, c.connectionId);
-        await c.settle(app, runId, name, 90_000);
+        await c.settle(app, runId, name, SYNC_MS);
         await c.checkNoLoss(before, `after ${name}`);
         await c.recover(app, `recovery from ${name}`);
       }
@@ -139,7 +139,7 @@ interface Stats {
       await world.sim.control('POST /reject-token', { after: 15 });
       const start = await stats();
       const runId = await syncNow(app, c.org, c.connectionId);
-      await c.settle(app, runId, 'the revocation', 60_000);
+      await c.settle(app, runId, 'the revocation', SYNC_MS);
       const rejected = ((await stats()).statuses['401'] ?? 0) - (start.statuses['401'] ?? 0);
       c.step(`Okta answered ${rejected} × 401`);
       if (rejected === 0) c.problems.push('the revocation never reached the sync (no 401 was served)');
@@ -164,7 +164,7 @@ interface Stats {
           c.connectionId,
           'a run after re-authorization',
           (l) => (l[0]?.id !== runId && l[0]?.status !== 'RUNNING' ? l[0] : undefined),
-          90_000,
+          SYNC_MS,
         ),
       );
       c.step(`sync after re-authorization: ${next?.status ?? 'none'}`);

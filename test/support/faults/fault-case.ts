@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import { type AppProcess, type FaultWorld, type Org } from './fault-world';
-import { waitFor } from './processes';
+import { SYNC_MS, waitFor } from './processes';
 import {
   connection,
   currentRows,
@@ -42,7 +42,7 @@ export class FaultCase {
   }
 
   /** Connects and waits for the first sync to succeed with exact evidence (a precondition, not a finding). */
-  async connectAndSync(app: AppProcess, timeoutMs = 120_000): Promise<RunView> {
+  async connectAndSync(app: AppProcess, timeoutMs = SYNC_MS): Promise<RunView> {
     await this.connect(app);
     this.step('connected');
     const first = await waitForRun(
@@ -138,7 +138,7 @@ export class FaultCase {
    * Clears the simulator's faults; unless the latest run already succeeded, syncs again (as an admin
    * would); then checks every invariant: exact evidence, honest runs, complete audit, truthful coverage.
    */
-  async recover(app: AppProcess, label = 'recovery', withinMs = 90_000): Promise<void> {
+  async recover(app: AppProcess, label = 'recovery', withinMs = SYNC_MS): Promise<void> {
     await this.world.sim.reset();
     const latest = (await runs(app, this.org, this.connectionId))[0];
     if (latest?.status !== 'SUCCEEDED') {

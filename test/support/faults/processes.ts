@@ -7,6 +7,15 @@ import { freePort } from '../net';
 
 export const ROOT = join(__dirname, '..', '..', '..');
 
+/**
+ * How long one whole sync of a fault-suite organization may take: a few seconds on an idle machine, but the
+ * suite shares two cores with the rest of CI. A bound for waiting, not a promise under test (those, like
+ * the run deadline or the lease period, have their own, tighter waits).
+ */
+export const SYNC_MS = 180_000;
+/** A per-test safety net above every wait a case can make. */
+export const CASE_MS = 600_000;
+
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs` naming `what`. */
 export async function waitFor<T>(
   what: string,
