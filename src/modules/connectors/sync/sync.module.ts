@@ -13,6 +13,8 @@ import { ConnectorRunsRepository } from './connector-runs.repository';
 import { ConnectorRunsResolver } from './connector-runs.resolver';
 import { SyncScheduler } from './sync.scheduler';
 import { SyncService } from './sync.service';
+import { CollectEvidence } from './use-cases/collect-evidence.use-case';
+import { RecordRunOutcome } from './use-cases/record-run-outcome.use-case';
 
 @Module({
   imports: [
@@ -27,6 +29,8 @@ import { SyncService } from './sync.service';
   providers: [
     ConnectorRunsRepository,
     AbandonedRuns,
+    CollectEvidence,
+    RecordRunOutcome,
     SyncService,
     SyncScheduler,
     ConnectorRunsResolver,

@@ -8,25 +8,23 @@ import {
 } from '@nestjs/common';
 import { type AppConfig } from '#src/config/app-config';
 import { APP_CONFIG } from '#src/config/config.module';
-import { SecretIntegrityError } from '#src/common/crypto/key-provider';
 import { DomainError } from '#src/common/errors/domain.error';
-import { Metrics } from '#src/common/metrics/metrics';
 import { LeaseLock } from '#src/common/scheduling/lease-lock';
-import { AuditService } from '#src/modules/audit/audit.service';
 import { AccessTokenProvider } from '#src/modules/connections/access-token.provider';
 import { ConnectionHooks } from '#src/modules/connections/connection-hooks';
 import { type Connection } from '#src/modules/connections/connection.types';
 import { ConnectionsRepository } from '#src/modules/connections/connections.repository';
-import { type Collector, type CollectorContext } from '#src/modules/connectors/connector-driver.port';
-import { OktaApiError } from '#src/modules/connectors/okta/okta-api.client';
+import { type CollectorContext } from '#src/modules/connectors/connector-driver.port';
 import { OktaDriver } from '#src/modules/connectors/okta/okta.driver';
 import { CurrentRowsMemo, EvidenceService } from '#src/modules/evidence/evidence.service';
 import { type CollectorStats, type RunStatus, type RunTrigger } from './connector-run.schema';
 import { AbandonedRuns } from './abandoned-runs';
 import { type ConnectorRun, ConnectorRunsRepository } from './connector-runs.repository';
 import { RunHeartbeat } from './run-heartbeat';
+import { RunAborted, type RunError } from './run-outcome';
 import { SyncSlots } from './sync-slots';
-import { RunAborted, type RunError, runOutcome } from './run-outcome';
+import { CollectEvidence } from './use-cases/collect-evidence.use-case';
+import { RecordRunOutcome } from './use-cases/record-run-outcome.use-case';
 
 export interface RunFinished {
   readonly connectionId: string;
@@ -63,10 +61,10 @@ export class SyncService implements OnModuleInit, BeforeApplicationShutdown {
     private readonly tokens: AccessTokenProvider,
     private readonly hooks: ConnectionHooks,
     private readonly evidence: EvidenceService,
-    private readonly audit: AuditService,
     private readonly okta: OktaDriver,
-    private readonly metrics: Metrics,
     private readonly abandoned: AbandonedRuns,
+    private readonly collectEvidence: CollectEvidence,
+    private readonly outcome: RecordRunOutcome,
   ) {
     this.slots = new SyncSlots(config.sync.maxConcurrentSyncs, config.sync.maxConcurrentSyncsPerOrg);
   }
@@ -297,7 +295,7 @@ export class SyncService implements OnModuleInit, BeforeApplicationShutdown {
       };
       for (const collector of collectors) {
         stop.signal.throwIfAborted();
-        const entry = await this.collect(connection, run, collector, context, stats, memo);
+        const entry = await this.collectEvidence.run(connection, run, collector, context, stats, memo);
         if (entry.complete) Object.assign(cursor, collector.cursorAfter(context));
         else if (entry.code !== undefined) failures.push(entry.code);
       }
@@ -315,161 +313,18 @@ export class SyncService implements OnModuleInit, BeforeApplicationShutdown {
       clearTimeout(deadlineTimer);
     }
 
-    const { status, error: firstError } = runOutcome(stats, failures, runError);
-    if (!(await this.runs.finish(run.id, status, stats, firstError))) {
-      this.logger.warn(`run ${run.id} ended ${status} after another instance marked it ABANDONED`);
-      await this.leases.release(leaseKey, owner);
-      return;
-    }
-    const finished = new Date();
-    const labels = { connector: connection.connectorKey, status };
-    this.metrics.syncs.inc(labels);
-    this.metrics.syncDuration.observe(labels, (finished.getTime() - started.getTime()) / 1000);
-    for (const s of stats) {
-      this.metrics.apiCalls.inc({ collector: s.collector }, s.apiCalls);
-      this.metrics.rateLimitWaits.inc({ collector: s.collector }, s.rateLimitWaits);
-      this.metrics.evidenceRows.inc({ type: s.collector }, s.inserted);
-    }
-    await this.connections.recordSync(connection.id, {
-      lastSyncAt: finished,
-      ...(status === 'SUCCEEDED' ? { lastSuccessfulSyncAt: finished } : {}),
-      // Stopped by a shutdown: due again at once, on whichever instance ticks next.
-      ...(firstError?.code === 'SHUTDOWN' ? { nextSyncAt: finished } : {}),
-      syncState: cursor,
+    const status = await this.outcome.record({
+      connection,
+      run,
+      started,
+      stats,
+      failures,
+      aborted: runError,
+      cursor,
     });
-    const counts = {
-      items: stats.reduce((n, s) => n + s.items, 0),
-      inserted: stats.reduce((n, s) => n + s.inserted, 0),
-      closed: stats.reduce((n, s) => n + s.closed, 0),
-      apiCalls: stats.reduce((n, s) => n + s.apiCalls, 0),
-    };
-    await this.audit.append(
-      status === 'SUCCEEDED'
-        ? {
-            action: 'SYNC',
-            target: { type: 'connection', id: connection.id },
-            details: { runId: run.id, trigger: run.trigger, ...counts },
-          }
-        : {
-            action: 'SYNC_FAILURE',
-            target: { type: 'connection', id: connection.id },
-            details: { runId: run.id, status, code: firstError?.code ?? 'UNKNOWN', ...counts },
-          },
-    );
     await this.leases.release(leaseKey, owner);
-    await this.notifyFinished({ connectionId: connection.id, runId: run.id, status });
-  }
-
-  /** One collector: batches into the evidence store, vanished rows closed only after a complete pass. */
-  private async collect(
-    connection: Connection,
-    run: ConnectorRun,
-    collector: Collector,
-    context: CollectorContext,
-    all: CollectorStats[],
-    memo: CurrentRowsMemo,
-  ): Promise<CollectorStats & { code?: string }> {
-    const entry: CollectorStats = {
-      collector: collector.evidenceType,
-      endpoint: collector.endpoint,
-      filter: collector.filter,
-      pages: 0,
-      items: 0,
-      apiCalls: 0,
-      rateLimitWaits: 0,
-      rateLimitWaitMs: 0,
-      retries: 0,
-      inserted: 0,
-      closed: 0,
-      unchanged: 0,
-      durationMs: 0,
-      complete: false,
-      error: null,
-    };
-    all.push(entry);
-    const begin = Date.now();
-    const sync = (): void => {
-      Object.assign(entry, {
-        pages: collector.stats.pages,
-        apiCalls: collector.stats.apiCalls,
-        rateLimitWaits: collector.stats.rateLimitWaits,
-        rateLimitWaitMs: collector.stats.rateLimitWaitMs,
-        retries: collector.stats.retries,
-        durationMs: Date.now() - begin,
-      });
-    };
-    const target = {
-      connectionId: connection.id,
-      connectorKey: connection.connectorKey,
-      runId: run.id,
-      collectedAt: context.now,
-    };
-    const seen = new Set<string>();
-    try {
-      for await (const batch of collector.collect(context)) {
-        for (const item of batch) seen.add(item.sourceId);
-        const counts = await this.evidence.write(target, collector.evidenceType, batch, memo);
-        memo.clear();
-        entry.items += batch.length;
-        entry.inserted += counts.inserted;
-        entry.closed += counts.closed;
-        entry.unchanged += counts.unchanged;
-        sync();
-        await this.runs.progress(run.id, all);
-        context.signal.throwIfAborted();
-      }
-      if (collector.closesVanished)
-        entry.closed += await this.evidence.closeVanished(
-          connection.id,
-          collector.evidenceType,
-          seen,
-          context.now,
-        );
-      entry.complete = true;
-    } catch (error) {
-      const failure = await this.classify(connection, error);
-      entry.error = failure.message;
-      return Object.assign(entry, { code: failure.code });
-    } finally {
-      sync();
-    }
-    return entry;
-  }
-
-  /** A safe description of a collector failure; aborts the run when nothing else can succeed either. */
-  private async classify(connection: Connection, error: unknown): Promise<RunError> {
-    if (error instanceof RunAborted) throw error;
-    if (error instanceof OktaApiError) {
-      if (error.kind === 'insufficient_scope') {
-        const scope = error.detail.scope ?? 'unknown';
-        await this.connections.update(connection.id, {
-          status: 'NEEDS_REAUTH',
-          statusReason: `insufficient_scope: ${scope}`,
-        });
-        await this.hooks.needsReauth(connection.id, `The Okta token lacks the ${scope} scope`);
-        throw new RunAborted({
-          code: 'INSUFFICIENT_SCOPE',
-          message: `The Okta token lacks the ${scope} scope; re-authorize the connection`,
-        });
-      }
-      if (error.kind === 'unauthorized')
-        throw new RunAborted({ code: 'UNAUTHORIZED', message: error.message });
-      return {
-        code: error.kind === 'rate_limited' ? 'RATE_LIMITED' : 'COLLECTOR_FAILED',
-        message: `${error.kind}: ${error.message}`,
-      };
-    }
-    if (error instanceof DomainError) throw new RunAborted({ code: error.code, message: error.message });
-    if (error instanceof SecretIntegrityError) {
-      throw new RunAborted({
-        code: 'CREDENTIALS_UNREADABLE',
-        message: 'The stored Okta credentials could not be decrypted',
-      });
-    }
-    this.logger.error(
-      `collector failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-    );
-    return { code: 'COLLECTOR_FAILED', message: 'internal: unexpected error' };
+    if (status !== undefined)
+      await this.notifyFinished({ connectionId: connection.id, runId: run.id, status });
   }
 
   /** For the scheduler: due connections of the organization in context. */

@@ -1,0 +1,141 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { SecretIntegrityError } from '#src/common/crypto/key-provider';
+import { DomainError } from '#src/common/errors/domain.error';
+import { ConnectionHooks } from '#src/modules/connections/connection-hooks';
+import { type Connection } from '#src/modules/connections/connection.types';
+import { ConnectionsRepository } from '#src/modules/connections/connections.repository';
+import { type Collector, type CollectorContext } from '#src/modules/connectors/connector-driver.port';
+import { OktaApiError } from '#src/modules/connectors/okta/okta-api.client';
+import { type CurrentRowsMemo, EvidenceService } from '#src/modules/evidence/evidence.service';
+import { type CollectorStats } from '../connector-run.schema';
+import { type ConnectorRun, ConnectorRunsRepository } from '../connector-runs.repository';
+import { RunAborted, type RunError } from '../run-outcome';
+
+/**
+ * One collector of a run: streams its batches into the evidence store with live counts on the run, closes
+ * vanished rows only after a complete pass, and stops between batches when the run is stopped. A failure
+ * of this collector is recorded on its stats (with a code); one that stops the whole run is thrown as
+ * `RunAborted`.
+ */
+@Injectable()
+export class CollectEvidence {
+  private readonly logger = new Logger('Sync');
+
+  constructor(
+    private readonly evidence: EvidenceService,
+    private readonly runs: ConnectorRunsRepository,
+    private readonly connections: ConnectionsRepository,
+    private readonly hooks: ConnectionHooks,
+  ) {}
+
+  async run(
+    connection: Connection,
+    run: ConnectorRun,
+    collector: Collector,
+    context: CollectorContext,
+    all: CollectorStats[],
+    memo: CurrentRowsMemo,
+  ): Promise<CollectorStats & { code?: string }> {
+    const entry: CollectorStats = {
+      collector: collector.evidenceType,
+      endpoint: collector.endpoint,
+      filter: collector.filter,
+      pages: 0,
+      items: 0,
+      apiCalls: 0,
+      rateLimitWaits: 0,
+      rateLimitWaitMs: 0,
+      retries: 0,
+      inserted: 0,
+      closed: 0,
+      unchanged: 0,
+      durationMs: 0,
+      complete: false,
+      error: null,
+    };
+    all.push(entry);
+    const begin = Date.now();
+    const sync = (): void => {
+      Object.assign(entry, {
+        pages: collector.stats.pages,
+        apiCalls: collector.stats.apiCalls,
+        rateLimitWaits: collector.stats.rateLimitWaits,
+        rateLimitWaitMs: collector.stats.rateLimitWaitMs,
+        retries: collector.stats.retries,
+        durationMs: Date.now() - begin,
+      });
+    };
+    const target = {
+      connectionId: connection.id,
+      connectorKey: connection.connectorKey,
+      runId: run.id,
+      collectedAt: context.now,
+    };
+    const seen = new Set<string>();
+    try {
+      for await (const batch of collector.collect(context)) {
+        for (const item of batch) seen.add(item.sourceId);
+        const counts = await this.evidence.write(target, collector.evidenceType, batch, memo);
+        memo.clear();
+        entry.items += batch.length;
+        entry.inserted += counts.inserted;
+        entry.closed += counts.closed;
+        entry.unchanged += counts.unchanged;
+        sync();
+        await this.runs.progress(run.id, all);
+        context.signal.throwIfAborted();
+      }
+      if (collector.closesVanished)
+        entry.closed += await this.evidence.closeVanished(
+          connection.id,
+          collector.evidenceType,
+          seen,
+          context.now,
+        );
+      entry.complete = true;
+    } catch (error) {
+      const failure = await this.classify(connection, error);
+      entry.error = failure.message;
+      return Object.assign(entry, { code: failure.code });
+    } finally {
+      sync();
+    }
+    return entry;
+  }
+
+  /** A safe description of a collector failure; aborts the run when nothing else can succeed either. */
+  private async classify(connection: Connection, error: unknown): Promise<RunError> {
+    if (error instanceof RunAborted) throw error;
+    if (error instanceof OktaApiError) {
+      if (error.kind === 'insufficient_scope') {
+        const scope = error.detail.scope ?? 'unknown';
+        await this.connections.update(connection.id, {
+          status: 'NEEDS_REAUTH',
+          statusReason: `insufficient_scope: ${scope}`,
+        });
+        await this.hooks.needsReauth(connection.id, `The Okta token lacks the ${scope} scope`);
+        throw new RunAborted({
+          code: 'INSUFFICIENT_SCOPE',
+          message: `The Okta token lacks the ${scope} scope; re-authorize the connection`,
+        });
+      }
+      if (error.kind === 'unauthorized')
+        throw new RunAborted({ code: 'UNAUTHORIZED', message: error.message });
+      return {
+        code: error.kind === 'rate_limited' ? 'RATE_LIMITED' : 'COLLECTOR_FAILED',
+        message: `${error.kind}: ${error.message}`,
+      };
+    }
+    if (error instanceof DomainError) throw new RunAborted({ code: error.code, message: error.message });
+    if (error instanceof SecretIntegrityError) {
+      throw new RunAborted({
+        code: 'CREDENTIALS_UNREADABLE',
+        message: 'The stored Okta credentials could not be decrypted',
+      });
+    }
+    this.logger.error(
+      `collector failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+    return { code: 'COLLECTOR_FAILED', message: 'internal: unexpected error' };
+  }
+}
