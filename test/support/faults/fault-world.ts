@@ -6,7 +6,7 @@ import { followRedirects } from '../browser';
 import { freePort } from '../net';
 import { TEST_JWT_SECRET } from '../test-config';
 import { MongoWireProxy } from './mongo-wire-proxy';
-import { FerretDb, LocalKms, ManagedProcess, ROOT, waitFor } from './processes';
+import { FerretDb, GiveUp, LocalKms, ManagedProcess, ROOT, waitFor } from './processes';
 import type { SimFaultSpec, SimUserTruth } from './okta-sim-process';
 
 export type Env = Record<string, string | undefined>;
@@ -31,15 +31,13 @@ const CALLBACK_PATH = '/api/integrations/okta/callback';
 /** The application (`node dist/main.js`) as a production process. */
 export class AppProcess {
   readonly process: ManagedProcess;
-  private env: Env;
 
   constructor(
     readonly name: string,
     readonly port: number,
-    env: Env,
+    private readonly env: Env,
     logDir: string,
   ) {
-    this.env = env;
     this.process = new ManagedProcess(
       name,
       process.execPath,
@@ -53,15 +51,14 @@ export class AppProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** Starts (again), with these environment changes from now on; resolves once it answers /health/live. */
-  async start(envChanges: Env = {}): Promise<void> {
-    this.env = { ...this.env, ...envChanges };
+  /** Starts (again); resolves once it answers /health/live. */
+  async start(): Promise<void> {
     this.process.start();
     await waitFor(
       `${this.name} to answer /health/live`,
       async () => {
         if (!this.process.running)
-          throw new Error(
+          throw new GiveUp(
             `${this.name} exited: ${String(await this.process.exited)}\n${this.process.tail()}`,
           );
         const res = await fetch(`${this.url}/health/live`).catch(() => undefined);
@@ -141,7 +138,7 @@ export class SimProcess {
     const info = await waitFor(
       'the Okta simulator to announce its URL',
       () => {
-        if (!this.process.running) throw new Error(`the simulator exited:\n${this.process.tail()}`);
+        if (!this.process.running) throw new GiveUp(`the simulator exited:\n${this.process.tail()}`);
         return announced;
       },
       30_000,

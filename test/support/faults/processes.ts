@@ -16,7 +16,13 @@ export const SYNC_MS = 180_000;
 /** A per-test safety net above every wait a case can make. */
 export const CASE_MS = 600_000;
 
-/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs` naming `what`. */
+/** Thrown by a probe when waiting longer cannot help (the process it waits for has exited). */
+export class GiveUp extends Error {}
+
+/**
+ * Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs` naming `what`.
+ * A probe that throws is tried again (the thing may not be up yet), unless it throws `GiveUp`.
+ */
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined> | T | undefined,
@@ -30,6 +36,7 @@ export async function waitFor<T>(
       const value = await probe();
       if (value !== undefined) return value;
     } catch (error) {
+      if (error instanceof GiveUp) throw error;
       lastError = error;
     }
     if (Date.now() > deadline) {
@@ -213,7 +220,10 @@ export class FerretDb {
     this.process.start();
     await waitFor(
       `FerretDB on port ${this.port}`,
-      async () => ((await portOpen(this.port)) ? true : undefined),
+      async () => {
+        if (!this.process.running) throw new GiveUp('FerretDB exited');
+        return (await portOpen(this.port)) ? true : undefined;
+      },
       20_000,
       100,
     ).catch((error: unknown) => {
