@@ -138,8 +138,11 @@ describe('honest runs after a crash (the server as a real process)', () => {
   beforeAll(async () => {
     db = await mongoose.createConnection(config.mongoUrl ?? '', { dbName: config.mongoDbName }).asPromise();
   });
+  afterEach(async () => {
+    // A failed test must not leave its server ticking on the shared database for the next one.
+    for (const app of started.splice(0)) await app.kill('SIGKILL', 10_000).catch(() => undefined);
+  });
   afterAll(async () => {
-    for (const app of started) await app.kill('SIGKILL', 10_000).catch(() => undefined);
     for (const sim of sims) await sim.close();
     await db?.dropDatabase();
     await db?.close();
@@ -198,11 +201,19 @@ describe('honest runs after a crash (the server as a real process)', () => {
       60_000,
     );
 
-  const failureAudit = async (runId: Types.ObjectId) =>
-    db
-      .collection('audit_log')
-      .find({ action: 'SYNC_FAILURE', 'details.runId': runId.toHexString() })
-      .toArray();
+  /** The SYNC_FAILURE entries naming the run, once there is one (the entry follows the run's status). */
+  const failureAudit = (runId: Types.ObjectId) =>
+    waitFor(
+      `a SYNC_FAILURE audit entry for run ${runId.toHexString()}`,
+      async () => {
+        const entries = await db
+          .collection('audit_log')
+          .find({ action: 'SYNC_FAILURE', 'details.runId': runId.toHexString() })
+          .toArray();
+        return entries.length > 0 ? entries : undefined;
+      },
+      30_000,
+    );
 
   /** Current `okta.user_mfa` rows equal the simulated org's active users: none lost, none twice. */
   async function expectEvidenceExact(connectionId: string, sim: OktaSimulator): Promise<void> {
