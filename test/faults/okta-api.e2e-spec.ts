@@ -87,7 +87,7 @@ interface Stats {
       const ended = await c.settle(bounded, runId, 'the rate-limited run', DEADLINE_MS + 25_000);
       if (ended !== undefined && ended.error?.code !== 'RATE_LIMITED')
         c.problems.push(
-          `the rate-limited run ended with ${ended.error?.code ?? 'no code'}, not RATE_LIMITED`,
+          `the rate-limited run ended with ${ended.error?.code ?? 'no code'} (${ended.error?.message ?? ''}), not RATE_LIMITED`,
         );
       await c.checkNoLoss(before, 'after the rate-limited run');
       await c.recover(app);
