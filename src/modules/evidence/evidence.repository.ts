@@ -25,8 +25,20 @@ export interface CurrentRow {
 /** Streams read a whole type of a connection or organization: longer than the default query bound. */
 const STREAM_MAX_TIME_MS = 600_000;
 
-/** Updates per bulk command: FerretDB 1.x deadlocks on one command with ~100 matching updates (STACK.md). */
+/** Updates per bulk command: FerretDB 1.x deadlocks on one command with ~100 matching updates (ADR 8). */
 const CLOSE_BATCH = 25;
+
+/**
+ * This process's bulk closes, one command at a time. FerretDB 1.x holds a backend connection for every
+ * matched statement until its command ends, so concurrent commands add up: seven of 25 at once wedge the
+ * database on SQLite (ADR 8).
+ */
+let closing: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+  const turn = closing.then(work, work);
+  closing = turn.catch(() => undefined);
+  return turn;
+}
 
 /**
  * The newest of two current rows of the same item. Two rows of one item can both be current after a write
@@ -102,7 +114,7 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
             update: { $set: { validUntil: at, slot: `closed:${id}` } },
           },
         }));
-      closed += (await this.model.bulkWrite(ops, { ordered: false })).modifiedCount;
+      closed += (await oneAtATime(() => this.model.bulkWrite(ops, { ordered: false }))).modifiedCount;
     }
     return closed;
   }
