@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     .create(`Demo ${new Date().toISOString().slice(0, 16)}`, 'demo');
   const token = await app
     .get(TokenService)
-    .issue({ organizationId: org.id, role: 'ADMIN', userId: 'demo-admin' }, 7 * 86_400);
+    .issue({ organizationId: org.id, role: 'ADMIN', userId: 'demo-admin' }, config.auth.maxTokenLifetimeSeconds);
   const gql = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
     const res = await fetch(`${api}/graphql`, {
       method: 'POST',
@@ -143,7 +143,7 @@ async function main(): Promise<void> {
     );
   say('\nEvidence rows per type:');
   for (const s of run.stats) say(`  ${s.collector}: ${s.items}`);
-  say(`\nAdmin token (7 days): ${token}`);
+  say(`\nAdmin token (valid ${Math.round(config.auth.maxTokenLifetimeSeconds / 3600)} h): ${token}`);
   say(
     `\nTry:\n  curl -s ${publicUrl}/graphql -H 'content-type: application/json' -H "authorization: Bearer ${token}" \\`,
   );

@@ -41,7 +41,7 @@ describe('fair, bounded syncs (e2e, simulators over real HTTP)', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    for (let i = 0; i < 5; i++)
+    for (let i = 0; i < 6; i++)
       sims.push(await OktaSimulator.start({ ...CLIENT, redirectUri: CALLBACK, users: 5, seed: 40 + i }));
     t = await TestApp.start({
       PUBLIC_URL,
@@ -131,6 +131,21 @@ describe('fair, bounded syncs (e2e, simulators over real HTTP)', () => {
     expect(await failureAudit(org)).toEqual([
       expect.objectContaining({ runId: run?.id, status: 'PARTIAL', code: 'RATE_LIMITED' }),
     ]);
+  });
+
+  it("ends the collection at once, RATE_LIMITED, when a 200 empties a bucket whose reset comes after the run's deadline (the throttle's verdict is not a network error)", async () => {
+    const org = await t.createOrg('Drained');
+    // Every answer is a 200, but the second call in any bucket would find it empty until 110 s from now.
+    sim(5).api.rateLimits = { windowMs: HOSTILE_RESET_MS, limits: { users: 1, logs: 1, default: 1 } };
+    const id = await connect(org, sim(5));
+    const [run] = await runs(org, id);
+    expect(run).toMatchObject({ trigger: 'connect', error: { code: 'RATE_LIMITED' } });
+    const failed = run?.stats.filter((s) => s.error !== null) ?? [];
+    expect(failed.length).toBeGreaterThan(0);
+    for (const stat of failed)
+      expect(stat.error).toMatch(/^rate_limited: Okta's rate limit for \w+ resets in 1[01]\d s, after this run's deadline/);
+    expect(sim(5).api.requests.filter((r) => r.overLimit)).toEqual([]);
+    expect(durationMs(run as Run)).toBeLessThan(DEADLINE_MS);
   });
 
   it('ends a run that outlasts SYNC_DEADLINE_MS with DEADLINE_EXCEEDED, waiting on nothing past it', async () => {

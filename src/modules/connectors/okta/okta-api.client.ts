@@ -208,6 +208,8 @@ export class OktaApiClient {
         response = await this.once(url, token);
       } catch (error) {
         this.bounds.signal.throwIfAborted();
+        // A verdict of our own (the throttle found the bucket's reset past the deadline) is not a network failure.
+        if (error instanceof OktaApiError) throw error;
         failure = (error as { name?: string }).name === 'HttpTimeoutError' ? 'timeout' : 'network error';
         if ((error as { code?: string }).code === 'EBLOCKED') {
           throw new OktaApiError('client_error', 'The Okta domain resolves to a private address', { path });
