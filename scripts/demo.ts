@@ -68,7 +68,10 @@ async function main(): Promise<void> {
     .create(`Demo ${new Date().toISOString().slice(0, 16)}`, 'demo');
   const token = await app
     .get(TokenService)
-    .issue({ organizationId: org.id, role: 'ADMIN', userId: 'demo-admin' }, config.auth.maxTokenLifetimeSeconds);
+    .issue(
+      { organizationId: org.id, role: 'ADMIN', userId: 'demo-admin' },
+      config.auth.maxTokenLifetimeSeconds,
+    );
   const gql = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
     const res = await fetch(`${api}/graphql`, {
       method: 'POST',
