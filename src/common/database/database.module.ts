@@ -4,6 +4,7 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { type Connection } from 'mongoose';
 import { type AppConfig } from '#src/config/app-config';
 import { APP_CONFIG } from '#src/config/config.module';
+import { Metrics } from '#src/common/metrics/metrics';
 import { QueryGate } from './query-gate';
 import { QueryGateInterceptor } from './query-gate.interceptor';
 import { queryTimeoutPlugin } from './query-timeout.plugin';
@@ -26,8 +27,8 @@ export function queryGateFor(config: AppConfig): QueryGate {
 @Module({
   imports: [
     MongooseModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => {
+      inject: [APP_CONFIG, Metrics],
+      useFactory: (config: AppConfig, metrics: Metrics) => {
         if (config.mongoUrl === undefined)
           throw new Error('MONGO_URL must be resolved before the application boots');
         return {
@@ -39,10 +40,12 @@ export function queryGateFor(config: AppConfig): QueryGate {
           autoIndex: true,
           retryAttempts: 3,
           retryDelay: 1000,
+          monitorCommands: true,
           connectionFactory: (connection: Connection) => {
             const logger = new Logger('MongoDB');
             connection.on('error', (error: Error) => logger.error(`Connection error: ${error.message}`));
             connection.plugin(queryTimeoutPlugin(config.database.queryTimeoutMs));
+            metrics.db.observe(connection.getClient());
             return connection;
           },
         };

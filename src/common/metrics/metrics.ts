@@ -1,5 +1,6 @@
 import { Controller, Get, Global, Header, Injectable, Module } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DbCommandMetrics } from '#src/common/database/command-metrics';
 import { Public } from '#src/common/tenancy/decorators';
 
 /** The application's Prometheus metrics, in a registry of its own (one per application instance). */
@@ -54,6 +55,9 @@ export class Metrics {
     help: 'Open alerts across organizations (as of the last staleness check)',
     registers: [this.registry],
   });
+
+  /** Database commands and documents, from the driver's command monitoring. */
+  readonly db = new DbCommandMetrics(this.registry);
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'okta_evidence_' });

@@ -20,11 +20,19 @@ export interface RunBounds {
   readonly signal: AbortSignal;
 }
 
-export interface CollectorContext extends RunBounds {
+/** One run of a connection: when it started, and the incremental state the previous runs left. */
+export interface RunContext extends RunBounds {
   readonly now: Date;
   readonly cursor: SyncCursor;
-  /** Current stored data of items, for carrying state forward instead of re-fetching it. */
-  previous(type: string, sourceIds: readonly string[]): Promise<Map<string, Record<string, unknown>>>;
+}
+
+/** What a collector sees of its run. */
+export interface CollectorContext extends RunContext {
+  /**
+   * The collector's `carries` fields of an item's current stored row (read once at the start of the run),
+   * for carrying state forward instead of re-fetching it; undefined for an item without a current row.
+   */
+  carried(sourceId: string): Record<string, unknown> | undefined;
 }
 
 /** One evidence type from one vendor: streams batches of items with bounded memory. */
@@ -34,10 +42,12 @@ export interface Collector {
   readonly filter: string;
   /** Items not seen in a complete collection stop being current (false for append-only facts like events). */
   readonly closesVanished: boolean;
+  /** Fields of an item's stored data the collector may reuse (`CollectorContext.carried`); none by default. */
+  readonly carries?: readonly string[];
   readonly stats: ApiStats;
   collect(context: CollectorContext): AsyncGenerator<EvidenceItem[]>;
   /** Cursor fields to persist once `collect` completed. */
-  cursorAfter(context: CollectorContext): Record<string, string>;
+  cursorAfter(context: RunContext): Record<string, string>;
 }
 
 export interface DriverConnection {

@@ -3,6 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import { type AnyBulkWriteOperation, type Model, type QueryFilter, Types } from 'mongoose';
 import { TenantRepository, toObjectId } from '#src/common/tenancy/tenant.repository';
 import { EvidenceDocument } from './evidence.schema';
+import { type IndexedRow } from './current-index';
 import { type Evidence } from './evidence.types';
 
 export interface EvidenceQuery {
@@ -14,16 +15,10 @@ export interface EvidenceQuery {
   readonly beforeId?: string;
 }
 
-export interface CurrentRow {
-  readonly id: string;
-  readonly sourceId: string;
-  readonly fingerprint: string;
-  readonly data: Record<string, unknown>;
-  readonly collectedAt: Date;
-}
-
 /** Streams read a whole type of a connection or organization: longer than the default query bound. */
 const STREAM_MAX_TIME_MS = 600_000;
+/** Documents per round trip of a stream: a few thousand small projected rows. */
+const STREAM_BATCH = 2000;
 
 /** Updates per bulk command: FerretDB 1.x deadlocks on one command with ~100 matching updates (ADR 8). */
 const CLOSE_BATCH = 25;
@@ -62,35 +57,47 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
   }
 
   /**
-   * Every current row of `type` for these source ids (one page of a collection); an item may have two
-   * after an interrupted write (see `newer`).
+   * Streams every current row of `type` for the connection, projected to what a run's diff needs (see
+   * `CurrentIndex`): one cursor per (connection, type) per run, in large batches, closed when done.
    */
-  async current(connectionId: string, type: string, sourceIds: readonly string[]): Promise<CurrentRow[]> {
-    if (sourceIds.length === 0) return [];
-    const docs = await this.model
+  async *currentRows(
+    connectionId: string,
+    type: string,
+    carries: readonly string[],
+  ): AsyncGenerator<IndexedRow> {
+    const projection: Record<string, 1> = { sourceId: 1, fingerprint: 1, collectedAt: 1 };
+    for (const field of carries) projection[`data.${field}`] = 1;
+    const cursor = this.model
       .find(
-        this.scope({
-          connectionId: new Types.ObjectId(connectionId),
-          type,
-          sourceId: { $in: [...sourceIds] },
-          validUntil: null,
-        }),
-        { sourceId: 1, fingerprint: 1, data: 1, collectedAt: 1 },
+        this.scope({ connectionId: new Types.ObjectId(connectionId), type, validUntil: null }),
+        projection,
       )
-      .lean<Pick<EvidenceDocument, '_id' | 'sourceId' | 'fingerprint' | 'data' | 'collectedAt'>[]>();
-    return docs.map((d) => ({
-      id: d._id.toHexString(),
-      sourceId: d.sourceId,
-      fingerprint: d.fingerprint,
-      data: d.data,
-      collectedAt: d.collectedAt,
-    }));
+      .maxTimeMS(STREAM_MAX_TIME_MS)
+      .batchSize(STREAM_BATCH)
+      .lean<Pick<EvidenceDocument, '_id' | 'sourceId' | 'fingerprint' | 'collectedAt' | 'data'>[]>()
+      .cursor();
+    try {
+      for await (const doc of cursor) {
+        const data = doc.data ?? {};
+        yield {
+          id: doc._id.toHexString(),
+          sourceId: doc.sourceId,
+          fingerprint: doc.fingerprint,
+          collectedAt: doc.collectedAt,
+          ...(carries.length === 0
+            ? {}
+            : { carried: Object.fromEntries(carries.filter((f) => f in data).map((f) => [f, data[f]])) }),
+        };
+      }
+    } finally {
+      await cursor.close();
+    }
   }
 
   async insertMany(
     rows: readonly Omit<
       EvidenceDocument,
-      '_id' | 'organizationId' | 'slot' | 'validUntil' | 'assessmentIds' | 'locked'
+      'organizationId' | 'slot' | 'validUntil' | 'assessmentIds' | 'locked'
     >[],
   ): Promise<void> {
     if (rows.length === 0) return;
@@ -98,7 +105,8 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
       rows.map((row) =>
         this.owned({ ...row, slot: row.fingerprint, validUntil: null, assessmentIds: [], locked: false }),
       ),
-      { ordered: true },
+      // Unordered: the server need not stop at the first failure, and may apply the batch in any order.
+      { ordered: false },
     );
   }
 
@@ -117,23 +125,6 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
       closed += (await oneAtATime(() => this.model.bulkWrite(ops, { ordered: false }))).modifiedCount;
     }
     return closed;
-  }
-
-  /** Streams the ids, source ids and collection times of every current row of `type` for the connection. */
-  async *currentSourceIds(
-    connectionId: string,
-    type: string,
-  ): AsyncGenerator<{ id: string; sourceId: string; collectedAt: Date }> {
-    const cursor = this.model
-      .find(this.scope({ connectionId: new Types.ObjectId(connectionId), type, validUntil: null }), {
-        sourceId: 1,
-        collectedAt: 1,
-      })
-      .maxTimeMS(STREAM_MAX_TIME_MS)
-      .lean<Pick<EvidenceDocument, '_id' | 'sourceId' | 'collectedAt'>[]>()
-      .cursor();
-    for await (const doc of cursor)
-      yield { id: doc._id.toHexString(), sourceId: doc.sourceId, collectedAt: doc.collectedAt };
   }
 
   async page(query: EvidenceQuery, limit: number): Promise<Evidence[]> {

@@ -1,4 +1,5 @@
-import { type CurrentRow, type EvidenceRepository } from './evidence.repository';
+import { type IndexedRow } from './current-index';
+import { type EvidenceRepository } from './evidence.repository';
 import { EvidenceService } from './evidence.service';
 import { fingerprint } from './evidence.types';
 
@@ -16,21 +17,23 @@ const item = (sourceId: string, mfa: boolean) => ({
   controls: ['CC6.1'],
   data: { mfa },
 });
-const row = (id: string, sourceId: string, mfa: boolean, collectedAt: string): CurrentRow => ({
+const row = (id: string, sourceId: string, mfa: boolean, collectedAt: string): IndexedRow => ({
   id,
   sourceId,
   fingerprint: fingerprint(item(sourceId, mfa)),
-  data: { mfa },
+  carried: { mfa },
   collectedAt: new Date(collectedAt),
 });
 
 /** A repository double recording the order of writes; `insertMany` can be made to fail like a dropped DB. */
-function repository(current: CurrentRow[], options: { insertFails?: boolean } = {}) {
+function repository(current: IndexedRow[], options: { insertFails?: boolean } = {}) {
   const calls: string[] = [];
   const closes: { ids: string[]; at: Date }[] = [];
   const repo = {
-    current: jest.fn((_c: string, _t: string, ids: readonly string[]) =>
-      Promise.resolve(current.filter((r) => ids.includes(r.sourceId))),
+    currentRows: jest.fn(() =>
+      (async function* () {
+        for (const row of current) yield await Promise.resolve(row);
+      })(),
     ),
     insertMany: jest.fn(() => {
       calls.push('insert');
@@ -47,26 +50,52 @@ function repository(current: CurrentRow[], options: { insertFails?: boolean } = 
   return { repo: repo as unknown as EvidenceRepository, calls, closes };
 }
 
-describe('EvidenceService.write', () => {
+/** Opens the index of the stored rows, then writes one batch into it, as a run does. */
+async function openAndWrite(repo: EvidenceRepository, items: ReturnType<typeof item>[]) {
+  const service = new EvidenceService(repo);
+  const { index, healed } = await service.open(CONNECTION, 'okta.user_mfa', ['mfa']);
+  const counts = await service.write(target, index, items);
+  return { service, index, healed, counts };
+}
+
+describe('EvidenceService', () => {
   it('never closes a current row when writing its successor fails (the successor is written first)', async () => {
     const { repo, calls } = repository([row('a1', 'u1', false, '2026-11-29T11:00:00Z')], {
       insertFails: true,
     });
-    await expect(
-      new EvidenceService(repo).write(target, 'okta.user_mfa', [item('u1', true)]),
-    ).rejects.toThrow('connection closed');
+    await expect(openAndWrite(repo, [item('u1', true)])).rejects.toThrow('connection closed');
     expect(calls).toEqual(['insert']);
   });
 
   it('inserts the changed item, then closes its previous row at the collection time', async () => {
     const { repo, calls, closes } = repository([row('a1', 'u1', false, '2026-11-29T11:00:00Z')]);
-    const counts = await new EvidenceService(repo).write(target, 'okta.user_mfa', [
-      item('u1', true),
-      item('u2', true),
-    ]);
+    const { counts } = await openAndWrite(repo, [item('u1', true), item('u2', true)]);
     expect(calls).toEqual(['insert', 'close']);
     expect(closes).toEqual([{ ids: ['a1'], at: target.collectedAt }]);
     expect(counts).toEqual({ inserted: 2, closed: 1, unchanged: 0 });
+  });
+
+  it('reads the stored rows once per run: no lookup per batch, carried fields served from the index', async () => {
+    const { repo } = repository([row('a1', 'u1', false, '2026-11-29T11:00:00Z')]);
+    const service = new EvidenceService(repo);
+    const { index } = await service.open(CONNECTION, 'okta.user_mfa', ['mfa']);
+    expect(index.carried('u1')).toEqual({ mfa: false });
+    expect(index.carried('u9')).toBeUndefined();
+    for (const batch of [[item('u1', false)], [item('u2', true)], [item('u3', true)]])
+      await service.write(target, index, batch);
+    expect((repo.currentRows as jest.Mock).mock.calls).toEqual([[CONNECTION, 'okta.user_mfa', ['mfa']]]);
+  });
+
+  it('closes, after a complete collection, exactly the rows of items the run did not see', async () => {
+    const { repo, closes } = repository([
+      row('a1', 'u1', false, '2026-11-29T11:00:00Z'),
+      row('a2', 'u2', false, '2026-11-29T11:00:00Z'),
+      row('a3', 'u3', true, '2026-11-29T11:00:00Z'),
+    ]);
+    const { service, index } = await openAndWrite(repo, [item('u1', false), item('u3', false)]);
+    closes.splice(0);
+    expect(await service.closeVanished(index, target.collectedAt)).toBe(1);
+    expect(closes).toEqual([{ ids: ['a2'], at: target.collectedAt }]);
   });
 
   it('heals an item left current twice by an interrupted write: the newest row wins, the older one ends when it began', async () => {
@@ -74,22 +103,22 @@ describe('EvidenceService.write', () => {
       row('old', 'u1', false, '2026-11-29T10:00:00Z'),
       row('new', 'u1', true, '2026-11-29T11:00:00Z'),
     ]);
-    const counts = await new EvidenceService(repo).write(target, 'okta.user_mfa', [item('u1', true)]);
-    expect(counts).toEqual({ inserted: 0, closed: 1, unchanged: 1 });
+    const { counts, healed } = await openAndWrite(repo, [item('u1', true)]);
+    expect({ counts, healed }).toEqual({ counts: { inserted: 0, closed: 0, unchanged: 1 }, healed: 1 });
     expect(closes).toEqual([{ ids: ['old'], at: new Date('2026-11-29T11:00:00Z') }]);
   });
 
   it('frees the slot of a superseded row before the item returns to its content, closing the newest row last', async () => {
     const { repo, calls, closes } = repository([
-      row('old', 'u1', false, '2026-11-29T10:00:00Z'),
       row('new', 'u1', true, '2026-11-29T11:00:00Z'),
+      row('old', 'u1', false, '2026-11-29T10:00:00Z'),
     ]);
-    const counts = await new EvidenceService(repo).write(target, 'okta.user_mfa', [item('u1', false)]);
+    const { counts, healed } = await openAndWrite(repo, [item('u1', false)]);
     expect(calls).toEqual(['close', 'insert', 'close']);
     expect(closes).toEqual([
       { ids: ['old'], at: new Date('2026-11-29T11:00:00Z') },
       { ids: ['new'], at: target.collectedAt },
     ]);
-    expect(counts).toEqual({ inserted: 1, closed: 2, unchanged: 0 });
+    expect({ counts, healed }).toEqual({ counts: { inserted: 1, closed: 1, unchanged: 0 }, healed: 1 });
   });
 });

@@ -1,56 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Types } from 'mongoose';
-import { type CurrentRow, type EvidenceQuery, EvidenceRepository, newer } from './evidence.repository';
+import { CurrentIndex } from './current-index';
+import { type EvidenceQuery, EvidenceRepository, newer } from './evidence.repository';
 import { type Evidence, type EvidenceItem, fingerprint, type WriteCounts } from './evidence.types';
-
-/**
- * Current rows already read for one batch (a collector that carries state forward reads them before the
- * batch is written): lets `write` skip reading them again. One batch at a time, so memory stays bounded.
- */
-export class CurrentRowsMemo {
-  private readonly asked = new Set<string>();
-  private readonly rows = new Map<string, CurrentRow[]>();
-
-  remember(type: string, sourceIds: readonly string[], rows: readonly CurrentRow[]): void {
-    for (const id of sourceIds) this.asked.add(`${type}\u0000${id}`);
-    for (const row of rows) {
-      const key = `${type}\u0000${row.sourceId}`;
-      this.rows.set(key, [...(this.rows.get(key) ?? []), row]);
-    }
-  }
-
-  /** The current rows of these items, if every one of them was looked up already. */
-  lookup(type: string, sourceIds: readonly string[]): CurrentRow[] | undefined {
-    if (!sourceIds.every((id) => this.asked.has(`${type}\u0000${id}`))) return undefined;
-    return sourceIds.flatMap((id) => this.rows.get(`${type}\u0000${id}`) ?? []);
-  }
-
-  clear(): void {
-    this.asked.clear();
-    this.rows.clear();
-  }
-}
-
-/**
- * Per item, its newest current row, and the older rows still current beside it (an interrupted write
- * inserted the successor but did not close the predecessor), each to be closed when its successor began.
- */
-function resolveCurrent(rows: readonly CurrentRow[]): {
-  newest: Map<string, CurrentRow>;
-  superseded: { id: string; at: Date }[];
-} {
-  const byItem = new Map<string, CurrentRow[]>();
-  for (const row of rows) byItem.set(row.sourceId, [...(byItem.get(row.sourceId) ?? []), row]);
-  const newest = new Map<string, CurrentRow>();
-  const superseded: { id: string; at: Date }[] = [];
-  for (const [sourceId, group] of byItem) {
-    const winner = group.reduce(newer);
-    newest.set(sourceId, winner);
-    for (const row of group)
-      if (row.id !== winner.id) superseded.push({ id: row.id, at: winner.collectedAt });
-  }
-  return { newest, superseded };
-}
 
 export interface CollectionTarget {
   readonly connectionId: string;
@@ -60,47 +12,65 @@ export interface CollectionTarget {
 }
 
 /**
- * The only way evidence is written. Per batch: unchanged item → nothing; new item → new row; changed item
- * → new row and the previous row closed. After a *complete* collection of a type, `closeVanished` ends
- * the rows of items no longer seen; a failed or partial collection never calls it.
+ * The only way evidence is written. A run reads the current rows of each type it collects once (`open`, one
+ * streamed cursor into a `CurrentIndex`), then per batch: unchanged item → nothing; new item → new row;
+ * changed item → new row and the previous row closed. After a *complete* collection of a type,
+ * `closeVanished` ends the rows of items no longer seen; a failed or partial collection never calls it.
+ * No query per batch or per item: a sync's reads grow with the org's size only through the one stream.
  *
  * Nothing is lost when a write fails part-way: successors are inserted before their predecessors are
  * closed, so an interruption can leave an item current twice but never not at all. Readers take the newest
- * row; the next write of the item (or the next complete collection) closes the older one as of the moment
- * its successor was collected, which makes the history exact again.
+ * row; the next run's `open` closes the older one as of the moment its successor was collected, which makes
+ * the history exact again.
  */
 @Injectable()
 export class EvidenceService {
   constructor(private readonly evidence: EvidenceRepository) {}
 
+  /**
+   * The current rows of (connection, type) for one run, with the `carries` fields of their data. Rows left
+   * current beside a newer row of their item are closed first (`healed`): an item's content may have
+   * returned to theirs, and the unique current-content slot must be free for it.
+   */
+  async open(
+    connectionId: string,
+    type: string,
+    carries: readonly string[] = [],
+  ): Promise<{ index: CurrentIndex; healed: number }> {
+    const index = new CurrentIndex(type);
+    // The cursor is drained and closed before writing (FerretDB holds a backend connection per open cursor).
+    for await (const row of this.evidence.currentRows(connectionId, type, carries)) index.add(row);
+    return { index, healed: await this.closeAt(index.takeSuperseded()) };
+  }
+
   async write(
     target: CollectionTarget,
-    type: string,
+    index: CurrentIndex,
     items: readonly EvidenceItem[],
-    memo?: CurrentRowsMemo,
   ): Promise<WriteCounts> {
     const counts: WriteCounts = { inserted: 0, closed: 0, unchanged: 0 };
     if (items.length === 0) return counts;
     const unique = new Map(items.map((item) => [item.sourceId, item]));
-    const ids = [...unique.keys()];
-    const { newest: current, superseded } = resolveCurrent(
-      memo?.lookup(type, ids) ?? (await this.evidence.current(target.connectionId, type, ids)),
-    );
     const inserts: Parameters<EvidenceRepository['insertMany']>[0][number][] = [];
     const closes: string[] = [];
+    const written: [sourceId: string, id: string, fingerprint: string][] = [];
     for (const item of unique.values()) {
       const print = fingerprint(item);
-      const previous = current.get(item.sourceId);
+      const previous = index.current(item.sourceId);
       if (previous?.fingerprint === print) {
         counts.unchanged += 1;
+        written.push([item.sourceId, previous.id, print]);
         continue;
       }
       if (previous !== undefined) closes.push(previous.id);
+      const id = new Types.ObjectId();
+      written.push([item.sourceId, id.toHexString(), print]);
       inserts.push({
+        _id: id,
         connectionId: new Types.ObjectId(target.connectionId),
         runId: new Types.ObjectId(target.runId),
         connectorKey: target.connectorKey,
-        type,
+        type: index.type,
         sourceId: item.sourceId,
         controls: [...item.controls],
         data: { ...item.data },
@@ -108,52 +78,25 @@ export class EvidenceService {
         collectedAt: target.collectedAt,
       });
     }
-    // Rows already superseded go first: their item stays current through its newest row, and the item's
-    // content may have returned to theirs (the unique current-content slot must be free for it).
-    counts.closed += await this.closeSuperseded(superseded);
     // Successors before predecessors: a failure in between leaves both current (healed later), never neither.
     if (inserts.length > 0) await this.evidence.insertMany(inserts);
     counts.inserted += inserts.length;
     if (closes.length > 0) counts.closed += await this.evidence.close(closes, target.collectedAt);
+    for (const [sourceId, id, print] of written) index.written(sourceId, id, print, target.collectedAt);
     return counts;
   }
 
-  private async closeSuperseded(rows: readonly { id: string; at: Date }[]): Promise<number> {
+  /** After a complete collection: ends the current rows of items this run did not see. */
+  closeVanished(index: CurrentIndex, at: Date): Promise<number> {
+    return this.evidence.close(index.unseen(), at);
+  }
+
+  private async closeAt(rows: readonly { id: string; at: Date }[]): Promise<number> {
     let closed = 0;
     const byTime = new Map<number, string[]>();
     for (const row of rows) byTime.set(row.at.getTime(), [...(byTime.get(row.at.getTime()) ?? []), row.id]);
     for (const [at, ids] of byTime) closed += await this.evidence.close(ids, new Date(at));
     return closed;
-  }
-
-  /** After a complete collection: ends current rows whose source id was not seen. */
-  async closeVanished(
-    connectionId: string,
-    type: string,
-    seen: ReadonlySet<string>,
-    at: Date,
-  ): Promise<number> {
-    const vanished: string[] = [];
-    const seenRows: CurrentRow[] = [];
-    for await (const row of this.evidence.currentSourceIds(connectionId, type)) {
-      if (!seen.has(row.sourceId)) vanished.push(row.id);
-      else seenRows.push({ ...row, fingerprint: '', data: {} });
-    }
-    // The cursor is closed before writing (FerretDB holds a backend connection per open cursor).
-    const { superseded } = resolveCurrent(seenRows);
-    return (await this.evidence.close(vanished, at)) + (await this.closeSuperseded(superseded));
-  }
-
-  /** Current data of items, for collectors that carry state forward instead of re-fetching it. */
-  async currentData(
-    connectionId: string,
-    type: string,
-    sourceIds: readonly string[],
-    memo?: CurrentRowsMemo,
-  ): Promise<Map<string, Record<string, unknown>>> {
-    const rows = await this.evidence.current(connectionId, type, sourceIds);
-    memo?.remember(type, sourceIds, rows);
-    return new Map([...resolveCurrent(rows).newest].map(([sourceId, row]) => [sourceId, row.data]));
   }
 
   /**

@@ -14,9 +14,8 @@ import { AccessTokenProvider } from '#src/modules/connections/access-token.provi
 import { ConnectionHooks } from '#src/modules/connections/connection-hooks';
 import { type Connection } from '#src/modules/connections/connection.types';
 import { ConnectionsRepository } from '#src/modules/connections/connections.repository';
-import { type CollectorContext } from '#src/modules/connectors/connector-driver.port';
+import { type RunContext } from '#src/modules/connectors/connector-driver.port';
 import { OktaDriver } from '#src/modules/connectors/okta/okta.driver';
-import { CurrentRowsMemo, EvidenceService } from '#src/modules/evidence/evidence.service';
 import { type CollectorStats, type RunStatus, type RunTrigger } from './connector-run.schema';
 import { AbandonedRuns } from './abandoned-runs';
 import { type ConnectorRun, ConnectorRunsRepository } from './connector-runs.repository';
@@ -60,7 +59,6 @@ export class SyncService implements OnModuleInit, BeforeApplicationShutdown {
     private readonly leases: LeaseLock,
     private readonly tokens: AccessTokenProvider,
     private readonly hooks: ConnectionHooks,
-    private readonly evidence: EvidenceService,
     private readonly okta: OktaDriver,
     private readonly abandoned: AbandonedRuns,
     private readonly collectEvidence: CollectEvidence,
@@ -285,17 +283,15 @@ export class SyncService implements OnModuleInit, BeforeApplicationShutdown {
         refreshed: () => this.tokens.accessToken(connection.id, { force: true }),
       };
       const collectors = this.okta.collectors(connection, tokens);
-      const memo = new CurrentRowsMemo();
-      const context: CollectorContext = {
+      const context: RunContext = {
         now: started,
         cursor: connection.syncState,
-        previous: (type, ids) => this.evidence.currentData(connection.id, type, ids, memo),
         deadline,
         signal: stop.signal,
       };
       for (const collector of collectors) {
         stop.signal.throwIfAborted();
-        const entry = await this.collectEvidence.run(connection, run, collector, context, stats, memo);
+        const entry = await this.collectEvidence.run(connection, run, collector, context, stats);
         if (entry.complete) Object.assign(cursor, collector.cursorAfter(context));
         else if (entry.code !== undefined) failures.push(entry.code);
       }

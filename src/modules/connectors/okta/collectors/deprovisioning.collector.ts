@@ -2,6 +2,7 @@ import {
   type Collector,
   type CollectorContext,
   type RunBounds,
+  type RunContext,
 } from '#src/modules/connectors/connector-driver.port';
 import { type EvidenceItem } from '#src/modules/evidence/evidence.types';
 import { emptyStats, type OktaApiClient } from '#src/modules/connectors/okta/okta-api.client';
@@ -56,7 +57,7 @@ export class DeprovisioningCollector implements Collector {
     }
   }
 
-  cursorAfter(context: CollectorContext): Record<string, string> {
+  cursorAfter(context: RunContext): Record<string, string> {
     return { deprovisioningUntil: context.now.toISOString() };
   }
 }

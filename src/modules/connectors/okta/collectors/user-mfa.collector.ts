@@ -2,6 +2,7 @@ import {
   type Collector,
   type CollectorContext,
   type RunBounds,
+  type RunContext,
 } from '#src/modules/connectors/connector-driver.port';
 import { type EvidenceItem } from '#src/modules/evidence/evidence.types';
 import { emptyStats, type OktaApiClient } from '#src/modules/connectors/okta/okta-api.client';
@@ -39,6 +40,7 @@ export class UserMfaCollector implements Collector {
   readonly endpoint = '/api/v1/users';
   readonly filter = 'status eq "ACTIVE"';
   readonly closesVanished = true;
+  readonly carries = ['factors'] as const;
   readonly stats = emptyStats();
   private fullSweep = false;
 
@@ -59,18 +61,12 @@ export class UserMfaCollector implements Collector {
     const named = this.fullSweep ? new Set<string>() : await this.usersInFactorEvents(api, context);
 
     for await (const users of api.pages<OktaUser>(USERS_PATH)) {
-      const previous = this.fullSweep
-        ? new Map<string, Record<string, unknown>>()
-        : await context.previous(
-            USER_MFA,
-            users.map((u) => u.id),
-          );
       yield await Promise.all(
         users.map(async (user) => {
-          const before = previous.get(user.id);
+          const before = this.fullSweep ? undefined : context.carried(user.id)?.factors;
           const changed = changedSince === undefined || Date.parse(user.lastUpdated ?? '') >= changedSince;
-          if (before !== undefined && !changed && !named.has(user.id) && Array.isArray(before.factors)) {
-            return userMfaItem(user, before.factors as FactorSummary[]);
+          if (Array.isArray(before) && !changed && !named.has(user.id)) {
+            return userMfaItem(user, before as FactorSummary[]);
           }
           const factors = await api.get<OktaFactor[]>(`/api/v1/users/${encodeURIComponent(user.id)}/factors`);
           return userMfaItem(user, toFactors(factors));
@@ -79,7 +75,7 @@ export class UserMfaCollector implements Collector {
     }
   }
 
-  cursorAfter(context: CollectorContext): Record<string, string> {
+  cursorAfter(context: RunContext): Record<string, string> {
     const now = context.now.toISOString();
     return {
       usersCollectedAt: now,

@@ -4,12 +4,15 @@ import { DomainError } from '#src/common/errors/domain.error';
 import { ConnectionHooks } from '#src/modules/connections/connection-hooks';
 import { type Connection } from '#src/modules/connections/connection.types';
 import { ConnectionsRepository } from '#src/modules/connections/connections.repository';
-import { type Collector, type CollectorContext } from '#src/modules/connectors/connector-driver.port';
+import { type Collector, type RunContext } from '#src/modules/connectors/connector-driver.port';
 import { OktaApiError } from '#src/modules/connectors/okta/okta-api.client';
-import { type CurrentRowsMemo, EvidenceService } from '#src/modules/evidence/evidence.service';
+import { EvidenceService } from '#src/modules/evidence/evidence.service';
 import { type CollectorStats } from '../connector-run.schema';
 import { type ConnectorRun, ConnectorRunsRepository } from '../connector-runs.repository';
 import { RunAborted, type RunError } from '../run-outcome';
+
+/** How often a collector writes its live counts to the run record, at most. */
+const PROGRESS_INTERVAL_MS = 1000;
 
 /**
  * One collector of a run: streams its batches into the evidence store with live counts on the run, closes
@@ -32,9 +35,8 @@ export class CollectEvidence {
     connection: Connection,
     run: ConnectorRun,
     collector: Collector,
-    context: CollectorContext,
+    context: RunContext,
     all: CollectorStats[],
-    memo: CurrentRowsMemo,
   ): Promise<CollectorStats & { code?: string }> {
     const entry: CollectorStats = {
       collector: collector.evidenceType,
@@ -71,27 +73,30 @@ export class CollectEvidence {
       runId: run.id,
       collectedAt: context.now,
     };
-    const seen = new Set<string>();
+    let progressAt = Date.now();
     try {
-      for await (const batch of collector.collect(context)) {
-        for (const item of batch) seen.add(item.sourceId);
-        const counts = await this.evidence.write(target, collector.evidenceType, batch, memo);
-        memo.clear();
+      const { index, healed } = await this.evidence.open(
+        connection.id,
+        collector.evidenceType,
+        collector.carries ?? [],
+      );
+      entry.closed += healed;
+      const carried = (sourceId: string): Record<string, unknown> | undefined => index.carried(sourceId);
+      for await (const batch of collector.collect({ ...context, carried })) {
+        const counts = await this.evidence.write(target, index, batch);
         entry.items += batch.length;
         entry.inserted += counts.inserted;
         entry.closed += counts.closed;
         entry.unchanged += counts.unchanged;
         sync();
-        await this.runs.progress(run.id, all);
+        // Live counts at most about once a second (the run's heartbeat writes them too).
+        if (Date.now() - progressAt >= PROGRESS_INTERVAL_MS) {
+          progressAt = Date.now();
+          await this.runs.progress(run.id, all);
+        }
         context.signal.throwIfAborted();
       }
-      if (collector.closesVanished)
-        entry.closed += await this.evidence.closeVanished(
-          connection.id,
-          collector.evidenceType,
-          seen,
-          context.now,
-        );
+      if (collector.closesVanished) entry.closed += await this.evidence.closeVanished(index, context.now);
       entry.complete = true;
     } catch (error) {
       const failure = await this.classify(connection, error);
