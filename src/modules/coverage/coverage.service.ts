@@ -20,7 +20,7 @@ import {
   DEFAULT_DORMANT_DAYS,
   type PasswordBaseline,
 } from './checks/check.types';
-import { dormantCheck, mfaCheck, passwordBaselineCheck } from './checks/checks';
+import { dormantCheck, mfaCheck, passwordBaselineCheck, USER_CHECK_FIELDS } from './checks/checks';
 import { CONTROLS } from './controls.catalog';
 import {
   calculateCoverage,
@@ -324,7 +324,7 @@ export class CoverageService {
       sourceId,
       expiresAt,
     }));
-    const users = await this.rows('okta.user_mfa');
+    const users = await this.rows('okta.user_mfa', USER_CHECK_FIELDS);
     const policies = await this.rows('okta.password_policy');
     return [
       mfaCheck(users.rows, this.dataState(users.connections, live, now), exceptions, now),
@@ -347,10 +347,11 @@ export class CoverageService {
 
   private async rows(
     type: string,
+    fields?: readonly string[],
   ): Promise<{ rows: { sourceId: string; data: Record<string, unknown> }[]; connections: Set<string> }> {
     const rows: { sourceId: string; data: Record<string, unknown> }[] = [];
     const connections = new Set<string>();
-    for (const row of await this.evidence.currentItems(type)) {
+    for (const row of await this.evidence.currentItems(type, fields)) {
       rows.push({ sourceId: row.sourceId, data: row.data });
       connections.add(row.connectionId);
     }

@@ -227,26 +227,38 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
     return result.deletedCount;
   }
 
-  async *currentRowsOfType(type: string): AsyncGenerator<{
+  /** Streams every current row of `type` in the organization, with `fields` of its data (all when omitted). */
+  async *currentRowsOfType(
+    type: string,
+    fields?: readonly string[],
+  ): AsyncGenerator<{
     id: string;
     connectionId: string;
     sourceId: string;
     data: Record<string, unknown>;
     collectedAt: Date;
   }> {
+    const projection: Record<string, 1> = { connectionId: 1, sourceId: 1, collectedAt: 1 };
+    for (const field of fields ?? []) projection[`data.${field}`] = 1;
+    if (fields === undefined) projection.data = 1;
     const cursor = this.model
-      .find(this.scope({ type, validUntil: null }), { connectionId: 1, sourceId: 1, data: 1, collectedAt: 1 })
+      .find(this.scope({ type, validUntil: null }), projection)
       .maxTimeMS(STREAM_MAX_TIME_MS)
+      .batchSize(STREAM_BATCH)
       .lean<Pick<EvidenceDocument, '_id' | 'connectionId' | 'sourceId' | 'data' | 'collectedAt'>[]>()
       .cursor();
-    for await (const doc of cursor)
-      yield {
-        id: doc._id.toHexString(),
-        connectionId: doc.connectionId.toHexString(),
-        sourceId: doc.sourceId,
-        data: doc.data,
-        collectedAt: doc.collectedAt,
-      };
+    try {
+      for await (const doc of cursor)
+        yield {
+          id: doc._id.toHexString(),
+          connectionId: doc.connectionId.toHexString(),
+          sourceId: doc.sourceId,
+          data: doc.data ?? {},
+          collectedAt: doc.collectedAt,
+        };
+    } finally {
+      await cursor.close();
+    }
   }
 
   /** Current items (not rows: an item current twice after an interrupted write counts once). */

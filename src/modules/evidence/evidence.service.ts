@@ -100,17 +100,19 @@ export class EvidenceService {
   }
 
   /**
-   * Current items of `type` across the organization's connections, newest row per item (for checks).
-   * Holds one entry per item: checks evaluate every item anyway.
+   * Current items of `type` across the organization's connections, newest row per item (for checks), with
+   * `fields` of their data (all when omitted). Holds one entry per item: checks evaluate every item anyway,
+   * so a large type should be read with only the fields its checks use.
    */
   async currentItems(
     type: string,
+    fields?: readonly string[],
   ): Promise<{ connectionId: string; sourceId: string; data: Record<string, unknown> }[]> {
     const items = new Map<
       string,
       { id: string; connectionId: string; sourceId: string; data: Record<string, unknown>; collectedAt: Date }
     >();
-    for await (const row of this.evidence.currentRowsOfType(type)) {
+    for await (const row of this.evidence.currentRowsOfType(type, fields)) {
       const key = `${row.connectionId}\u0000${row.sourceId}`;
       const seen = items.get(key);
       items.set(key, seen === undefined ? row : newer(seen, row));

@@ -13,6 +13,7 @@ import { LeaseLock } from '#src/common/scheduling/lease-lock';
 import { AccessTokenProvider } from '#src/modules/connections/access-token.provider';
 import { ConnectionHooks } from '#src/modules/connections/connection-hooks';
 import { type Connection } from '#src/modules/connections/connection.types';
+import { RunTokenSource } from '#src/modules/connections/run-token-source';
 import { ConnectionsRepository } from '#src/modules/connections/connections.repository';
 import { type RunContext } from '#src/modules/connectors/connector-driver.port';
 import { OktaDriver } from '#src/modules/connectors/okta/okta.driver';
@@ -278,10 +279,10 @@ export class SyncService implements OnModuleInit, BeforeApplicationShutdown {
     let runError: RunError | null = null;
     const cursor: Record<string, string> = {};
     try {
-      const tokens = {
+      const tokens = new RunTokenSource({
         current: () => this.tokens.accessToken(connection.id),
         refreshed: () => this.tokens.accessToken(connection.id, { force: true }),
-      };
+      });
       const collectors = this.okta.collectors(connection, tokens);
       const context: RunContext = {
         now: started,

@@ -16,6 +16,9 @@ interface Row {
 
 const DAY = 86_400_000;
 
+/** The fields of `okta.user_mfa` data the user checks read: all a refresh loads of a (large) user list. */
+export const USER_CHECK_FIELDS = ['status', 'mfaEnrolled', 'login', 'lastLoginDay', 'created'] as const;
+
 function userLabel(row: Row): string {
   return typeof row.data.login === 'string' ? row.data.login : row.sourceId;
 }

@@ -1,0 +1,136 @@
+import { Metrics } from '#src/common/metrics/metrics';
+import { SyncService } from '#src/modules/connectors/sync/sync.service';
+import { connectOkta } from '../support/okta-connect';
+import { OktaSimulator } from '../support/okta-simulator';
+import { TestApp, type TestOrg } from '../support/test-app';
+
+/** A 5,000-user first sync on a busy 2-core CI machine takes minutes. */
+jest.setTimeout(600_000);
+
+const PUBLIC_URL = 'http://app.test';
+const CLIENT = { clientId: 'scale-client', clientSecret: 'scale-client-secret' };
+const USERS = 5000;
+/** Users per page of Okta's list (the collector's batch). */
+const PAGE = 200;
+const SYNC = 'mutation($id: ID!) { syncConnection(input: { connectionId: $id }) { id status } }';
+const RUNS = `query($id: ID!) { connectorRuns(connectionId: $id, first: 5) { edges { node {
+  id status trigger stats { collector items unchanged inserted closed apiCalls } } } } }`;
+
+type Counts = Map<string, number>;
+
+/** The driver's commands so far, by `command collection`. */
+async function commands(metrics: Metrics): Promise<Counts> {
+  const counts: Counts = new Map();
+  for (const { labels, value } of (await metrics.db.commands.get()).values)
+    counts.set(`${String(labels.command)} ${String(labels.collection)}`, value);
+  return counts;
+}
+
+function since(before: Counts, after: Counts): Counts {
+  const delta: Counts = new Map();
+  for (const [key, value] of after)
+    if (value - (before.get(key) ?? 0) > 0) delta.set(key, value - (before.get(key) ?? 0));
+  return delta;
+}
+
+/** Fails with every command counted, so a broken bound says what grew. */
+function within(what: string, value: number, bound: number, counts: Counts): void {
+  if (value > bound)
+    throw new Error(`${what}: ${value} > ${bound}; commands: ${JSON.stringify(Object.fromEntries(counts))}`);
+}
+
+function total(counts: Counts, match: (key: string) => boolean): number {
+  return [...counts].filter(([key]) => match(key)).reduce((sum, [, n]) => sum + n, 0);
+}
+
+describe('sync at scale: database commands per hourly sync (e2e, counts, never time)', () => {
+  let sim: OktaSimulator;
+  let t: TestApp;
+  let org: TestOrg;
+  let connectionId: string;
+
+  beforeAll(async () => {
+    sim = await OktaSimulator.start({
+      ...CLIENT,
+      redirectUri: `${PUBLIC_URL}/api/integrations/okta/callback`,
+      users: USERS,
+      seed: 5000,
+    });
+    sim.api.rateLimits = { windowMs: 60_000, limits: { users: 1e9, logs: 1e9, default: 1e9 } };
+    t = await TestApp.start({
+      PUBLIC_URL,
+      OKTA_ALLOWED_INSECURE_HOSTS: sim.host,
+      OKTA_HTTP_TIMEOUT_MS: '30000',
+      SCHEDULER_TICK_MS: '3600000',
+      SYNC_DEADLINE_MS: '1800000',
+    });
+    org = await t.createOrg('Large');
+    connectionId = await connectOkta({
+      baseUrl: t.url,
+      publicUrl: PUBLIC_URL,
+      token: org.adminToken,
+      oktaDomain: sim.host,
+      client: CLIENT,
+    });
+    await t.get<SyncService>(SyncService).idle(); // the first sync, and the coverage refresh after it
+  });
+  afterAll(async () => {
+    await t?.get<SyncService>(SyncService).idle();
+    await t?.close();
+    await sim?.close();
+  });
+
+  it(`reads each evidence type once per run: an unchanged hourly sync of ${USERS} users (and the refresh after it) sends O(users / batch) commands, none per page`, async () => {
+    const metrics = t.get<Metrics>(Metrics);
+    const before = await commands(metrics);
+    const started = await t.gql<{ syncConnection: { id: string } }>(org.adminToken, SYNC, {
+      id: connectionId,
+    });
+    expect(started.errors).toBeUndefined();
+    await t.get<SyncService>(SyncService).idle();
+    const delta = since(before, await commands(metrics));
+
+    const runs = await t.gql<{
+      connectorRuns: {
+        edges: {
+          node: {
+            id: string;
+            status: string;
+            stats: {
+              collector: string;
+              items: number;
+              unchanged: number;
+              inserted: number;
+              closed: number;
+            }[];
+          };
+        }[];
+      };
+    }>(org.adminToken, RUNS, { id: connectionId });
+    const run = runs.data?.connectorRuns.edges[0]?.node;
+    expect(run?.id).toBe(started.data?.syncConnection.id);
+    expect(run?.status).toBe('SUCCEEDED');
+    expect(run?.stats.find((s) => s.collector === 'okta.user_mfa')).toMatchObject({
+      items: USERS,
+      unchanged: USERS,
+      inserted: 0,
+      closed: 0,
+    });
+
+    const pages = USERS / PAGE; // 25: the old design read the evidence once per page, and streamed it again
+    const evidence = total(delta, (key) => key.endsWith(' evidence'));
+    // Per run: one stream per evidence type (a few round trips of 2,000 rows); the refresh: one stream of
+    // the users for the checks, one of the policies, and a distinct count per type.
+    within('evidence commands', evidence, Math.ceil(USERS / 2000) * 2 + 10, delta);
+    within('evidence commands (against one per page)', evidence, pages - 1, delta);
+    expect(total(delta, (key) => /^(insert|update|delete) evidence$/.test(key))).toBe(0);
+    // Everything else the run writes (progress at most once a second, heartbeat, the run, the connection,
+    // audit, coverage) is a handful, not a command per page.
+    within(
+      'all commands',
+      total(delta, () => true),
+      pages + evidence + 25,
+      delta,
+    );
+  });
+});
