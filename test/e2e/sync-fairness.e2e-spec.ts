@@ -146,7 +146,6 @@ describe('fair, bounded syncs (e2e, simulators over real HTTP)', () => {
       expect(stat.error).toMatch(
         /^rate_limited: Okta's rate limit for \w+ resets in 1[01]\d s, after this run's deadline/,
       );
-    expect(sim(5).api.requests.filter((r) => r.overLimit)).toEqual([]);
     expect(durationMs(run as Run)).toBeLessThan(DEADLINE_MS);
   });
 

@@ -17,6 +17,11 @@ const RUNS = `query($id: ID!) { connectorRuns(connectionId: $id, first: 5) { edg
   id status trigger stats { collector items unchanged inserted closed apiCalls } } } } }`;
 
 type Counts = Map<string, number>;
+interface Run {
+  id: string;
+  status: string;
+  stats: { collector: string; items: number; unchanged: number; inserted: number; closed: number }[];
+}
 
 /** The driver's commands so far, by `command collection`. */
 async function commands(metrics: Metrics): Promise<Counts> {
@@ -74,6 +79,13 @@ describe('sync at scale: database commands per hourly sync (e2e, counts, never t
     });
     await t.get<SyncService>(SyncService).idle(); // the first sync, and the coverage refresh after it
   });
+  async function latestRun(): Promise<Run[]> {
+    const runs = await t.gql<{ connectorRuns: { edges: { node: Run }[] } }>(org.adminToken, RUNS, {
+      id: connectionId,
+    });
+    return runs.data?.connectorRuns.edges.map((e) => e.node) ?? [];
+  }
+
   afterAll(async () => {
     await t?.get<SyncService>(SyncService).idle();
     await t?.close();
@@ -90,24 +102,7 @@ describe('sync at scale: database commands per hourly sync (e2e, counts, never t
     await t.get<SyncService>(SyncService).idle();
     const delta = since(before, await commands(metrics));
 
-    const runs = await t.gql<{
-      connectorRuns: {
-        edges: {
-          node: {
-            id: string;
-            status: string;
-            stats: {
-              collector: string;
-              items: number;
-              unchanged: number;
-              inserted: number;
-              closed: number;
-            }[];
-          };
-        }[];
-      };
-    }>(org.adminToken, RUNS, { id: connectionId });
-    const run = runs.data?.connectorRuns.edges[0]?.node;
+    const run = (await latestRun())[0];
     expect(run?.id).toBe(started.data?.syncConnection.id);
     expect(run?.status).toBe('SUCCEEDED');
     expect(run?.stats.find((s) => s.collector === 'okta.user_mfa')).toMatchObject({
@@ -132,5 +127,33 @@ describe('sync at scale: database commands per hourly sync (e2e, counts, never t
       pages + evidence + 25,
       delta,
     );
+  });
+
+  it('closes a whole page of changed users (150 in one batch) in bounded commands: the 1 %-changed sync that wedged FerretDB now completes (ADR 8)', async () => {
+    // The first 150 users of the list, all in the first page: one batch, 150 predecessors to close at once.
+    // The old design sent them as one bulk command of 150 updates, which holds a FerretDB backend
+    // connection per statement and wedged the database for good.
+    const changed = sim.state.activeUsers().slice(0, 150);
+    for (const user of changed) sim.state.enrollFactor(user.id);
+    const metrics = t.get<Metrics>(Metrics);
+    const before = await commands(metrics);
+    const started = await t.gql<{ syncConnection: { id: string } }>(org.adminToken, SYNC, {
+      id: connectionId,
+    });
+    expect(started.errors).toBeUndefined();
+    await t.get<SyncService>(SyncService).idle();
+    const delta = since(before, await commands(metrics));
+    const run = (await latestRun())[0];
+    expect(run?.id).toBe(started.data?.syncConnection.id);
+    expect(run?.status).toBe('SUCCEEDED');
+    expect(run?.stats.find((s) => s.collector === 'okta.user_mfa')).toMatchObject({
+      items: USERS,
+      inserted: changed.length,
+      closed: changed.length,
+      unchanged: USERS - changed.length,
+    });
+    // 25 closes per command at most; one insert command per changed page.
+    expect(total(delta, (key) => key === 'update evidence')).toBe(Math.ceil(changed.length / 25));
+    expect(total(delta, (key) => key === 'insert evidence')).toBe(1);
   });
 });

@@ -27,8 +27,9 @@ export function queryGateFor(config: AppConfig): QueryGate {
 @Module({
   imports: [
     MongooseModule.forRootAsync({
-      inject: [APP_CONFIG, Metrics],
-      useFactory: (config: AppConfig, metrics: Metrics) => {
+      // Metrics are absent from the CLI's context: it runs no HTTP server to expose them.
+      inject: [APP_CONFIG, { token: Metrics, optional: true }],
+      useFactory: (config: AppConfig, metrics: Metrics | undefined) => {
         if (config.mongoUrl === undefined)
           throw new Error('MONGO_URL must be resolved before the application boots');
         return {
@@ -40,12 +41,12 @@ export function queryGateFor(config: AppConfig): QueryGate {
           autoIndex: true,
           retryAttempts: 3,
           retryDelay: 1000,
-          monitorCommands: true,
+          monitorCommands: metrics !== undefined,
           connectionFactory: (connection: Connection) => {
             const logger = new Logger('MongoDB');
             connection.on('error', (error: Error) => logger.error(`Connection error: ${error.message}`));
             connection.plugin(queryTimeoutPlugin(config.database.queryTimeoutMs));
-            metrics.db.observe(connection.getClient());
+            metrics?.db.observe(connection.getClient());
             return connection;
           },
         };
