@@ -18,9 +18,10 @@ import {
   type DataState,
   DEFAULT_BASELINE,
   DEFAULT_DORMANT_DAYS,
+  DISTRUST,
   type PasswordBaseline,
 } from './checks/check.types';
-import { dormantCheck, mfaCheck, passwordBaselineCheck, USER_CHECK_FIELDS } from './checks/checks';
+import { asOf, dormantCheck, mfaCheck, passwordBaselineCheck, USER_CHECK_FIELDS } from './checks/checks';
 import { CONTROLS } from './controls.catalog';
 import {
   calculateCoverage,
@@ -138,7 +139,8 @@ export class CoverageService {
 
   async coverage(now = new Date()): Promise<CoverageResult> {
     const { state, connections } = await this.stored(now);
-    return calculateCoverage(CONTROLS, connections, (state?.checks ?? []) as unknown as CheckResult[], now);
+    const checks = ((state?.checks ?? []) as unknown as CheckResult[]).map((check) => asOf(check, now));
+    return calculateCoverage(CONTROLS, connections, checks, now);
   }
 
   /**
@@ -148,25 +150,26 @@ export class CoverageService {
    */
   async checks(now = new Date()): Promise<CheckResult[]> {
     const { state, connections } = await this.stored(now);
-    return ((state?.checks ?? []) as unknown as CheckResult[]).map((check) => {
+    return ((state?.checks ?? []) as unknown as CheckResult[]).map((stored) => {
+      const check = asOf(stored, now);
       if (check.status === 'INCONCLUSIVE') return check;
       const type = CHECK_EVIDENCE[check.key];
       const providers = connections.filter((c) => (c.evidenceCounts[type] ?? 0) > 0);
       const untrusted = providers.some((c) => freshnessProblem(c, now) !== undefined);
-      return untrusted ? { ...check, status: 'INCONCLUSIVE', reason: 'the evidence is stale' } : check;
+      return untrusted ? { ...check, status: 'INCONCLUSIVE', reason: DISTRUST.stale } : check;
     });
   }
 
-  /** The stored state (recomputed first when missing or when an exception it relied on expired). */
+  /**
+   * The stored state, never recomputed here (exceptions that expired since are applied by `asOf`). Only
+   * when nothing was ever computed, before the organization's first sync finished (so without evidence to
+   * read), is it computed first.
+   */
   private async stored(
     now: Date,
   ): Promise<{ state: CoverageStateDocument | undefined; connections: ConnectionFreshness[] }> {
     let state = await this.state.get();
-    if (
-      state?.computedAt === null ||
-      state === undefined ||
-      (state.validUntil !== null && state.validUntil.getTime() <= now.getTime())
-    ) {
+    if (state?.computedAt === null || state === undefined) {
       await this.refresh(now);
       state = await this.state.get();
     }

@@ -62,12 +62,24 @@ export const DEFAULT_BASELINE: PasswordBaseline = {
 
 export const DEFAULT_DORMANT_DAYS = 90;
 
+/** Why a check's data cannot be trusted. */
+export const DISTRUST = {
+  absent: 'no evidence collected yet',
+  stale: 'the evidence is stale',
+  partial: 'the last collection was partial',
+} as const;
+
 /** Shared tail of every check: data problems make it INCONCLUSIVE (never a false pass or fail). */
 export function untrusted(data: DataState): string | undefined {
-  if (!data.present) return 'no evidence collected yet';
-  if (!data.fresh) return 'the evidence is stale';
-  if (!data.complete) return 'the last collection was partial';
+  if (!data.present) return DISTRUST.absent;
+  if (!data.fresh) return DISTRUST.stale;
+  if (!data.complete) return DISTRUST.partial;
   return undefined;
+}
+
+/** Whether an INCONCLUSIVE reason is about the data (rather than about items that could not be evaluated). */
+export function isDistrust(reason: string): boolean {
+  return (Object.values(DISTRUST) as string[]).includes(reason);
 }
 
 /** Splits failing items into those still failing and those covered by an unexpired exception. */

@@ -1,5 +1,5 @@
 import { type CheckException, type DataState, DEFAULT_BASELINE } from './check.types';
-import { dormantCheck, mfaCheck, passwordBaselineCheck } from './checks';
+import { asOf, dormantCheck, mfaCheck, passwordBaselineCheck } from './checks';
 
 const NOW = new Date('2026-11-29T12:00:00Z');
 const OK: DataState = { present: true, fresh: true, complete: true };
@@ -141,5 +141,39 @@ describe('dormantCheck', () => {
     const result = dormantCheck([user('u1', data)], 90, OK, [], NOW);
     expect(result.status).toBe(status);
     expect(result.control).toBe('CC6.2');
+  });
+});
+
+describe('asOf (a stored result read later, without the evidence)', () => {
+  const exception = (sourceId: string, expiresAt: string): CheckException => ({
+    id: `e-${sourceId}`,
+    check: 'mfa_enrolled',
+    sourceId,
+    expiresAt: new Date(expiresAt),
+  });
+  const users = [user('u1', { mfaEnrolled: true }), user('u2', { mfaEnrolled: false })];
+  const later = new Date('2026-12-15T00:00:00Z');
+
+  it('is the stored result while no exception has expired', () => {
+    const stored = mfaCheck(users, OK, [exception('u2', '2027-01-01')], NOW);
+    expect(asOf(stored, later)).toBe(stored);
+  });
+
+  it('fails a passing check again once the exception it relied on expired, exactly as a recomputation would', () => {
+    const stored = mfaCheck(users, OK, [exception('u2', '2026-12-01')], NOW);
+    expect(stored.status).toBe('PASS');
+    expect(asOf(stored, later)).toEqual(mfaCheck(users, OK, [exception('u2', '2026-12-01')], later));
+    expect(asOf(stored, later)).toMatchObject({ status: 'FAIL', reason: '1 of 2 fail', excepted: [] });
+  });
+
+  it('keeps a check INCONCLUSIVE for its data, with the expired item back among the failing', () => {
+    const stale = { present: true, fresh: false, complete: true };
+    const stored = mfaCheck(users, stale, [exception('u2', '2026-12-01')], NOW);
+    expect(asOf(stored, later)).toMatchObject({
+      status: 'INCONCLUSIVE',
+      reason: 'the evidence is stale',
+      failing: [expect.objectContaining({ sourceId: 'u2' })],
+      excepted: [],
+    });
   });
 });

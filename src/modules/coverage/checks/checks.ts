@@ -5,6 +5,7 @@ import {
   type CheckResult,
   type DataState,
   type PasswordBaseline,
+  isDistrust,
   untrusted,
 } from './check.types';
 
@@ -42,7 +43,7 @@ function finish(
     return {
       ...base,
       status: 'FAIL',
-      reason: `${failing.length} of ${rows.length} fail`,
+      reason: failReason(failing.length, rows.length),
       failing,
       excepted,
       evaluated: rows.length,
@@ -61,6 +62,27 @@ function finish(
     excepted,
     evaluated: rows.length,
   };
+}
+
+function failReason(failing: number, evaluated: number): string {
+  return `${failing} of ${evaluated} fail`;
+}
+
+/**
+ * A stored check result as of `now`: items whose exception expired since it was computed fail again, so
+ * the result stays exact between refreshes without reading the evidence. A check INCONCLUSIVE because of
+ * its data stays so; any other fails.
+ */
+export function asOf(check: CheckResult, now: Date): CheckResult {
+  const expired = check.excepted.filter((e) => new Date(e.expiresAt).getTime() <= now.getTime());
+  if (expired.length === 0) return check;
+  const failing = [
+    ...check.failing,
+    ...expired.map(({ sourceId, label, reason }) => ({ sourceId, label, reason })),
+  ];
+  const excepted = check.excepted.filter((e) => !expired.includes(e));
+  if (check.status === 'INCONCLUSIVE' && isDistrust(check.reason)) return { ...check, failing, excepted };
+  return { ...check, failing, excepted, status: 'FAIL', reason: failReason(failing.length, check.evaluated) };
 }
 
 /** Every active user has at least one ACTIVE MFA factor. */
