@@ -51,7 +51,7 @@ describe('npm run demo (non-interactive, --exit)', () => {
     expect(stdout).toMatch(/CC6\.1 Logical access security: (COVERED|DEGRADED|MISSING)/);
     expect(stdout).toMatch(/FAIL Every active user has MFA: \d+ of 500 fail/);
     expect(stdout).toMatch(/okta\.user_mfa: 500\n/);
-    expect(stdout).toMatch(/Admin token \(7 days\): [\w-]+\.[\w-]+\.[\w-]+/);
+    expect(stdout).toMatch(/Admin token \(valid 24 h\): [\w-]+\.[\w-]+\.[\w-]+/);
     expect(stdout).toContain('/graphql');
     expect(Date.now() - started).toBeLessThan(90_000);
   });
