@@ -10,7 +10,7 @@ import { type Connection } from '#src/modules/connections/connection.types';
 import { ConnectionsService } from '#src/modules/connections/connections.service';
 import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
-import { EvidenceService } from '#src/modules/evidence/evidence.service';
+import { type CurrentItem, EvidenceService } from '#src/modules/evidence/evidence.service';
 import {
   type CheckException,
   type CheckKey,
@@ -21,7 +21,14 @@ import {
   DISTRUST,
   type PasswordBaseline,
 } from './checks/check.types';
-import { asOf, dormantCheck, mfaCheck, passwordBaselineCheck, USER_CHECK_FIELDS } from './checks/checks';
+import {
+  asOf,
+  CHECK_FIELDS,
+  CHECKED_TYPES,
+  dormantCheck,
+  mfaCheck,
+  passwordBaselineCheck,
+} from './checks/checks';
 import { CONTROLS } from './controls.catalog';
 import {
   calculateCoverage,
@@ -180,16 +187,18 @@ export class CoverageService {
     return { state, connections: await this.freshness(counts) };
   }
 
-  /** Recomputes evidence counts and check results; stores them. */
+  /** Recomputes evidence counts and check results from one read of the evidence; stores them. */
   async refresh(now = new Date()): Promise<CheckResult[]> {
     const live = await this.liveConnections();
-    const evidenceCounts: { connectionId: string; type: string; count: number }[] = [];
-    for (const connection of live) {
-      const counts = await this.evidence.countCurrent(connection.id, EVIDENCE_TYPES);
-      for (const [type, count] of Object.entries(counts))
-        evidenceCounts.push({ connectionId: connection.id, type, count });
-    }
-    const checks = await this.computeChecks(live, now);
+    const snapshot = await this.evidence.snapshot(CHECKED_TYPES, CHECK_FIELDS);
+    const evidenceCounts = live.flatMap((connection) =>
+      EVIDENCE_TYPES.map((type) => ({
+        connectionId: connection.id,
+        type,
+        count: snapshot.counts.get(connection.id)?.[type] ?? 0,
+      })),
+    );
+    const checks = await this.computeChecks(live, now, snapshot.items);
     const exceptions = await this.exceptions.all();
     const relied = exceptions.filter((e) => e.active).map((e) => e.expiresAt.getTime());
     await this.state.save({
@@ -319,7 +328,11 @@ export class CoverageService {
     };
   }
 
-  private async computeChecks(live: readonly Connection[], now: Date): Promise<CheckResult[]> {
+  private async computeChecks(
+    live: readonly Connection[],
+    now: Date,
+    items: ReadonlyMap<string, readonly CurrentItem[]>,
+  ): Promise<CheckResult[]> {
     const settings = await this.settings();
     const exceptions = (await this.exceptions.all()).map(({ id, check, sourceId, expiresAt }) => ({
       id,
@@ -327,8 +340,8 @@ export class CoverageService {
       sourceId,
       expiresAt,
     }));
-    const users = await this.rows('okta.user_mfa', USER_CHECK_FIELDS);
-    const policies = await this.rows('okta.password_policy');
+    const users = rowsOf(items.get('okta.user_mfa'));
+    const policies = rowsOf(items.get('okta.password_policy'));
     return [
       mfaCheck(users.rows, this.dataState(users.connections, live, now), exceptions, now),
       passwordBaselineCheck(
@@ -348,19 +361,6 @@ export class CoverageService {
     ];
   }
 
-  private async rows(
-    type: string,
-    fields?: readonly string[],
-  ): Promise<{ rows: { sourceId: string; data: Record<string, unknown> }[]; connections: Set<string> }> {
-    const rows: { sourceId: string; data: Record<string, unknown> }[] = [];
-    const connections = new Set<string>();
-    for (const row of await this.evidence.currentItems(type, fields)) {
-      rows.push({ sourceId: row.sourceId, data: row.data });
-      connections.add(row.connectionId);
-    }
-    return { rows, connections };
-  }
-
   /** Stale or partial data makes a check INCONCLUSIVE, never a false pass or fail. */
   private dataState(providers: ReadonlySet<string>, live: readonly Connection[], now: Date): DataState {
     const sources = live.filter((c) => providers.has(c.id));
@@ -374,4 +374,12 @@ export class CoverageService {
       ),
     };
   }
+}
+
+/** A type's items for its checks, and the connections they come from. */
+function rowsOf(items: readonly CurrentItem[] = []): {
+  rows: readonly CurrentItem[];
+  connections: Set<string>;
+} {
+  return { rows: items, connections: new Set(items.map((item) => item.connectionId)) };
 }

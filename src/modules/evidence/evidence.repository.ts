@@ -6,6 +6,16 @@ import { EvidenceDocument } from './evidence.schema';
 import { type IndexedRow } from './current-index';
 import { type Evidence } from './evidence.types';
 
+/** A current row as the organization-wide stream reads it. */
+export interface RowOfType {
+  readonly id: string;
+  readonly connectionId: string;
+  readonly type: string;
+  readonly sourceId: string;
+  readonly data: Record<string, unknown>;
+  readonly collectedAt: Date;
+}
+
 export interface EvidenceQuery {
   readonly type?: string;
   readonly control?: string;
@@ -57,30 +67,36 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
   }
 
   /**
-   * Streams every current row of `type` for the connection, projected to what a run's diff needs (see
-   * `CurrentIndex`): one cursor per (connection, type) per run, in large batches, closed when done.
+   * Streams every current row of these types for the connection, projected to what a run's diff needs (see
+   * `CurrentIndex`) and the `carries` fields of its data: one cursor per run, in large batches, closed
+   * when done.
    */
   async *currentRows(
     connectionId: string,
-    type: string,
+    types: readonly string[],
     carries: readonly string[],
-  ): AsyncGenerator<IndexedRow> {
-    const projection: Record<string, 1> = { sourceId: 1, fingerprint: 1, collectedAt: 1 };
+  ): AsyncGenerator<IndexedRow & { type: string }> {
+    const projection: Record<string, 1> = { type: 1, sourceId: 1, fingerprint: 1, collectedAt: 1 };
     for (const field of carries) projection[`data.${field}`] = 1;
     const cursor = this.model
       .find(
-        this.scope({ connectionId: new Types.ObjectId(connectionId), type, validUntil: null }),
+        this.scope({
+          connectionId: new Types.ObjectId(connectionId),
+          type: { $in: [...types] },
+          validUntil: null,
+        }),
         projection,
       )
       .maxTimeMS(STREAM_MAX_TIME_MS)
       .batchSize(STREAM_BATCH)
-      .lean<Pick<EvidenceDocument, '_id' | 'sourceId' | 'fingerprint' | 'collectedAt' | 'data'>[]>()
+      .lean<Pick<EvidenceDocument, '_id' | 'type' | 'sourceId' | 'fingerprint' | 'collectedAt' | 'data'>[]>()
       .cursor();
     try {
       for await (const doc of cursor) {
         const data = doc.data ?? {};
         yield {
           id: doc._id.toHexString(),
+          type: doc.type,
           sourceId: doc.sourceId,
           fingerprint: doc.fingerprint,
           collectedAt: doc.collectedAt,
@@ -227,31 +243,22 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
     return result.deletedCount;
   }
 
-  /** Streams every current row of `type` in the organization, with `fields` of its data (all when omitted). */
-  async *currentRowsOfType(
-    type: string,
-    fields?: readonly string[],
-  ): AsyncGenerator<{
-    id: string;
-    connectionId: string;
-    sourceId: string;
-    data: Record<string, unknown>;
-    collectedAt: Date;
-  }> {
-    const projection: Record<string, 1> = { connectionId: 1, sourceId: 1, collectedAt: 1 };
-    for (const field of fields ?? []) projection[`data.${field}`] = 1;
-    if (fields === undefined) projection.data = 1;
+  /** Streams every current row of the organization (all types), with `fields` of its data. */
+  async *currentRowsOfOrganization(fields: readonly string[]): AsyncGenerator<RowOfType> {
+    const projection: Record<string, 1> = { connectionId: 1, type: 1, sourceId: 1, collectedAt: 1 };
+    for (const field of fields) projection[`data.${field}`] = 1;
     const cursor = this.model
-      .find(this.scope({ type, validUntil: null }), projection)
+      .find(this.scope({ validUntil: null }), projection)
       .maxTimeMS(STREAM_MAX_TIME_MS)
       .batchSize(STREAM_BATCH)
-      .lean<Pick<EvidenceDocument, '_id' | 'connectionId' | 'sourceId' | 'data' | 'collectedAt'>[]>()
+      .lean<Pick<EvidenceDocument, '_id' | 'connectionId' | 'type' | 'sourceId' | 'data' | 'collectedAt'>[]>()
       .cursor();
     try {
       for await (const doc of cursor)
         yield {
           id: doc._id.toHexString(),
           connectionId: doc.connectionId.toHexString(),
+          type: doc.type,
           sourceId: doc.sourceId,
           data: doc.data ?? {},
           collectedAt: doc.collectedAt,
@@ -259,15 +266,6 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
     } finally {
       await cursor.close();
     }
-  }
-
-  /** Current items (not rows: an item current twice after an interrupted write counts once). */
-  async countCurrent(connectionId: string, type: string): Promise<number> {
-    const ids = await this.model.distinct(
-      'sourceId',
-      this.scope({ connectionId: new Types.ObjectId(connectionId), type, validUntil: null }),
-    );
-    return ids.length;
   }
 }
 

@@ -17,16 +17,22 @@ const item = (sourceId: string, mfa: boolean) => ({
   controls: ['CC6.1'],
   data: { mfa },
 });
-const row = (id: string, sourceId: string, mfa: boolean, collectedAt: string): IndexedRow => ({
+const row = (
+  id: string,
+  sourceId: string,
+  mfa: boolean,
+  collectedAt: string,
+): IndexedRow & { type: string } => ({
   id,
   sourceId,
   fingerprint: fingerprint(item(sourceId, mfa)),
   carried: { mfa },
   collectedAt: new Date(collectedAt),
+  type: 'okta.user_mfa',
 });
 
 /** A repository double recording the order of writes; `insertMany` can be made to fail like a dropped DB. */
-function repository(current: IndexedRow[], options: { insertFails?: boolean } = {}) {
+function repository(current: (IndexedRow & { type: string })[], options: { insertFails?: boolean } = {}) {
   const calls: string[] = [];
   const closes: { ids: string[]; at: Date }[] = [];
   const repo = {
@@ -53,7 +59,10 @@ function repository(current: IndexedRow[], options: { insertFails?: boolean } = 
 /** Opens the index of the stored rows, then writes one batch into it, as a run does. */
 async function openAndWrite(repo: EvidenceRepository, items: ReturnType<typeof item>[]) {
   const service = new EvidenceService(repo);
-  const { index, healed } = await service.open(CONNECTION, 'okta.user_mfa', ['mfa']);
+  const index = await service
+    .forRun(CONNECTION, [{ type: 'okta.user_mfa', carries: ['mfa'] }])
+    .of('okta.user_mfa');
+  const healed = await service.heal(index);
   const counts = await service.write(target, index, items);
   return { service, index, healed, counts };
 }
@@ -75,15 +84,22 @@ describe('EvidenceService', () => {
     expect(counts).toEqual({ inserted: 2, closed: 1, unchanged: 0 });
   });
 
-  it('reads the stored rows once per run: no lookup per batch, carried fields served from the index', async () => {
+  it('reads the stored rows of every type once per run: no lookup per batch, carried fields served from the index', async () => {
     const { repo } = repository([row('a1', 'u1', false, '2026-11-29T11:00:00Z')]);
     const service = new EvidenceService(repo);
-    const { index } = await service.open(CONNECTION, 'okta.user_mfa', ['mfa']);
+    const run = service.forRun(CONNECTION, [
+      { type: 'okta.user_mfa', carries: ['mfa'] },
+      { type: 'okta.password_policy', carries: [] },
+    ]);
+    const index = await run.of('okta.user_mfa');
+    expect((await run.of('okta.password_policy')).size).toBe(0);
     expect(index.carried('u1')).toEqual({ mfa: false });
     expect(index.carried('u9')).toBeUndefined();
     for (const batch of [[item('u1', false)], [item('u2', true)], [item('u3', true)]])
       await service.write(target, index, batch);
-    expect((repo.currentRows as jest.Mock).mock.calls).toEqual([[CONNECTION, 'okta.user_mfa', ['mfa']]]);
+    expect((repo.currentRows as jest.Mock).mock.calls).toEqual([
+      [CONNECTION, ['okta.user_mfa', 'okta.password_policy'], ['mfa']],
+    ]);
   });
 
   it('closes, after a complete collection, exactly the rows of items the run did not see', async () => {

@@ -1,8 +1,32 @@
 import { Injectable } from '@nestjs/common';
 import { Types } from 'mongoose';
 import { CurrentIndex } from './current-index';
-import { type EvidenceQuery, EvidenceRepository, newer } from './evidence.repository';
+import { type EvidenceQuery, EvidenceRepository, newer, type RowOfType } from './evidence.repository';
 import { type Evidence, type EvidenceItem, fingerprint, type WriteCounts } from './evidence.types';
+
+/** One run's current rows of a connection, read once on first use; a failed read is tried again next time. */
+export class RunCurrentRows {
+  private loading: Promise<Map<string, CurrentIndex>> | undefined;
+
+  constructor(private readonly load: () => Promise<Map<string, CurrentIndex>>) {}
+
+  async of(type: string): Promise<CurrentIndex> {
+    this.loading ??= this.load().catch((error: unknown) => {
+      this.loading = undefined;
+      throw error;
+    });
+    const index = (await this.loading).get(type);
+    if (index === undefined) throw new Error(`The run did not read the current rows of ${type}`);
+    return index;
+  }
+}
+
+/** A current item as a refresh reads it. */
+export interface CurrentItem {
+  readonly connectionId: string;
+  readonly sourceId: string;
+  readonly data: Record<string, unknown>;
+}
 
 export interface CollectionTarget {
   readonly connectionId: string;
@@ -28,19 +52,31 @@ export class EvidenceService {
   constructor(private readonly evidence: EvidenceRepository) {}
 
   /**
-   * The current rows of (connection, type) for one run, with the `carries` fields of their data. Rows left
-   * current beside a newer row of their item are closed first (`healed`): an item's content may have
-   * returned to theirs, and the unique current-content slot must be free for it.
+   * The current rows of a connection for one run, for every type it collects: read on first use, in one
+   * streamed pass for all types (on a backend that scans the collection for any filter, each separate
+   * read is a whole scan), with each type's `carries` fields of their data.
    */
-  async open(
+  forRun(
     connectionId: string,
-    type: string,
-    carries: readonly string[] = [],
-  ): Promise<{ index: CurrentIndex; healed: number }> {
-    const index = new CurrentIndex(type);
-    // The cursor is drained and closed before writing (FerretDB holds a backend connection per open cursor).
-    for await (const row of this.evidence.currentRows(connectionId, type, carries)) index.add(row);
-    return { index, healed: await this.closeAt(index.takeSuperseded()) };
+    types: readonly { type: string; carries: readonly string[] }[],
+  ): RunCurrentRows {
+    return new RunCurrentRows(async () => {
+      const indexes = new Map(types.map(({ type }) => [type, new CurrentIndex(type)]));
+      const carries = [...new Set(types.flatMap((t) => t.carries))];
+      // Drained and closed before the run writes (FerretDB holds a backend connection per open cursor).
+      for await (const row of this.evidence.currentRows(connectionId, [...indexes.keys()], carries))
+        indexes.get(row.type)?.add(row);
+      return indexes;
+    });
+  }
+
+  /**
+   * Closes the rows left current beside a newer row of their item (an interrupted write), each as of its
+   * successor's time; before a run writes the type, since an item's content may have returned to theirs
+   * and the unique current-content slot must be free for it.
+   */
+  heal(index: CurrentIndex): Promise<number> {
+    return this.closeAt(index.takeSuperseded());
   }
 
   async write(
@@ -100,31 +136,49 @@ export class EvidenceService {
   }
 
   /**
-   * Current items of `type` across the organization's connections, newest row per item (for checks), with
-   * `fields` of their data (all when omitted). Holds one entry per item: checks evaluate every item anyway,
-   * so a large type should be read with only the fields its checks use.
+   * Every current item of the organization in one streamed pass (newest row per item): how many each
+   * connection has of each type, and, for the types in `keep`, the items themselves with `fields` of their
+   * data. One read of the evidence however many types and connections: on a backend that scans the
+   * collection for any filter (FerretDB 1.x), each separate read costs a whole scan.
    */
-  async currentItems(
-    type: string,
-    fields?: readonly string[],
-  ): Promise<{ connectionId: string; sourceId: string; data: Record<string, unknown> }[]> {
-    const items = new Map<
-      string,
-      { id: string; connectionId: string; sourceId: string; data: Record<string, unknown>; collectedAt: Date }
-    >();
-    for await (const row of this.evidence.currentRowsOfType(type, fields)) {
+  async snapshot(
+    keep: readonly string[],
+    fields: readonly string[],
+  ): Promise<{ counts: Map<string, Record<string, number>>; items: Map<string, CurrentItem[]> }> {
+    const newest = new Map<string, Map<string, RowOfType>>();
+    const others = new Map<string, Set<string>>();
+    for await (const row of this.evidence.currentRowsOfOrganization(fields)) {
       const key = `${row.connectionId}\u0000${row.sourceId}`;
-      const seen = items.get(key);
-      items.set(key, seen === undefined ? row : newer(seen, row));
+      if (keep.includes(row.type)) {
+        const rows = newest.get(row.type) ?? new Map<string, RowOfType>();
+        newest.set(row.type, rows);
+        const other = rows.get(key);
+        rows.set(key, other === undefined ? row : newer(other, row));
+      } else {
+        const keys = others.get(row.type) ?? new Set<string>();
+        others.set(row.type, keys);
+        keys.add(key);
+      }
     }
-    return [...items.values()].map(({ connectionId, sourceId, data }) => ({ connectionId, sourceId, data }));
-  }
-
-  async countCurrent(connectionId: string, types: readonly string[]): Promise<Record<string, number>> {
-    const counts = await Promise.all(
-      types.map(async (type) => [type, await this.evidence.countCurrent(connectionId, type)] as const),
-    );
-    return Object.fromEntries(counts);
+    const counts = new Map<string, Record<string, number>>();
+    const count = (connectionId: string, type: string): void => {
+      const perType = counts.get(connectionId) ?? {};
+      perType[type] = (perType[type] ?? 0) + 1;
+      counts.set(connectionId, perType);
+    };
+    for (const [type, keys] of others)
+      for (const key of keys) count(key.slice(0, key.indexOf('\u0000')), type);
+    const items = new Map<string, CurrentItem[]>();
+    for (const [type, rows] of newest) {
+      const list = [...rows.values()].map(({ connectionId, sourceId, data }) => ({
+        connectionId,
+        sourceId,
+        data,
+      }));
+      for (const item of list) count(item.connectionId, type);
+      items.set(type, list);
+    }
+    return { counts, items };
   }
 
   /** After the retention window of a revoked connection: removes its rows not attached to an assessment. */

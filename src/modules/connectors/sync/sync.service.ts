@@ -17,6 +17,7 @@ import { RunTokenSource } from '#src/modules/connections/run-token-source';
 import { ConnectionsRepository } from '#src/modules/connections/connections.repository';
 import { type RunContext } from '#src/modules/connectors/connector-driver.port';
 import { OktaDriver } from '#src/modules/connectors/okta/okta.driver';
+import { EvidenceService } from '#src/modules/evidence/evidence.service';
 import { type CollectorStats, type RunStatus, type RunTrigger } from './connector-run.schema';
 import { AbandonedRuns } from './abandoned-runs';
 import { type ConnectorRun, ConnectorRunsRepository } from './connector-runs.repository';
@@ -60,6 +61,7 @@ export class SyncService implements OnModuleInit, BeforeApplicationShutdown {
     private readonly leases: LeaseLock,
     private readonly tokens: AccessTokenProvider,
     private readonly hooks: ConnectionHooks,
+    private readonly evidence: EvidenceService,
     private readonly okta: OktaDriver,
     private readonly abandoned: AbandonedRuns,
     private readonly collectEvidence: CollectEvidence,
@@ -290,9 +292,13 @@ export class SyncService implements OnModuleInit, BeforeApplicationShutdown {
         deadline,
         signal: stop.signal,
       };
+      const current = this.evidence.forRun(
+        connection.id,
+        collectors.map((c) => ({ type: c.evidenceType, carries: c.carries ?? [] })),
+      );
       for (const collector of collectors) {
         stop.signal.throwIfAborted();
-        const entry = await this.collectEvidence.run(connection, run, collector, context, stats);
+        const entry = await this.collectEvidence.run(connection, run, collector, context, stats, current);
         if (entry.complete) Object.assign(cursor, collector.cursorAfter(context));
         else if (entry.code !== undefined) failures.push(entry.code);
       }

@@ -17,8 +17,23 @@ interface Row {
 
 const DAY = 86_400_000;
 
-/** The fields of `okta.user_mfa` data the user checks read: all a refresh loads of a (large) user list. */
-export const USER_CHECK_FIELDS = ['status', 'mfaEnrolled', 'login', 'lastLoginDay', 'created'] as const;
+/** The evidence types the checks evaluate item by item. */
+export const CHECKED_TYPES = ['okta.user_mfa', 'okta.password_policy'] as const;
+/**
+ * The fields of those types' data the checks read (users: status to created; policies: status, name and
+ * the settings): all a refresh loads of an organization's evidence.
+ */
+export const CHECK_FIELDS = [
+  'status',
+  'mfaEnrolled',
+  'login',
+  'lastLoginDay',
+  'created',
+  'name',
+  'complexity',
+  'lockout',
+  'age',
+] as const;
 
 function userLabel(row: Row): string {
   return typeof row.data.login === 'string' ? row.data.login : row.sourceId;

@@ -6,7 +6,7 @@ import { type Connection } from '#src/modules/connections/connection.types';
 import { ConnectionsRepository } from '#src/modules/connections/connections.repository';
 import { type Collector, type RunContext } from '#src/modules/connectors/connector-driver.port';
 import { OktaApiError } from '#src/modules/connectors/okta/okta-api.client';
-import { EvidenceService } from '#src/modules/evidence/evidence.service';
+import { EvidenceService, type RunCurrentRows } from '#src/modules/evidence/evidence.service';
 import { type CollectorStats } from '../connector-run.schema';
 import { type ConnectorRun, ConnectorRunsRepository } from '../connector-runs.repository';
 import { RunAborted, type RunError } from '../run-outcome';
@@ -37,6 +37,7 @@ export class CollectEvidence {
     collector: Collector,
     context: RunContext,
     all: CollectorStats[],
+    current: RunCurrentRows,
   ): Promise<CollectorStats & { code?: string }> {
     const entry: CollectorStats = {
       collector: collector.evidenceType,
@@ -75,12 +76,8 @@ export class CollectEvidence {
     };
     let progressAt = Date.now();
     try {
-      const { index, healed } = await this.evidence.open(
-        connection.id,
-        collector.evidenceType,
-        collector.carries ?? [],
-      );
-      entry.closed += healed;
+      const index = await current.of(collector.evidenceType);
+      entry.closed += await this.evidence.heal(index);
       const carried = (sourceId: string): Record<string, unknown> | undefined => index.carried(sourceId);
       for await (const batch of collector.collect({ ...context, carried })) {
         const counts = await this.evidence.write(target, index, batch);
