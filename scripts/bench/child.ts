@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -54,6 +54,24 @@ export class Child {
 
   get running(): boolean {
     return this.process.exitCode === null && this.process.signalCode === null;
+  }
+
+  /** Bytes of log written so far (a mark for `logSince`). */
+  logSize(): number {
+    try {
+      return statSync(this.logFile).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** The log written after `offset`. */
+  logSince(offset: number): string {
+    try {
+      return readFileSync(this.logFile).subarray(offset).toString('utf8');
+    } catch {
+      return '';
+    }
   }
 
   tail(lines = 30): string {

@@ -10,8 +10,9 @@ export interface RunFigures {
   readonly error: string | undefined;
   /** The run's own startedAt → finishedAt. */
   readonly syncSeconds: number;
-  /** startedAt → the coverage and checks refresh after it was stored. */
-  readonly syncAndRefreshSeconds: number;
+  /** startedAt → the coverage and checks refresh after it was stored; undefined when it failed. */
+  readonly syncAndRefreshSeconds: number | undefined;
+  readonly refreshError: string | undefined;
   readonly usersPerSecond: number;
   readonly apiCalls: number;
   readonly stats: CollectorRunStats[];
@@ -27,7 +28,8 @@ export interface RunFigures {
 
 /**
  * Starts a run with `start` (which returns its id), waits for it and for the refresh that follows, and
- * turns the counters around it into figures.
+ * turns the counters around it into figures. A run the bench stopped waiting for reads RUNNING, timed to
+ * the moment the bench gave up.
  */
 export async function measureRun(
   org: BenchOrg,
@@ -35,10 +37,14 @@ export async function measureRun(
   start: () => Promise<string>,
 ): Promise<RunFigures> {
   const before = await org.snapshot();
+  const logOffset = org.app.child.logSize();
   const run = await org.waitForRun(await start());
   const startedAt = Date.parse(run.startedAt);
-  const finishedAt = Date.parse(run.finishedAt ?? run.startedAt);
-  const refreshedAt = await org.waitForRefresh(new Date(finishedAt));
+  const finishedAt = run.finishedAt === null ? Date.now() : Date.parse(run.finishedAt);
+  const refresh =
+    run.status === 'RUNNING'
+      ? { error: 'the run did not finish' }
+      : await org.waitForRefresh(new Date(finishedAt), logOffset);
   const after = await org.snapshot();
   const syncSeconds = (finishedAt - startedAt) / 1000;
   const figures: RunFigures = {
@@ -47,7 +53,8 @@ export async function measureRun(
     status: run.status,
     error: run.error === null ? undefined : `${run.error.code}: ${run.error.message}`,
     syncSeconds,
-    syncAndRefreshSeconds: (refreshedAt - startedAt) / 1000,
+    syncAndRefreshSeconds: 'at' in refresh ? (refresh.at - startedAt) / 1000 : undefined,
+    refreshError: 'error' in refresh ? refresh.error : undefined,
     usersPerSecond: org.users / syncSeconds,
     apiCalls: run.stats.reduce((sum, s) => sum + s.apiCalls, 0),
     stats: run.stats,
@@ -60,7 +67,8 @@ export async function measureRun(
   };
   process.stderr.write(
     `bench: ${org.users} users, ${kind}: ${run.status} in ${syncSeconds.toFixed(1)} s ` +
-      `(+refresh ${figures.syncAndRefreshSeconds.toFixed(1)} s), ${figures.apiCalls} API calls, ` +
+      `(with refresh ${figures.syncAndRefreshSeconds?.toFixed(1) ?? `-: ${figures.refreshError ?? ''}`} s), ` +
+      `${figures.apiCalls} API calls, ` +
       `${figures.db.totalCommands} DB commands\n`,
   );
   return figures;

@@ -37,6 +37,10 @@ export function renderReport(result: BenchResult): string {
   const lines = [header(result), '', row(COLUMNS.map(([name]) => name)), ...result.runs.map(runRow)];
   lines.push('', 'DB commands by kind (command:collection), per run:');
   for (const run of result.runs) lines.push(`  ${run.users} ${run.kind}: ${topCommands(run)}`);
+  const problems = result.runs.filter((r) => r.error !== undefined || r.refreshError !== undefined);
+  if (problems.length > 0) lines.push('', 'Errors:');
+  for (const run of problems)
+    lines.push(`  ${run.users} ${run.kind}: run ${run.error ?? 'ok'}; refresh ${run.refreshError ?? 'ok'}`);
   if (result.rateLimited !== undefined) lines.push('', ...rateLimitedLines(result.rateLimited));
   if (result.latency !== undefined) lines.push('', ...latencyLines(result.latency));
   lines.push('', 'Targets (issue 10):', ...verdicts(result).map(verdictLine));
@@ -62,7 +66,7 @@ function runRow(run: RunFigures): string {
     run.kind,
     run.status,
     run.syncSeconds.toFixed(1),
-    run.syncAndRefreshSeconds.toFixed(1),
+    fixed(run.syncAndRefreshSeconds, 1),
     run.usersPerSecond.toFixed(0),
     String(run.apiCalls),
     String(run.db.totalCommands),

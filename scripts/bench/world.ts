@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import mongoose, { type Connection as MongoConnection } from 'mongoose';
 // The rule asks for the #src/ alias, which test/support (the harness the bench shares with the fault
 // suite) does not have.
@@ -24,6 +25,8 @@ export interface BenchSetup {
   readonly dbPid: number | undefined;
   /** Makes database names unique per bench run. */
   readonly stamp: string;
+  /** How long the bench waits for one run (and for the refresh after it) before it gives up on it. */
+  readonly runWaitMs: number;
 }
 
 export interface CollectorRunStats {
@@ -62,8 +65,6 @@ export interface Snapshot {
 const RUN_FIELDS =
   'id status startedAt finishedAt error { code message } ' +
   'stats { collector apiCalls pages items inserted closed unchanged retries rateLimitWaits rateLimitWaitMs }';
-/** Longer than any run may last (the app's run deadline is 30 minutes). */
-const RUN_WAIT_MS = 45 * 60_000;
 const POLL_MS = 1000;
 const REFRESH_POLL_MS = 200;
 
@@ -77,7 +78,11 @@ const REQUIRED_ENV = [
   'AWS_SECRET_ACCESS_KEY',
 ] as const;
 
-export function benchSetup(workDir: string, env: NodeJS.ProcessEnv = process.env): BenchSetup {
+export function benchSetup(
+  workDir: string,
+  runWaitMs: number,
+  env: NodeJS.ProcessEnv = process.env,
+): BenchSetup {
   const missing = REQUIRED_ENV.filter((name) => !env[name]);
   if (missing.length > 0)
     throw new Error(
@@ -97,6 +102,7 @@ export function benchSetup(workDir: string, env: NodeJS.ProcessEnv = process.env
     metricsToken: randomBytes(16).toString('hex'),
     dbPid: listeningPid(Number(new URL(mongoUrl).port || 27017)),
     stamp: Date.now().toString(36),
+    runWaitMs,
   };
 }
 
@@ -179,41 +185,42 @@ export class BenchOrg {
     return data.syncConnection.id;
   }
 
-  /** Polls `connectorRuns` once a second until the run is no longer RUNNING. */
-  waitForRun(runId: string): Promise<RunRecord> {
-    return waitFor(
-      `run ${runId} to finish`,
-      async () => {
-        this.assertAppRunning();
-        const run = (await this.runs(5)).find((r) => r.id === runId);
-        return run !== undefined && run.status !== 'RUNNING' ? run : undefined;
-      },
-      RUN_WAIT_MS,
-      POLL_MS,
-    );
+  /**
+   * Polls `connectorRuns` once a second until the run is no longer RUNNING, or until the bench's wait for
+   * one run is over: then the run as last seen (still RUNNING).
+   */
+  async waitForRun(runId: string): Promise<RunRecord> {
+    const deadline = Date.now() + this.setup.runWaitMs;
+    let seen: RunRecord | undefined;
+    for (;;) {
+      this.assertAppRunning();
+      seen = (await this.runs(5).catch(() => [])).find((r) => r.id === runId) ?? seen;
+      if (seen !== undefined && (seen.status !== 'RUNNING' || Date.now() > deadline)) return seen;
+      await sleep(POLL_MS);
+    }
   }
 
   /**
    * When the coverage and checks refresh that follows a run has been stored: the org's `coverage_state`
    * carries a `computedAt` taken after the run finished (the refresh's start; it is stored at its end).
-   * Read straight from the database because the GraphQL schema does not expose it.
+   * Read straight from the database because the GraphQL schema does not expose it. A refresh that fails
+   * is seen in the app's log (`run-finished listener failed`, written since `logOffset`).
    */
-  waitForRefresh(finishedAt: Date): Promise<number> {
+  async waitForRefresh(finishedAt: Date, logOffset: number): Promise<{ at: number } | { error: string }> {
     const states = this.mongo.getClient().db(this.dbName).collection('coverage_state');
     const organizationId = new mongoose.Types.ObjectId(this.organizationId);
-    return waitFor(
-      'the coverage refresh after the run',
-      async () => {
-        this.assertAppRunning();
-        const state = await states.findOne({ organizationId }, { projection: { computedAt: 1 } });
-        const computedAt = state?.computedAt as Date | null | undefined;
-        return computedAt instanceof Date && computedAt.getTime() >= finishedAt.getTime()
-          ? Date.now()
-          : undefined;
-      },
-      RUN_WAIT_MS,
-      REFRESH_POLL_MS,
-    );
+    const deadline = Date.now() + this.setup.runWaitMs;
+    for (;;) {
+      this.assertAppRunning();
+      const state = await states.findOne({ organizationId }, { projection: { computedAt: 1 } });
+      const computedAt = state?.computedAt as Date | null | undefined;
+      if (computedAt instanceof Date && computedAt.getTime() >= finishedAt.getTime())
+        return { at: Date.now() };
+      const failure = /run-finished listener failed: ([^"]*)/.exec(this.app.child.logSince(logOffset))?.[1];
+      if (failure !== undefined) return { error: failure };
+      if (Date.now() > deadline) return { error: `not stored within ${this.setup.runWaitMs / 60_000} min` };
+      await sleep(REFRESH_POLL_MS);
+    }
   }
 
   async snapshot(): Promise<Snapshot> {
