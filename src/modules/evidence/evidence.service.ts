@@ -36,15 +36,16 @@ export interface CollectionTarget {
 }
 
 /**
- * The only way evidence is written. A run reads the current rows of each type it collects once (`open`, one
- * streamed cursor into a `CurrentIndex`), then per batch: unchanged item → nothing; new item → new row;
- * changed item → new row and the previous row closed. After a *complete* collection of a type,
- * `closeVanished` ends the rows of items no longer seen; a failed or partial collection never calls it.
- * No query per batch or per item: a sync's reads grow with the org's size only through the one stream.
+ * The only way evidence is written. A run reads the connection's current rows once (`forRun`: one
+ * streamed cursor for all the types it collects, into a `CurrentIndex` per type), then per batch: unchanged
+ * item → nothing; new item → new row; changed item → new row and the previous row closed. After a
+ * *complete* collection of a type, `closeVanished` ends the rows of items no longer seen; a failed or
+ * partial collection never calls it. No query per batch or per item: a sync's reads grow with the org's
+ * size only through the one stream.
  *
  * Nothing is lost when a write fails part-way: successors are inserted before their predecessors are
  * closed, so an interruption can leave an item current twice but never not at all. Readers take the newest
- * row; the next run's `open` closes the older one as of the moment its successor was collected, which makes
+ * row; the next run closes the older one (`heal`) as of the moment its successor was collected, which makes
  * the history exact again.
  */
 @Injectable()
