@@ -10,7 +10,7 @@ import { type Connection } from '#src/modules/connections/connection.types';
 import { ConnectionsService } from '#src/modules/connections/connections.service';
 import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
-import { type CurrentItem, EvidenceService } from '#src/modules/evidence/evidence.service';
+import { EvidenceService } from '#src/modules/evidence/evidence.service';
 import {
   type CheckException,
   type CheckKey,
@@ -21,14 +21,7 @@ import {
   DISTRUST,
   type PasswordBaseline,
 } from './checks/check.types';
-import {
-  asOf,
-  CHECK_FIELDS,
-  CHECKED_TYPES,
-  dormantCheck,
-  mfaCheck,
-  passwordBaselineCheck,
-} from './checks/checks';
+import { asOf, CHECK_FIELDS, checkDefinitions, StreamedCheck } from './checks/checks';
 import { CONTROLS } from './controls.catalog';
 import {
   calculateCoverage,
@@ -187,27 +180,43 @@ export class CoverageService {
     return { state, connections: await this.freshness(counts) };
   }
 
-  /** Recomputes evidence counts and check results from one read of the evidence; stores them. */
+  /**
+   * Recomputes evidence counts and check results from one streamed read of the evidence (each item judged
+   * as it is read; only failing items are kept); stores them.
+   */
   async refresh(now = new Date()): Promise<CheckResult[]> {
     const live = await this.liveConnections();
-    const snapshot = await this.evidence.snapshot(CHECKED_TYPES, CHECK_FIELDS);
+    const checks = checkDefinitions(await this.settings(), now).map((d) => new StreamedCheck(d));
+    const counts = await this.evidence.scan(CHECK_FIELDS, (type, key, item, replaces) => {
+      for (const check of checks) if (check.definition.type === type) check.item(key, item, replaces);
+    });
     const evidenceCounts = live.flatMap((connection) =>
       EVIDENCE_TYPES.map((type) => ({
         connectionId: connection.id,
         type,
-        count: snapshot.counts.get(connection.id)?.[type] ?? 0,
+        count: counts.get(connection.id)?.[type] ?? 0,
       })),
     );
-    const checks = await this.computeChecks(live, now, snapshot.items);
     const exceptions = await this.exceptions.all();
+    const judged = exceptions.map(({ id, check, sourceId, expiresAt }) => ({
+      id,
+      check,
+      sourceId,
+      expiresAt,
+    }));
+    const providers = (type: string): Set<string> =>
+      new Set([...counts].filter(([, perType]) => (perType[type] ?? 0) > 0).map(([id]) => id));
+    const results = checks.map((check) =>
+      check.result(this.dataState(providers(check.definition.type), live, now), judged, now),
+    );
     const relied = exceptions.filter((e) => e.active).map((e) => e.expiresAt.getTime());
     await this.state.save({
-      checks: checks as unknown as Record<string, unknown>[],
+      checks: results as unknown as Record<string, unknown>[],
       evidenceCounts,
       computedAt: now,
       validUntil: relied.length > 0 ? new Date(Math.min(...relied)) : null,
     });
-    return checks;
+    return results;
   }
 
   async settings(): Promise<CheckSettings> {
@@ -328,39 +337,6 @@ export class CoverageService {
     };
   }
 
-  private async computeChecks(
-    live: readonly Connection[],
-    now: Date,
-    items: ReadonlyMap<string, readonly CurrentItem[]>,
-  ): Promise<CheckResult[]> {
-    const settings = await this.settings();
-    const exceptions = (await this.exceptions.all()).map(({ id, check, sourceId, expiresAt }) => ({
-      id,
-      check,
-      sourceId,
-      expiresAt,
-    }));
-    const users = rowsOf(items.get('okta.user_mfa'));
-    const policies = rowsOf(items.get('okta.password_policy'));
-    return [
-      mfaCheck(users.rows, this.dataState(users.connections, live, now), exceptions, now),
-      passwordBaselineCheck(
-        policies.rows,
-        settings.passwordBaseline,
-        this.dataState(policies.connections, live, now),
-        exceptions,
-        now,
-      ),
-      dormantCheck(
-        users.rows,
-        settings.dormantDays,
-        this.dataState(users.connections, live, now),
-        exceptions,
-        now,
-      ),
-    ];
-  }
-
   /** Stale or partial data makes a check INCONCLUSIVE, never a false pass or fail. */
   private dataState(providers: ReadonlySet<string>, live: readonly Connection[], now: Date): DataState {
     const sources = live.filter((c) => providers.has(c.id));
@@ -374,12 +350,4 @@ export class CoverageService {
       ),
     };
   }
-}
-
-/** A type's items for its checks, and the connections they come from. */
-function rowsOf(items: readonly CurrentItem[] = []): {
-  rows: readonly CurrentItem[];
-  connections: Set<string>;
-} {
-  return { rows: items, connections: new Set(items.map((item) => item.connectionId)) };
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Types } from 'mongoose';
 import { CurrentIndex } from './current-index';
-import { type EvidenceQuery, EvidenceRepository, newer, type RowOfType } from './evidence.repository';
+import { type EvidenceQuery, EvidenceRepository, newer } from './evidence.repository';
 import { type Evidence, type EvidenceItem, fingerprint, type WriteCounts } from './evidence.types';
 
 /** One run's current rows of a connection, read once on first use; a failed read is tried again next time. */
@@ -137,49 +137,31 @@ export class EvidenceService {
   }
 
   /**
-   * Every current item of the organization in one streamed pass (newest row per item): how many each
-   * connection has of each type, and, for the types in `keep`, the items themselves with `fields` of their
-   * data. One read of the evidence however many types and connections: on a backend that scans the
-   * collection for any filter (FerretDB 1.x), each separate read costs a whole scan.
+   * Every current item of the organization in one streamed pass, with `fields` of its data: each item's
+   * newest row goes to `sink` as it is met (`replaces`: a newer row of an item already given, after an
+   * interrupted write), and the result is how many items each connection has of each type. Holds a small
+   * entry per item, never the rows: on a backend that scans the collection for any filter (FerretDB 1.x),
+   * one pass is also one scan.
    */
-  async snapshot(
-    keep: readonly string[],
+  async scan(
     fields: readonly string[],
-  ): Promise<{ counts: Map<string, Record<string, number>>; items: Map<string, CurrentItem[]> }> {
-    const newest = new Map<string, Map<string, RowOfType>>();
-    const others = new Map<string, Set<string>>();
-    for await (const row of this.evidence.currentRowsOfOrganization(fields)) {
-      const key = `${row.connectionId}\u0000${row.sourceId}`;
-      if (keep.includes(row.type)) {
-        const rows = newest.get(row.type) ?? new Map<string, RowOfType>();
-        newest.set(row.type, rows);
-        const other = rows.get(key);
-        rows.set(key, other === undefined ? row : newer(other, row));
-      } else {
-        const keys = others.get(row.type) ?? new Set<string>();
-        others.set(row.type, keys);
-        keys.add(key);
-      }
-    }
+    sink: (type: string, key: string, item: CurrentItem, replaces: boolean) => void,
+  ): Promise<Map<string, Record<string, number>>> {
+    const newest = new Map<string, { id: string; collectedAt: Date }>();
     const counts = new Map<string, Record<string, number>>();
-    const count = (connectionId: string, type: string): void => {
-      const perType = counts.get(connectionId) ?? {};
-      perType[type] = (perType[type] ?? 0) + 1;
-      counts.set(connectionId, perType);
-    };
-    for (const [type, keys] of others)
-      for (const key of keys) count(key.slice(0, key.indexOf('\u0000')), type);
-    const items = new Map<string, CurrentItem[]>();
-    for (const [type, rows] of newest) {
-      const list = [...rows.values()].map(({ connectionId, sourceId, data }) => ({
-        connectionId,
-        sourceId,
-        data,
-      }));
-      for (const item of list) count(item.connectionId, type);
-      items.set(type, list);
+    for await (const row of this.evidence.currentRowsOfOrganization(fields)) {
+      const key = `${row.connectionId}\u0000${row.type}\u0000${row.sourceId}`;
+      const seen = newest.get(key);
+      if (seen !== undefined && newer(seen, row) === seen) continue;
+      newest.set(key, { id: row.id, collectedAt: row.collectedAt });
+      if (seen === undefined) {
+        const perType = counts.get(row.connectionId) ?? {};
+        perType[row.type] = (perType[row.type] ?? 0) + 1;
+        counts.set(row.connectionId, perType);
+      }
+      sink(row.type, key, row, seen !== undefined);
     }
-    return { counts, items };
+    return counts;
   }
 
   /** After the retention window of a revoked connection: removes its rows not attached to an assessment. */

@@ -10,15 +10,13 @@ import {
 } from './check.types';
 
 type Data = Readonly<Record<string, unknown>>;
-interface Row {
+export interface Row {
   readonly sourceId: string;
   readonly data: Data;
 }
 
 const DAY = 86_400_000;
 
-/** The evidence types the checks evaluate item by item. */
-export const CHECKED_TYPES = ['okta.user_mfa', 'okta.password_policy'] as const;
 /**
  * The fields of those types' data the checks read (users: status to created; policies: status, name and
  * the settings): all a refresh loads of an organization's evidence.
@@ -41,7 +39,7 @@ function userLabel(row: Row): string {
 
 function finish(
   base: Pick<CheckResult, 'key' | 'title' | 'control'>,
-  rows: readonly Row[],
+  evaluated: number,
   data: DataState,
   failingAll: CheckItem[],
   exceptions: readonly CheckException[],
@@ -52,21 +50,21 @@ function finish(
   const { failing, excepted } = applyExceptions(base.key, failingAll, exceptions, now);
   const distrust = untrusted(data);
   if (distrust !== undefined) {
-    return { ...base, status: 'INCONCLUSIVE', reason: distrust, failing, excepted, evaluated: rows.length };
+    return { ...base, status: 'INCONCLUSIVE', reason: distrust, failing, excepted, evaluated };
   }
   if (failing.length > 0) {
     return {
       ...base,
       status: 'FAIL',
-      reason: failReason(failing.length, rows.length),
+      reason: failReason(failing.length, evaluated),
       failing,
       excepted,
-      evaluated: rows.length,
+      evaluated,
     };
   }
   if (inconclusive.length > 0) {
     const reason = `${inconclusive.length} item(s) cannot be evaluated: ${inconclusive.map((i) => `${i.label} (${i.reason})`).join('; ')}`;
-    return { ...base, status: 'INCONCLUSIVE', reason, failing, excepted, evaluated: rows.length };
+    return { ...base, status: 'INCONCLUSIVE', reason, failing, excepted, evaluated };
   }
   const suffix = excepted.length > 0 ? ` (${excepted.length} excepted)` : '';
   return {
@@ -75,7 +73,7 @@ function finish(
     reason: `${passReason}${suffix}`,
     failing,
     excepted,
-    evaluated: rows.length,
+    evaluated,
   };
 }
 
@@ -100,26 +98,28 @@ export function asOf(check: CheckResult, now: Date): CheckResult {
   return { ...check, failing, excepted, status: 'FAIL', reason: failReason(failing.length, check.evaluated) };
 }
 
+/** What a check says of one item: it fails, it cannot be evaluated, or nothing (it passes or does not apply). */
+type Judgement = { failing: CheckItem } | { unknown: CheckItem } | undefined;
+
+/** One check: which evidence type it reads, and its judgement of one item of it. */
+export interface CheckDefinition {
+  readonly base: Pick<CheckResult, 'key' | 'title' | 'control'>;
+  readonly type: string;
+  readonly passReason: string;
+  judge(row: Row): Judgement;
+}
+
 /** Every active user has at least one ACTIVE MFA factor. */
-export function mfaCheck(
-  users: readonly Row[],
-  data: DataState,
-  exceptions: readonly CheckException[],
-  now: Date,
-): CheckResult {
-  const failing = users
-    .filter((u) => u.data.status === 'ACTIVE' && u.data.mfaEnrolled !== true)
-    .map((u) => ({ sourceId: u.sourceId, label: userLabel(u), reason: 'no ACTIVE MFA factor' }));
-  return finish(
-    { key: 'mfa_enrolled', title: 'Every active user has MFA', control: 'CC6.1' },
-    users,
-    data,
-    failing,
-    exceptions,
-    now,
-    [],
-    'every active user has an ACTIVE MFA factor',
-  );
+export function mfaDefinition(): CheckDefinition {
+  return {
+    base: { key: 'mfa_enrolled', title: 'Every active user has MFA', control: 'CC6.1' },
+    type: 'okta.user_mfa',
+    passReason: 'every active user has an ACTIVE MFA factor',
+    judge: (user) =>
+      user.data.status === 'ACTIVE' && user.data.mfaEnrolled !== true
+        ? { failing: { sourceId: user.sourceId, label: userLabel(user), reason: 'no ACTIVE MFA factor' } }
+        : undefined,
+  };
 }
 
 type Verdict = true | false | null;
@@ -129,6 +129,151 @@ function atLeast(value: unknown, min: number): Verdict {
 }
 
 /** Every ACTIVE password policy meets the organization's baseline; a null setting is "unknown", not a fail. */
+export function passwordBaselineDefinition(baseline: PasswordBaseline): CheckDefinition {
+  return {
+    base: { key: 'password_baseline', title: 'Password policies meet the baseline', control: 'CC6.1' },
+    type: 'okta.password_policy',
+    passReason: 'every active password policy meets the baseline',
+    judge: (policy) => {
+      if (policy.data.status !== 'ACTIVE') return undefined;
+      const complexity = (policy.data.complexity ?? {}) as Data;
+      const lockout = (policy.data.lockout ?? {}) as Data;
+      const age = (policy.data.age ?? {}) as Data;
+      const attempts = lockout.maxAttempts;
+      const rules: [string, Verdict][] = [
+        [`minimum length ${baseline.minLength}`, atLeast(complexity.minLength, baseline.minLength)],
+        ['a lowercase letter', baseline.requireLowerCase ? atLeast(complexity.minLowerCase, 1) : true],
+        ['an uppercase letter', baseline.requireUpperCase ? atLeast(complexity.minUpperCase, 1) : true],
+        ['a number', baseline.requireNumber ? atLeast(complexity.minNumber, 1) : true],
+        [
+          `lockout after at most ${baseline.maxLockoutAttempts} attempts`,
+          typeof attempts === 'number' ? attempts >= 1 && attempts <= baseline.maxLockoutAttempts : null,
+        ],
+        [
+          `history of at least ${baseline.minHistoryCount}`,
+          atLeast(age.historyCount, baseline.minHistoryCount),
+        ],
+      ];
+      const label = typeof policy.data.name === 'string' ? policy.data.name : policy.sourceId;
+      const failed = rules.filter(([, v]) => v === false).map(([name]) => name);
+      const unknowns = rules.filter(([, v]) => v === null).map(([name]) => name);
+      if (failed.length > 0)
+        return {
+          failing: { sourceId: policy.sourceId, label, reason: `does not require ${failed.join(', ')}` },
+        };
+      if (unknowns.length > 0)
+        return { unknown: { sourceId: policy.sourceId, label, reason: `not set: ${unknowns.join(', ')}` } };
+      return undefined;
+    },
+  };
+}
+
+/** No active user dormant for more than `days` (a never-used account older than `days` counts as dormant). */
+export function dormantDefinition(days: number, now: Date): CheckDefinition {
+  const cutoff = now.getTime() - days * DAY;
+  return {
+    base: { key: 'no_dormant_users', title: `No user dormant for more than ${days} days`, control: 'CC6.2' },
+    type: 'okta.user_mfa',
+    passReason: `every active user signed in within ${days} days`,
+    judge: (user) => {
+      if (user.data.status !== 'ACTIVE') return undefined;
+      const last =
+        typeof user.data.lastLoginDay === 'string'
+          ? Date.parse(`${user.data.lastLoginDay}T23:59:59.999Z`)
+          : undefined;
+      const created = typeof user.data.created === 'string' ? Date.parse(user.data.created) : undefined;
+      if (last !== undefined && last < cutoff)
+        return {
+          failing: {
+            sourceId: user.sourceId,
+            label: userLabel(user),
+            reason: `last sign-in ${String(user.data.lastLoginDay)}`,
+          },
+        };
+      if (last === undefined && created !== undefined && created < cutoff)
+        return {
+          failing: {
+            sourceId: user.sourceId,
+            label: userLabel(user),
+            reason: `never signed in since ${user.data.created as string}`,
+          },
+        };
+      return undefined;
+    },
+  };
+}
+
+/**
+ * A check over a stream of items, one at a time: it keeps each item's judgement only when the item fails or
+ * cannot be evaluated, so memory follows the failing items, not the organization. A newer row of an item
+ * already judged (`replaces`) replaces its judgement.
+ */
+export class StreamedCheck {
+  private readonly failing = new Map<string, CheckItem>();
+  private readonly unknown = new Map<string, CheckItem>();
+  private evaluated = 0;
+
+  constructor(readonly definition: CheckDefinition) {}
+
+  item(key: string, row: Row, replaces: boolean): void {
+    if (!replaces) this.evaluated += 1;
+    this.failing.delete(key);
+    this.unknown.delete(key);
+    const judgement = this.definition.judge(row);
+    if (judgement !== undefined && 'failing' in judgement) this.failing.set(key, judgement.failing);
+    else if (judgement !== undefined) this.unknown.set(key, judgement.unknown);
+  }
+
+  result(data: DataState, exceptions: readonly CheckException[], now: Date): CheckResult {
+    const { base, passReason } = this.definition;
+    const failing = [...this.failing.values()];
+    return finish(
+      base,
+      this.evaluated,
+      data,
+      failing,
+      exceptions,
+      now,
+      [...this.unknown.values()],
+      passReason,
+    );
+  }
+}
+
+/** The organization's checks, in the order they are reported. */
+export function checkDefinitions(
+  settings: { passwordBaseline: PasswordBaseline; dormantDays: number },
+  now: Date,
+): CheckDefinition[] {
+  return [
+    mfaDefinition(),
+    passwordBaselineDefinition(settings.passwordBaseline),
+    dormantDefinition(settings.dormantDays, now),
+  ];
+}
+
+/** A check over rows already in memory (each row its own item). */
+function judgeAll(
+  definition: CheckDefinition,
+  rows: readonly Row[],
+  data: DataState,
+  exceptions: readonly CheckException[],
+  now: Date,
+): CheckResult {
+  const check = new StreamedCheck(definition);
+  rows.forEach((row, i) => check.item(String(i), row, false));
+  return check.result(data, exceptions, now);
+}
+
+export function mfaCheck(
+  users: readonly Row[],
+  data: DataState,
+  exceptions: readonly CheckException[],
+  now: Date,
+): CheckResult {
+  return judgeAll(mfaDefinition(), users, data, exceptions, now);
+}
+
 export function passwordBaselineCheck(
   policies: readonly Row[],
   baseline: PasswordBaseline,
@@ -136,48 +281,9 @@ export function passwordBaselineCheck(
   exceptions: readonly CheckException[],
   now: Date,
 ): CheckResult {
-  const failing: CheckItem[] = [];
-  const unknown: CheckItem[] = [];
-  for (const policy of policies.filter((p) => p.data.status === 'ACTIVE')) {
-    const complexity = (policy.data.complexity ?? {}) as Data;
-    const lockout = (policy.data.lockout ?? {}) as Data;
-    const age = (policy.data.age ?? {}) as Data;
-    const attempts = lockout.maxAttempts;
-    const rules: [string, Verdict][] = [
-      [`minimum length ${baseline.minLength}`, atLeast(complexity.minLength, baseline.minLength)],
-      ['a lowercase letter', baseline.requireLowerCase ? atLeast(complexity.minLowerCase, 1) : true],
-      ['an uppercase letter', baseline.requireUpperCase ? atLeast(complexity.minUpperCase, 1) : true],
-      ['a number', baseline.requireNumber ? atLeast(complexity.minNumber, 1) : true],
-      [
-        `lockout after at most ${baseline.maxLockoutAttempts} attempts`,
-        typeof attempts === 'number' ? attempts >= 1 && attempts <= baseline.maxLockoutAttempts : null,
-      ],
-      [
-        `history of at least ${baseline.minHistoryCount}`,
-        atLeast(age.historyCount, baseline.minHistoryCount),
-      ],
-    ];
-    const label = typeof policy.data.name === 'string' ? policy.data.name : policy.sourceId;
-    const failed = rules.filter(([, v]) => v === false).map(([name]) => name);
-    const unknowns = rules.filter(([, v]) => v === null).map(([name]) => name);
-    if (failed.length > 0)
-      failing.push({ sourceId: policy.sourceId, label, reason: `does not require ${failed.join(', ')}` });
-    else if (unknowns.length > 0)
-      unknown.push({ sourceId: policy.sourceId, label, reason: `not set: ${unknowns.join(', ')}` });
-  }
-  return finish(
-    { key: 'password_baseline', title: 'Password policies meet the baseline', control: 'CC6.1' },
-    policies,
-    data,
-    failing,
-    exceptions,
-    now,
-    unknown,
-    'every active password policy meets the baseline',
-  );
+  return judgeAll(passwordBaselineDefinition(baseline), policies, data, exceptions, now);
 }
 
-/** No active user dormant for more than `days` (a never-used account older than `days` counts as dormant). */
 export function dormantCheck(
   users: readonly Row[],
   days: number,
@@ -185,36 +291,5 @@ export function dormantCheck(
   exceptions: readonly CheckException[],
   now: Date,
 ): CheckResult {
-  const cutoff = now.getTime() - days * DAY;
-  const failing: CheckItem[] = [];
-  for (const user of users.filter((u) => u.data.status === 'ACTIVE')) {
-    const last =
-      typeof user.data.lastLoginDay === 'string'
-        ? Date.parse(`${user.data.lastLoginDay}T23:59:59.999Z`)
-        : undefined;
-    const created = typeof user.data.created === 'string' ? Date.parse(user.data.created) : undefined;
-    if (last !== undefined && last < cutoff) {
-      failing.push({
-        sourceId: user.sourceId,
-        label: userLabel(user),
-        reason: `last sign-in ${String(user.data.lastLoginDay)}`,
-      });
-    } else if (last === undefined && created !== undefined && created < cutoff) {
-      failing.push({
-        sourceId: user.sourceId,
-        label: userLabel(user),
-        reason: `never signed in since ${user.data.created as string}`,
-      });
-    }
-  }
-  return finish(
-    { key: 'no_dormant_users', title: `No user dormant for more than ${days} days`, control: 'CC6.2' },
-    users,
-    data,
-    failing,
-    exceptions,
-    now,
-    [],
-    `every active user signed in within ${days} days`,
-  );
+  return judgeAll(dormantDefinition(days, now), users, data, exceptions, now);
 }
