@@ -8,51 +8,56 @@ export interface IndexedRow {
   readonly carried?: Record<string, unknown>;
 }
 
-interface Entry {
-  id: string;
-  fingerprint: string;
-  collectedAt: number;
-  /** JSON of the carried fields until the item is written in this run (a string is far smaller than objects). */
-  carried: string | undefined;
-  seen: boolean;
-}
+/** Bytes of an ObjectId, and of a SHA-256 fingerprint. */
+const ID_BYTES = 12;
+const PRINT_BYTES = 32;
+const INITIAL_CAPACITY = 1024;
 
 /**
- * The current rows of one (connection, evidence type), read once per run in one streamed pass and kept as a
- * compact map for the run: source id → row id, fingerprint, collection time and the carried fields. Writes
- * diff against it instead of looking rows up per batch, and keep it up to date; after a complete
- * collection, the rows of items never seen are the vanished ones.
+ * The current rows of one (connection, evidence type), read once per run and kept compactly for the run:
+ * source id → slot, and per slot the row id and fingerprint as bytes, the collection time, whether the run
+ * has seen the item, and the carried fields as JSON until the run writes the item (a string is far smaller
+ * than the objects it describes). Writes diff against it instead of looking rows up per batch, and keep it
+ * up to date; after a complete collection, the rows of items never seen are the vanished ones. About 100
+ * bytes per item plus its carried JSON.
  *
  * An item current twice (a write interrupted between inserting a successor and closing its predecessor)
  * keeps its newest row; the older ones are `superseded`, each to be closed as of its successor's time.
  */
 export class CurrentIndex {
-  private readonly entries = new Map<string, Entry>();
+  private readonly slots = new Map<string, number>();
+  private ids = new Uint8Array(INITIAL_CAPACITY * ID_BYTES);
+  private prints = new Uint8Array(INITIAL_CAPACITY * PRINT_BYTES);
+  private times = new Float64Array(INITIAL_CAPACITY);
+  private seen = new Uint8Array(INITIAL_CAPACITY);
+  private carriedJson: (string | undefined)[] = [];
   private readonly older: { id: string; at: Date }[] = [];
 
   constructor(readonly type: string) {}
 
   get size(): number {
-    return this.entries.size;
+    return this.slots.size;
   }
 
   /** Adds a stored current row (while the index is read). */
   add(row: IndexedRow): void {
-    const entry: Entry = {
-      id: row.id,
-      fingerprint: row.fingerprint,
-      collectedAt: row.collectedAt.getTime(),
-      carried: row.carried === undefined ? undefined : JSON.stringify(row.carried),
-      seen: false,
-    };
-    const other = this.entries.get(row.sourceId);
-    if (other === undefined) {
-      this.entries.set(row.sourceId, entry);
+    const slot = this.slots.get(row.sourceId);
+    if (slot === undefined) {
+      this.put(this.allocate(row.sourceId), row.id, row.fingerprint, row.collectedAt.getTime(), false);
+      this.carriedJson[this.slots.size - 1] =
+        row.carried === undefined ? undefined : JSON.stringify(row.carried);
       return;
     }
-    const [winner, loser] = newerEntry(other, entry) === other ? [other, entry] : [entry, other];
-    this.entries.set(row.sourceId, winner);
-    this.older.push({ id: loser.id, at: new Date(winner.collectedAt) });
+    const stored = { id: this.idAt(slot), at: this.times[slot] as number };
+    const incoming = { id: row.id, at: row.collectedAt.getTime() };
+    const incomingWins = incoming.at !== stored.at ? incoming.at > stored.at : incoming.id > stored.id;
+    if (!incomingWins) {
+      this.older.push({ id: incoming.id, at: new Date(stored.at) });
+      return;
+    }
+    this.older.push({ id: stored.id, at: new Date(incoming.at) });
+    this.put(slot, row.id, row.fingerprint, incoming.at, false);
+    this.carriedJson[slot] = row.carried === undefined ? undefined : JSON.stringify(row.carried);
   }
 
   /** Rows current beside a newer row of their item, with the time each was succeeded; emptied when taken. */
@@ -62,37 +67,64 @@ export class CurrentIndex {
 
   /** The current row's id and fingerprint, if the item has one. */
   current(sourceId: string): { id: string; fingerprint: string } | undefined {
-    const entry = this.entries.get(sourceId);
-    return entry === undefined ? undefined : { id: entry.id, fingerprint: entry.fingerprint };
+    const slot = this.slots.get(sourceId);
+    if (slot === undefined) return undefined;
+    return { id: this.idAt(slot), fingerprint: hex(this.prints, slot * PRINT_BYTES, PRINT_BYTES) };
   }
 
   /** The carried fields of the item's current row, as stored before this run wrote it. */
   carried(sourceId: string): Record<string, unknown> | undefined {
-    const json = this.entries.get(sourceId)?.carried;
+    const slot = this.slots.get(sourceId);
+    const json = slot === undefined ? undefined : this.carriedJson[slot];
     return json === undefined ? undefined : (JSON.parse(json) as Record<string, unknown>);
   }
 
   /** The item was collected in this run: its row is now `id` (unchanged, or just inserted). */
   written(sourceId: string, id: string, fingerprint: string, at: Date): void {
-    this.entries.set(sourceId, {
-      id,
-      fingerprint,
-      collectedAt: at.getTime(),
-      carried: undefined,
-      seen: true,
-    });
+    const slot = this.slots.get(sourceId) ?? this.allocate(sourceId);
+    this.put(slot, id, fingerprint, at.getTime(), true);
+    this.carriedJson[slot] = undefined;
   }
 
   /** Ids of current rows whose item was not collected in this run. */
   unseen(): string[] {
     const ids: string[] = [];
-    for (const entry of this.entries.values()) if (!entry.seen) ids.push(entry.id);
+    for (const slot of this.slots.values()) if (this.seen[slot] === 0) ids.push(this.idAt(slot));
     return ids;
+  }
+
+  private allocate(sourceId: string): number {
+    const slot = this.slots.size;
+    if (slot === this.times.length) this.grow();
+    this.slots.set(sourceId, slot);
+    return slot;
+  }
+
+  private put(slot: number, id: string, fingerprint: string, at: number, seen: boolean): void {
+    this.ids.set(Buffer.from(id, 'hex'), slot * ID_BYTES);
+    this.prints.set(Buffer.from(fingerprint, 'hex'), slot * PRINT_BYTES);
+    this.times[slot] = at;
+    this.seen[slot] = seen ? 1 : 0;
+  }
+
+  private idAt(slot: number): string {
+    return hex(this.ids, slot * ID_BYTES, ID_BYTES);
+  }
+
+  private grow(): void {
+    const capacity = this.times.length * 2;
+    this.ids = copied(this.ids, new Uint8Array(capacity * ID_BYTES));
+    this.prints = copied(this.prints, new Uint8Array(capacity * PRINT_BYTES));
+    this.times = copied(this.times, new Float64Array(capacity));
+    this.seen = copied(this.seen, new Uint8Array(capacity));
   }
 }
 
-/** The newer of two rows of one item: later collection, then the larger id (ids grow with time). */
-function newerEntry(a: Entry, b: Entry): Entry {
-  if (a.collectedAt !== b.collectedAt) return a.collectedAt > b.collectedAt ? a : b;
-  return a.id > b.id ? a : b;
+function copied<T extends Uint8Array | Float64Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
+function hex(bytes: Uint8Array, start: number, length: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, length).toString('hex');
 }

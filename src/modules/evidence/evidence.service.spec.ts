@@ -5,6 +5,11 @@ import { fingerprint } from './evidence.types';
 
 const CONNECTION = '64b000000000000000000001';
 const RUN = '64b0000000000000000000aa';
+const A1 = '64b0000000000000000000a1';
+const A2 = '64b0000000000000000000a2';
+const A3 = '64b0000000000000000000a3';
+const OLD = '64b00000000000000000001d';
+const NEW = '64b00000000000000000000e';
 const target = {
   connectionId: CONNECTION,
   connectorKey: 'okta',
@@ -69,7 +74,7 @@ async function openAndWrite(repo: EvidenceRepository, items: ReturnType<typeof i
 
 describe('EvidenceService', () => {
   it('never closes a current row when writing its successor fails (the successor is written first)', async () => {
-    const { repo, calls } = repository([row('a1', 'u1', false, '2026-11-29T11:00:00Z')], {
+    const { repo, calls } = repository([row(A1, 'u1', false, '2026-11-29T11:00:00Z')], {
       insertFails: true,
     });
     await expect(openAndWrite(repo, [item('u1', true)])).rejects.toThrow('connection closed');
@@ -77,15 +82,15 @@ describe('EvidenceService', () => {
   });
 
   it('inserts the changed item, then closes its previous row at the collection time', async () => {
-    const { repo, calls, closes } = repository([row('a1', 'u1', false, '2026-11-29T11:00:00Z')]);
+    const { repo, calls, closes } = repository([row(A1, 'u1', false, '2026-11-29T11:00:00Z')]);
     const { counts } = await openAndWrite(repo, [item('u1', true), item('u2', true)]);
     expect(calls).toEqual(['insert', 'close']);
-    expect(closes).toEqual([{ ids: ['a1'], at: target.collectedAt }]);
+    expect(closes).toEqual([{ ids: [A1], at: target.collectedAt }]);
     expect(counts).toEqual({ inserted: 2, closed: 1, unchanged: 0 });
   });
 
   it('reads the stored rows of every type once per run: no lookup per batch, carried fields served from the index', async () => {
-    const { repo } = repository([row('a1', 'u1', false, '2026-11-29T11:00:00Z')]);
+    const { repo } = repository([row(A1, 'u1', false, '2026-11-29T11:00:00Z')]);
     const service = new EvidenceService(repo);
     const run = service.forRun(CONNECTION, [
       { type: 'okta.user_mfa', carries: ['mfa'] },
@@ -104,36 +109,36 @@ describe('EvidenceService', () => {
 
   it('closes, after a complete collection, exactly the rows of items the run did not see', async () => {
     const { repo, closes } = repository([
-      row('a1', 'u1', false, '2026-11-29T11:00:00Z'),
-      row('a2', 'u2', false, '2026-11-29T11:00:00Z'),
-      row('a3', 'u3', true, '2026-11-29T11:00:00Z'),
+      row(A1, 'u1', false, '2026-11-29T11:00:00Z'),
+      row(A2, 'u2', false, '2026-11-29T11:00:00Z'),
+      row(A3, 'u3', true, '2026-11-29T11:00:00Z'),
     ]);
     const { service, index } = await openAndWrite(repo, [item('u1', false), item('u3', false)]);
     closes.splice(0);
     expect(await service.closeVanished(index, target.collectedAt)).toBe(1);
-    expect(closes).toEqual([{ ids: ['a2'], at: target.collectedAt }]);
+    expect(closes).toEqual([{ ids: [A2], at: target.collectedAt }]);
   });
 
   it('heals an item left current twice by an interrupted write: the newest row wins, the older one ends when it began', async () => {
     const { repo, closes } = repository([
-      row('old', 'u1', false, '2026-11-29T10:00:00Z'),
-      row('new', 'u1', true, '2026-11-29T11:00:00Z'),
+      row(OLD, 'u1', false, '2026-11-29T10:00:00Z'),
+      row(NEW, 'u1', true, '2026-11-29T11:00:00Z'),
     ]);
     const { counts, healed } = await openAndWrite(repo, [item('u1', true)]);
     expect({ counts, healed }).toEqual({ counts: { inserted: 0, closed: 0, unchanged: 1 }, healed: 1 });
-    expect(closes).toEqual([{ ids: ['old'], at: new Date('2026-11-29T11:00:00Z') }]);
+    expect(closes).toEqual([{ ids: [OLD], at: new Date('2026-11-29T11:00:00Z') }]);
   });
 
   it('frees the slot of a superseded row before the item returns to its content, closing the newest row last', async () => {
     const { repo, calls, closes } = repository([
-      row('new', 'u1', true, '2026-11-29T11:00:00Z'),
-      row('old', 'u1', false, '2026-11-29T10:00:00Z'),
+      row(NEW, 'u1', true, '2026-11-29T11:00:00Z'),
+      row(OLD, 'u1', false, '2026-11-29T10:00:00Z'),
     ]);
     const { counts, healed } = await openAndWrite(repo, [item('u1', false)]);
     expect(calls).toEqual(['close', 'insert', 'close']);
     expect(closes).toEqual([
-      { ids: ['old'], at: new Date('2026-11-29T11:00:00Z') },
-      { ids: ['new'], at: target.collectedAt },
+      { ids: [OLD], at: new Date('2026-11-29T11:00:00Z') },
+      { ids: [NEW], at: target.collectedAt },
     ]);
     expect({ counts, healed }).toEqual({ counts: { inserted: 1, closed: 1, unchanged: 0 }, healed: 1 });
   });
