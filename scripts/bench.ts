@@ -59,8 +59,8 @@ function parseOptions(): Options {
 /**
  * One size: a first sync (the connect callback starts it), an unchanged hourly sync, one after 1 % of the
  * users enrolled a factor, and an unchanged one again; then, at the naive size, the same hourly sync on an
- * app that sweeps every user's factors every run; then, for the last size, the query latency section. A run
- * the bench stopped waiting for ends the size's runs (a restart of the app stops it).
+ * app that sweeps every user's factors every run; then, for the last size, the query latency section on an
+ * API-role app. A run the bench stopped waiting for ends the size's runs (stopping the app stops it).
  */
 async function measureSize(
   setup: BenchSetup,
@@ -81,16 +81,14 @@ async function measureSize(
       runs.push(await measureRun(org, step.kind, step.start));
       if (runs.at(-1)?.status === 'RUNNING') break;
     }
-    if (runs.at(-1)?.status === 'RUNNING') await org.restartApp(`app-${users}-after-unfinished`, {});
-    else if (users === options.naiveUsers) {
+    if (runs.at(-1)?.status !== 'RUNNING' && users === options.naiveUsers) {
       await org.restartApp(`app-${users}-naive`, { FACTOR_SWEEP_INTERVAL_MS: '0' });
       runs.push(await measureRun(org, 'naive', () => org.syncNow()));
     }
-    const latency =
-      withLatency && options.latencyRows !== undefined
-        ? await measureLatency(org, { ...LATENCY, rows: options.latencyRows })
-        : undefined;
-    return { runs, latency };
+    if (!withLatency || options.latencyRows === undefined) return { runs, latency: undefined };
+    // Queries alone: an API-role instance starts no sync (not even one a stopped run left due at once).
+    await org.restartApp(`app-${users}-api`, { ROLE: 'api' });
+    return { runs, latency: await measureLatency(org, { ...LATENCY, rows: options.latencyRows }) };
   } finally {
     await org.close();
   }

@@ -67,9 +67,8 @@ export async function measureRun(
   };
   process.stderr.write(
     `bench: ${org.users} users, ${kind}: ${run.status} in ${syncSeconds.toFixed(1)} s ` +
-      `(with refresh ${figures.syncAndRefreshSeconds?.toFixed(1) ?? `-: ${figures.refreshError ?? ''}`} s), ` +
-      `${figures.apiCalls} API calls, ` +
-      `${figures.db.totalCommands} DB commands\n`,
+      `(with refresh ${figures.refreshError ?? `${figures.syncAndRefreshSeconds?.toFixed(1) ?? '-'} s`}), ` +
+      `${figures.apiCalls} API calls, ${figures.db.totalCommands} DB commands\n`,
   );
   return figures;
 }
