@@ -119,6 +119,14 @@ export class DomainExceptionFilter implements GqlExceptionFilter {
     if (exception instanceof GraphQLError) {
       return { code: 'BAD_USER_INPUT', message: exception.message };
     }
+    if (isQueryTimeout(exception)) {
+      this.logger.warn(describe(exception));
+      return {
+        code: 'SERVICE_BUSY',
+        message:
+          'The query did not finish within its time limit; narrow it (a type, control or connection) or retry',
+      };
+    }
     this.logger.error(describe(exception));
     return { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' };
   }
@@ -139,6 +147,15 @@ function clientErrorStatus(exception: unknown): number | undefined {
         ? exception.statusCode
         : undefined;
   return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
+}
+
+/** The database gave up on a query at its `maxTimeMS` (`DB_QUERY_TIMEOUT_MS`): the service is overloaded, not broken. */
+function isQueryTimeout(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    ((error as { code?: unknown }).code === 50 ||
+      (error as { codeName?: unknown }).codeName === 'MaxTimeMSExpired')
+  );
 }
 
 function describe(error: unknown): string {
