@@ -4,7 +4,7 @@ import { BenchOrg, type BenchSetup, type CollectorRunStats } from './world';
 type Bucket = 'users' | 'logs' | 'default';
 
 /**
- * Okta's published per-minute limits for a Workforce org (docs/shared Okta fact sheet): the users list,
+ * Okta's published per-minute limits for a Workforce org (the shared Okta API fact sheet, section 5): the users list,
  * the System Log, and "most other API actions" (a user's factors, policies).
  */
 export const OKTA_LIMITS_PER_WINDOW: Record<Bucket, number> = { users: 600, logs: 120, default: 1200 };
