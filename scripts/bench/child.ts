@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
 const STOP_GRACE_MS = 10_000;
 
-/** A Node child process of the bench (app, simulator, CLI) with its output in a log file. */
+/** A Node child process of the bench (the app, the simulator) with its output in a log file. */
 export class Child {
   readonly exited: Promise<number | string | null>;
 

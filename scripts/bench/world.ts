@@ -53,7 +53,6 @@ export interface RunRecord {
 
 /** Process counters at one instant, to be diffed around a run. */
 export interface Snapshot {
-  readonly at: number;
   readonly db: Counters;
   readonly appCpu: number | undefined;
   readonly dbCpu: number | undefined;
@@ -108,7 +107,7 @@ export function benchSetup(
 
 /**
  * One benchmarked Okta org: the simulator process with `users` active users, a database of its own, an
- * organization made by the CLI, and the app (`node dist/main.js`) as a fresh process, so that its peak RSS
+ * organization made as `dist/cli.js org create` makes one, and the app (`node dist/main.js`) as a fresh process, so that its peak RSS
  * belongs to this size alone.
  */
 export class BenchOrg {
@@ -229,7 +228,6 @@ export class BenchOrg {
       this.sim.control<{ statuses: Record<string, number> }>('GET /stats'),
     ]);
     return {
-      at: Date.now(),
       db,
       appCpu: cpuSeconds(this.app.child.pid),
       dbCpu: cpuSeconds(this.setup.dbPid),
