@@ -107,8 +107,8 @@ export function benchSetup(
 
 /**
  * One benchmarked Okta org: the simulator process with `users` active users, a database of its own, an
- * organization made as `dist/cli.js org create` makes one, and the app (`node dist/main.js`) as a fresh process, so that its peak RSS
- * belongs to this size alone.
+ * organization made as `dist/cli.js org create` makes one, and the app (`node dist/main.js`) as a fresh
+ * process, so that its peak RSS belongs to this size alone.
  */
 export class BenchOrg {
   connectionId = '';
