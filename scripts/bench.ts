@@ -4,7 +4,8 @@
  * FerretDB) and a KMS (local-kms). Figures and ratios against issue 10's targets; nothing is asserted.
  *
  *   npm run bench -- [--users 1000,10000] [--naive-users 10000] [--rate-limited] [--rate-limited-users 10000]
- *                    [--rate-window-ms 6000] [--latency] [--latency-rows 1000000] [--run-wait-minutes 30] [--full]
+ *                    [--rate-window-ms 6000] [--latency] [--latency-rows 1000000] [--run-wait-minutes 30]
+ *                    [--app-node-options "--max-old-space-size=160"] [--full]
  *
  * `--full` is `--users 1000,10000,100000 --rate-limited --latency`. See docs/BENCHMARKS.md.
  */
@@ -27,6 +28,8 @@ interface Options {
   readonly latencyRows: number | undefined;
   /** The bench's wait for one run; the app's own run deadline is 30 minutes. */
   readonly runWaitMinutes: number;
+  /** `NODE_OPTIONS` for the app process (a heap limit, for RSS with a bounded heap). */
+  readonly appNodeOptions: string | undefined;
 }
 
 const LATENCY = { organizations: 100, samples: 50 };
@@ -52,6 +55,7 @@ function parseOptions(): Options {
       full || has('rate-limited') ? Number(option('rate-limited-users') ?? 10_000) : undefined,
     rateWindowMs: Number(option('rate-window-ms') ?? 6000),
     runWaitMinutes: Number(option('run-wait-minutes') ?? 30),
+    appNodeOptions: option('app-node-options'),
     latencyRows: full || has('latency') ? Number(option('latency-rows') ?? 1_000_000) : undefined,
   };
 }
@@ -102,7 +106,7 @@ async function changeFactors(org: BenchOrg): Promise<void> {
 async function main(): Promise<void> {
   const options = parseOptions();
   const workDir = mkdtempSync(join(tmpdir(), 'okta-evidence-bench-'));
-  const setup = benchSetup(workDir, options.runWaitMinutes * 60_000);
+  const setup = benchSetup(workDir, options.runWaitMinutes * 60_000, options.appNodeOptions);
   process.stderr.write(`bench: process logs in ${workDir} (removed after a successful run)\n`);
   if (setup.dbPid === undefined)
     process.stderr.write('bench: the database server process is not visible; no DB CPU\n');

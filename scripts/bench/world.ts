@@ -27,6 +27,8 @@ export interface BenchSetup {
   readonly stamp: string;
   /** How long the bench waits for one run (and for the refresh after it) before it gives up on it. */
   readonly runWaitMs: number;
+  /** `NODE_OPTIONS` for the app, e.g. `--max-old-space-size=160` to measure RSS with a bounded heap. */
+  readonly appNodeOptions: string | undefined;
 }
 
 export interface CollectorRunStats {
@@ -80,6 +82,7 @@ const REQUIRED_ENV = [
 export function benchSetup(
   workDir: string,
   runWaitMs: number,
+  appNodeOptions: string | undefined,
   env: NodeJS.ProcessEnv = process.env,
 ): BenchSetup {
   const missing = REQUIRED_ENV.filter((name) => !env[name]);
@@ -102,12 +105,13 @@ export function benchSetup(
     dbPid: listeningPid(Number(new URL(mongoUrl).port || 27017)),
     stamp: Date.now().toString(36),
     runWaitMs,
+    appNodeOptions,
   };
 }
 
 /**
  * One benchmarked Okta org: the simulator process with `users` active users, a database of its own, an
- * organization made as `dist/cli.js org create` makes one, and the app (`node dist/main.js`) as a fresh
+ * organization made with `dist/cli.js org create`, and the app (`node dist/main.js`) as a fresh
  * process, so that its peak RSS belongs to this size alone.
  */
 export class BenchOrg {
@@ -286,6 +290,7 @@ function appEnvOf(setup: BenchSetup, name: string, port: number, oktaHost: strin
     METRICS_TOKEN: setup.metricsToken,
     SCHEDULER_TICK_MS: '3600000',
     LOG_LEVEL: 'warn',
+    ...(setup.appNodeOptions === undefined ? {} : { NODE_OPTIONS: setup.appNodeOptions }),
     ...setup.kmsEnv,
   };
 }
