@@ -86,13 +86,8 @@ describe('sync at scale: database commands per hourly sync (e2e, counts, never t
     return runs.data?.connectorRuns.edges.map((e) => e.node) ?? [];
   }
 
-  afterAll(async () => {
-    await t?.get<SyncService>(SyncService).idle();
-    await t?.close();
-    await sim?.close();
-  });
-
-  it(`reads the evidence once per run and once per refresh: an unchanged hourly sync of ${USERS} users (and the refresh after it) sends O(users / batch) commands, none per page`, async () => {
+  /** A manual sync, the refresh after it, and the database commands both sent; the run must succeed. */
+  async function syncAndCount(): Promise<{ run: Run | undefined; delta: Counts }> {
     const metrics = t.get<Metrics>(Metrics);
     const before = await commands(metrics);
     const started = await t.gql<{ syncConnection: { id: string } }>(org.adminToken, SYNC, {
@@ -101,10 +96,20 @@ describe('sync at scale: database commands per hourly sync (e2e, counts, never t
     expect(started.errors).toBeUndefined();
     await t.get<SyncService>(SyncService).idle();
     const delta = since(before, await commands(metrics));
-
     const run = (await latestRun())[0];
     expect(run?.id).toBe(started.data?.syncConnection.id);
     expect(run?.status).toBe('SUCCEEDED');
+    return { run, delta };
+  }
+
+  afterAll(async () => {
+    await t?.get<SyncService>(SyncService).idle();
+    await t?.close();
+    await sim?.close();
+  });
+
+  it(`reads the evidence once per run and once per refresh: an unchanged hourly sync of ${USERS} users (and the refresh after it) sends O(users / batch) commands, none per page`, async () => {
+    const { run, delta } = await syncAndCount();
     expect(run?.stats.find((s) => s.collector === 'okta.user_mfa')).toMatchObject({
       items: USERS,
       unchanged: USERS,
@@ -135,17 +140,7 @@ describe('sync at scale: database commands per hourly sync (e2e, counts, never t
     // connection per statement and wedged the database for good.
     const changed = sim.state.activeUsers().slice(0, 150);
     for (const user of changed) sim.state.enrollFactor(user.id);
-    const metrics = t.get<Metrics>(Metrics);
-    const before = await commands(metrics);
-    const started = await t.gql<{ syncConnection: { id: string } }>(org.adminToken, SYNC, {
-      id: connectionId,
-    });
-    expect(started.errors).toBeUndefined();
-    await t.get<SyncService>(SyncService).idle();
-    const delta = since(before, await commands(metrics));
-    const run = (await latestRun())[0];
-    expect(run?.id).toBe(started.data?.syncConnection.id);
-    expect(run?.status).toBe('SUCCEEDED');
+    const { run, delta } = await syncAndCount();
     expect(run?.stats.find((s) => s.collector === 'okta.user_mfa')).toMatchObject({
       items: USERS,
       inserted: changed.length,
