@@ -2,6 +2,7 @@
 // suite) does not have.
 /* eslint-disable no-restricted-imports */
 import { GiveUp, waitFor } from '../../test/support/faults/processes';
+import { simControl } from '../../test/support/faults/sim-control';
 import { gqlAt } from '../../test/support/okta-connect';
 /* eslint-enable no-restricted-imports */
 import { Child } from './child';
@@ -88,14 +89,7 @@ export class BenchSim {
     return new BenchSim(child, info.host, info.control);
   }
 
-  async control<T = unknown>(route: string, body?: unknown): Promise<T> {
-    const [method, path] = route.split(' ') as [string, string];
-    const res = await fetch(`${this.controlUrl}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (!res.ok) throw new Error(`simulator control ${route}: HTTP ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
+  control<T = unknown>(route: string, body?: unknown): Promise<T> {
+    return simControl<T>(this.controlUrl, route, body);
   }
 }

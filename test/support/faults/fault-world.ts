@@ -8,6 +8,7 @@ import { TEST_JWT_SECRET } from '../test-config';
 import { MongoWireProxy } from './mongo-wire-proxy';
 import { FerretDb, GiveUp, LocalKms, ManagedProcess, ROOT, waitFor } from './processes';
 import type { SimFaultSpec, SimUserTruth } from './okta-sim-process';
+import { simControl } from './sim-control';
 
 export type Env = Record<string, string | undefined>;
 
@@ -149,15 +150,8 @@ export class SimProcess {
     this.controlUrl = info.control;
   }
 
-  async control<T = unknown>(route: string, body?: unknown): Promise<T> {
-    const [method, path] = route.split(' ') as [string, string];
-    const res = await fetch(`${this.controlUrl}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (!res.ok) throw new Error(`simulator control ${route}: HTTP ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
+  control<T = unknown>(route: string, body?: unknown): Promise<T> {
+    return simControl<T>(this.controlUrl, route, body);
   }
 
   async activeUsers(): Promise<SimUserTruth[]> {
