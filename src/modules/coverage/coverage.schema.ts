@@ -53,8 +53,6 @@ export class CoverageStateDocument {
     count: number;
   }[];
   @Prop({ type: Date, default: null }) computedAt: Date | null;
-  /** The earliest expiry of an exception the stored checks relied on: past it, they are recomputed. */
-  @Prop({ type: Date, default: null }) validUntil: Date | null;
 }
 export const CoverageStateSchema = SchemaFactory.createForClass(CoverageStateDocument);
 CoverageStateSchema.index({ organizationId: 1 }, { unique: true });

@@ -209,12 +209,10 @@ export class CoverageService {
     const results = checks.map((check) =>
       check.result(this.dataState(providers(check.definition.type), live, now), judged, now),
     );
-    const relied = exceptions.filter((e) => e.active).map((e) => e.expiresAt.getTime());
     await this.state.save({
       checks: results as unknown as Record<string, unknown>[],
       evidenceCounts,
       computedAt: now,
-      validUntil: relied.length > 0 ? new Date(Math.min(...relied)) : null,
     });
     return results;
   }
