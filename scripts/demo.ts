@@ -123,9 +123,14 @@ async function main(): Promise<void> {
         evidenceCount: number;
       }[];
     };
-    checks: { title: string; status: string; reason: string; failing: { label: string }[] }[];
+    checks: {
+      title: string;
+      status: string;
+      reason: string;
+      failingItems: { edges: { node: { label: string } }[] };
+    }[];
   }>(
-    '{ coverage { percent controls { control { id title } status reason evidenceCount } } checks { title status reason failing { label } } }',
+    '{ coverage { percent controls { control { id title } status reason evidenceCount } } checks { title status reason failingItems(first: 3) { edges { node { label } } } } }',
   );
   say(`\nCoverage: ${summary.coverage.percent}%`);
   for (const c of summary.coverage.controls)
@@ -136,11 +141,8 @@ async function main(): Promise<void> {
   for (const c of failing)
     say(
       `  ${c.status} ${c.title}: ${c.reason}${
-        c.failing.length > 0
-          ? ` (e.g. ${c.failing
-              .slice(0, 3)
-              .map((f) => f.label)
-              .join(', ')})`
+        c.failingItems.edges.length > 0
+          ? ` (e.g. ${c.failingItems.edges.map((e) => e.node.label).join(', ')})`
           : ''
       }`,
     );

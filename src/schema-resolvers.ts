@@ -3,7 +3,7 @@ import { ConnectionsResolver } from './modules/connections/connections.resolver'
 import { IntegrationsResolver } from './modules/connectors/integrations.resolver';
 import { ConnectorRunsResolver } from './modules/connectors/sync/connector-runs.resolver';
 import { EvidenceResolver } from './modules/evidence/evidence.resolver';
-import { CoverageResolver } from './modules/coverage/coverage.resolver';
+import { CheckResultResolver, CoverageResolver } from './modules/coverage/coverage.resolver';
 import { OrganizationResolver } from './modules/organizations/organization.resolver';
 
 /**
@@ -19,4 +19,5 @@ export const SCHEMA_RESOLVERS = [
   ConnectorRunsResolver,
   EvidenceResolver,
   CoverageResolver,
+  CheckResultResolver,
 ];

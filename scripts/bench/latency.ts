@@ -34,7 +34,8 @@ const WARM_UP = 3;
 const QUERY_BUDGET_MS = 180_000;
 const QUERIES = {
   coverage: '{ coverage { percent controls { status reason evidenceCount lastSuccessfulSyncAt } } }',
-  checks: '{ checks { key status reason evaluated failing { sourceId label } excepted { sourceId } } }',
+  checks:
+    '{ checks { key status reason evaluated failingCount failingItems(first: 20) { edges { node { sourceId label } } } excepted { sourceId } } }',
   evidence:
     '{ evidence(first: 20) { edges { cursor node { id type sourceId collectedAt fingerprint data } } pageInfo { hasNextPage endCursor } } }',
 } as const;

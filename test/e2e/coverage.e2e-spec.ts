@@ -232,6 +232,31 @@ describe('coverage, checks, staleness and live alerts (e2e)', () => {
 
     await sleep(3200); // past the expiry, and a few staleness ticks
     expect((await check('mfa_enrolled'))?.status).toBe('FAIL');
+    const paged = await t.gql<{
+      checks: {
+        key: string;
+        failingCount: number;
+        failingItems: { edges: { node: { sourceId: string } }[] };
+      }[];
+    }>(
+      org.adminToken,
+      '{ checks { key failingCount failingItems(first: 5) { edges { node { sourceId } } } } }',
+    );
+    expect(paged.data?.checks.find((c) => c.key === 'mfa_enrolled')).toEqual({
+      key: 'mfa_enrolled',
+      failingCount: 1,
+      failingItems: { edges: [{ node: { sourceId: victim.id } }] },
+    });
+    for (const after of ['not-a-cursor', Buffer.from('[-1]').toString('base64url')]) {
+      const bad = await t.gql(
+        org.adminToken,
+        '{ checks { failingItems(after: $after) { edges { cursor } } } }'.replace(
+          '$after',
+          JSON.stringify(after),
+        ),
+      );
+      expect(errorCode(bad)).toBe('BAD_USER_INPUT');
+    }
     expect((await coverage()).controls[0]?.status).toBe('DEGRADED');
     const audit = await t.gql<{ auditLog: { edges: { node: { action: string } }[] } }>(
       org.adminToken,

@@ -18,6 +18,8 @@ export const ORGANIZATION_SCANS: Readonly<Record<string, number>> = {
   'Query.coverage': 200,
   'Query.verifyAuditChain': 500,
   'Query.checkExceptions': 50,
+  // Every failing item of a check, as many as the organization's users (deprecated for failingItems).
+  'CheckResult.failing': 100,
 };
 
 /** Plain lists (not Relay connections) whose resolver caps the rows it reads: costed as a page of the cap. */

@@ -67,7 +67,7 @@ export function freshnessProblem(connection: ConnectionFreshness, now: Date): st
 export function calculateCoverage(
   controls: readonly ControlDefinition[],
   connections: readonly ConnectionFreshness[],
-  checks: readonly CheckResult[],
+  checks: readonly Pick<CheckResult, 'control' | 'status' | 'title' | 'reason'>[],
   now: Date,
 ): CoverageResult {
   const live = connections.filter((c) => c.status === 'ACTIVE' || c.status === 'NEEDS_REAUTH');

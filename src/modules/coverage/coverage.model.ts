@@ -73,10 +73,12 @@ export class CheckResultModel {
   @Field({ description: 'The control the check supports' }) control: string;
   @Field(() => CheckStatusEnum) status: CheckStatus;
   @Field() reason: string;
-  @Field(() => [CheckItemModel]) failing: CheckItemModel[];
   @Field(() => [ExceptedCheckItemModel]) excepted: ExceptedCheckItemModel[];
   @Field(() => Int) evaluated: number;
+  @Field(() => Int, { description: 'How many items fail (excepted items not counted)' }) failingCount: number;
 }
+
+export const CheckItemConnection = ConnectionType(CheckItemModel, 'CheckItem');
 
 @ObjectType('CheckException')
 export class CheckExceptionModel {

@@ -8,15 +8,18 @@ import { SyncModule } from '#src/modules/connectors/sync/sync.module';
 import { EvidenceModule } from '#src/modules/evidence/evidence.module';
 import { OrganizationsModule } from '#src/modules/organizations/organizations.module';
 import { AlertsService } from './alerts.service';
+import { CheckFailuresRepository } from './check-failures.repository';
 import {
   AlertDocument,
   AlertSchema,
   CheckExceptionDocument,
   CheckExceptionSchema,
+  CheckFailuresDocument,
+  CheckFailuresSchema,
   CoverageStateDocument,
   CoverageStateSchema,
 } from './coverage.schema';
-import { CoverageResolver } from './coverage.resolver';
+import { CheckResultResolver, CoverageResolver } from './coverage.resolver';
 import { CheckExceptionsRepository, CoverageService, CoverageStateRepository } from './coverage.service';
 import { StalenessMonitor } from './staleness.monitor';
 
@@ -25,6 +28,7 @@ import { StalenessMonitor } from './staleness.monitor';
     MongooseModule.forFeature([
       { name: AlertDocument.name, schema: AlertSchema },
       { name: CheckExceptionDocument.name, schema: CheckExceptionSchema },
+      { name: CheckFailuresDocument.name, schema: CheckFailuresSchema },
       { name: CoverageStateDocument.name, schema: CoverageStateSchema },
     ]),
     AuditModule,
@@ -38,10 +42,12 @@ import { StalenessMonitor } from './staleness.monitor';
   providers: [
     AlertsService,
     CheckExceptionsRepository,
+    CheckFailuresRepository,
     CoverageStateRepository,
     CoverageService,
     StalenessMonitor,
     CoverageResolver,
+    CheckResultResolver,
   ],
   exports: [CoverageService, StalenessMonitor],
 })

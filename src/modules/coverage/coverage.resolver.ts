@@ -1,12 +1,31 @@
 import { Inject } from '@nestjs/common';
-import { Args, ArgsType, Field, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
+import {
+  Args,
+  ArgsType,
+  Field,
+  Mutation,
+  Parent,
+  Query,
+  ResolveField,
+  Resolver,
+  Subscription,
+} from '@nestjs/graphql';
 import { IsIn, IsOptional } from 'class-validator';
+import { DomainError } from '#src/common/errors/domain.error';
 import { PUB_SUB, type PubSubEngine, type TenantEvent } from '#src/common/graphql/pubsub';
-import { type Connection, PageArgs, paginateById } from '#src/common/graphql/relay';
+import {
+  type Connection,
+  decodeCursor,
+  encodeCursor,
+  PageArgs,
+  pageSize,
+  paginateById,
+  toConnection,
+} from '#src/common/graphql/relay';
 import { Roles } from '#src/common/tenancy/decorators';
 import { type GraphqlRequestContext } from '#src/common/tenancy/request-context';
 import { type Alert, ALERTS_CHANNEL, AlertsService } from './alerts.service';
-import { type CheckResult } from './checks/check.types';
+import { type CheckItem } from './checks/check.types';
 import { CONTROLS, type ControlDefinition } from './controls.catalog';
 import { type CoverageResult } from './coverage.calculator';
 import {
@@ -14,6 +33,8 @@ import {
   AlertModel,
   AlertStatusFilterEnum,
   CheckExceptionModel,
+  CheckItemConnection,
+  CheckItemModel,
   CheckResultModel,
   CheckSettingsModel,
   ControlModel,
@@ -21,7 +42,12 @@ import {
   CreateCheckExceptionInput,
   UpdateCheckSettingsInput,
 } from './coverage.model';
-import { type CheckSettings, CoverageService, type StoredException } from './coverage.service';
+import {
+  type CheckReport,
+  type CheckSettings,
+  CoverageService,
+  type StoredException,
+} from './coverage.service';
 
 @ArgsType()
 class AlertsArgs extends PageArgs {
@@ -50,7 +76,7 @@ export class CoverageResolver {
   }
 
   @Query(() => [CheckResultModel], { description: 'Automated checks over the current evidence' })
-  checks(): Promise<CheckResult[]> {
+  checks(): Promise<CheckReport[]> {
     return this.coverageService.checks();
   }
 
@@ -96,4 +122,38 @@ export class CoverageResolver {
   staleAlerts(): AsyncIterator<TenantEvent<Alert>> {
     return this.pubSub.asyncIterableIterator<TenantEvent<Alert>>(ALERTS_CHANNEL);
   }
+}
+
+/** A check's failing items, read only when asked for: a page at a time, or (deprecated) all of them. */
+@Resolver(() => CheckResultModel)
+export class CheckResultResolver {
+  constructor(private readonly coverageService: CoverageService) {}
+
+  @ResolveField(() => [CheckItemModel], {
+    deprecationReason:
+      'Unbounded: as many items as the organization has users. Use failingItems (paged) and failingCount.',
+  })
+  failing(@Parent() check: CheckReport): Promise<CheckItem[]> {
+    return this.coverageService.failingItems(check, 0, check.failingCount);
+  }
+
+  @ResolveField(() => CheckItemConnection, {
+    description: 'The failing items, a page at a time (items whose exception expired come first)',
+  })
+  async failingItems(@Parent() check: CheckReport, @Args() args: PageArgs): Promise<Connection<CheckItem>> {
+    const limit = pageSize(args.first);
+    const offset = args.after === undefined ? 0 : afterPosition(args.after);
+    const items = await this.coverageService.failingItems(check, offset, limit + 1);
+    const positions = new Map(items.map((item, i) => [item, offset + i]));
+    return toConnection(items, limit, (item) => encodeCursor([positions.get(item) ?? offset]));
+  }
+}
+
+/** The position after the one a failing-items cursor names. */
+function afterPosition(cursor: string): number {
+  const position = decodeCursor(cursor, ['number'])[0] as number;
+  if (!Number.isSafeInteger(position) || position < 0) {
+    throw new DomainError('BAD_USER_INPUT', 'Invalid pagination cursor', { field: 'after' });
+  }
+  return position + 1;
 }

@@ -53,7 +53,25 @@ export class CoverageStateDocument {
     count: number;
   }[];
   @Prop({ type: Date, default: null }) computedAt: Date | null;
+  /** The `check_failures` generation holding the failing items of `checks` (null before the first refresh). */
+  @Prop({ type: String, default: null }) failingGeneration: string | null;
 }
 export const CoverageStateSchema = SchemaFactory.createForClass(CoverageStateDocument);
 CoverageStateSchema.index({ organizationId: 1 }, { unique: true });
 CoverageStateSchema.plugin(tenantScopedPlugin);
+
+/**
+ * The failing items of one check, in chunks, written by one refresh (`generation`, an ObjectId's hex, so
+ * generations order by time). Kept apart from `coverage_state` so that reading coverage never reads them.
+ */
+@Schema({ collection: 'check_failures', versionKey: false })
+export class CheckFailuresDocument {
+  @Prop({ required: true, type: Types.ObjectId }) organizationId: Types.ObjectId;
+  @Prop({ required: true, type: String }) generation: string;
+  @Prop({ required: true, type: String, enum: CHECK_KEYS }) check: CheckKey;
+  @Prop({ required: true, type: Number }) chunk: number;
+  @Prop({ type: [MongooseSchema.Types.Mixed], default: [] }) items: Record<string, unknown>[];
+}
+export const CheckFailuresSchema = SchemaFactory.createForClass(CheckFailuresDocument);
+CheckFailuresSchema.index({ organizationId: 1, generation: 1, check: 1, chunk: 1 }, { unique: true });
+CheckFailuresSchema.plugin(tenantScopedPlugin);

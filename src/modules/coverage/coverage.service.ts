@@ -13,6 +13,7 @@ import { SyncService } from '#src/modules/connectors/sync/sync.service';
 import { EvidenceService } from '#src/modules/evidence/evidence.service';
 import {
   type CheckException,
+  type CheckItem,
   type CheckKey,
   type CheckResult,
   type DataState,
@@ -21,7 +22,16 @@ import {
   DISTRUST,
   type PasswordBaseline,
 } from './checks/check.types';
-import { asOf, CHECK_FIELDS, checkDefinitions, StreamedCheck } from './checks/checks';
+import { CheckFailuresRepository, newGeneration } from './check-failures.repository';
+import {
+  asOf,
+  CHECK_FIELDS,
+  checkDefinitions,
+  type CheckSummary,
+  type CheckView,
+  StreamedCheck,
+  summarize,
+} from './checks/checks';
 import { CONTROLS } from './controls.catalog';
 import {
   calculateCoverage,
@@ -35,6 +45,11 @@ import { CheckExceptionDocument, CoverageStateDocument } from './coverage.schema
 export interface CheckSettings {
   readonly passwordBaseline: PasswordBaseline;
   readonly dormantDays: number;
+}
+
+/** A stored check as of now, with the generation its failing items are stored under (null: none stored). */
+export interface CheckReport extends CheckView {
+  readonly generation: string | null;
 }
 
 export interface StoredException extends CheckException {
@@ -92,6 +107,10 @@ export class CheckExceptionsRepository extends TenantRepository<CheckExceptionDo
   }
 }
 
+function storedChecks(state: CoverageStateDocument | undefined): CheckSummary[] {
+  return (state?.checks ?? []) as unknown as CheckSummary[];
+}
+
 function toException(doc: CheckExceptionDocument): StoredException {
   return {
     id: doc._id.toHexString(),
@@ -130,6 +149,7 @@ export class CoverageService {
   constructor(
     private readonly state: CoverageStateRepository,
     private readonly exceptions: CheckExceptionsRepository,
+    private readonly failures: CheckFailuresRepository,
     private readonly connections: ConnectionsService,
     private readonly registry: ConnectorRegistry,
     private readonly evidence: EvidenceService,
@@ -139,25 +159,39 @@ export class CoverageService {
 
   async coverage(now = new Date()): Promise<CoverageResult> {
     const { state, connections } = await this.stored(now);
-    const checks = ((state?.checks ?? []) as unknown as CheckResult[]).map((check) => asOf(check, now));
+    const checks = storedChecks(state).map((check) => asOf(check, now));
     return calculateCoverage(CONTROLS, connections, checks, now);
   }
 
   /**
    * The stored check results (computed after each sync and each exception or setting change; never
    * recomputed from the evidence here), judged against the connections as they are now: a check whose
-   * evidence comes from a connection that went stale since reads INCONCLUSIVE.
+   * evidence comes from a connection that went stale since reads INCONCLUSIVE. Failing items are not read
+   * here: `failingItems` pages through them.
    */
-  async checks(now = new Date()): Promise<CheckResult[]> {
+  async checks(now = new Date()): Promise<CheckReport[]> {
     const { state, connections } = await this.stored(now);
-    return ((state?.checks ?? []) as unknown as CheckResult[]).map((stored) => {
-      const check = asOf(stored, now);
+    const generation = state?.failingGeneration ?? null;
+    return storedChecks(state).map((stored) => {
+      const check = { ...asOf(stored, now), generation };
       if (check.status === 'INCONCLUSIVE') return check;
       const type = CHECK_EVIDENCE[check.key];
       const providers = connections.filter((c) => (c.evidenceCounts[type] ?? 0) > 0);
       const untrusted = providers.some((c) => freshnessProblem(c, now) !== undefined);
       return untrusted ? { ...check, status: 'INCONCLUSIVE', reason: DISTRUST.stale } : check;
     });
+  }
+
+  /**
+   * A check's failing items from position `offset`: first those whose exception expired since the check
+   * was stored, then the stored ones (each page reads one or two stored chunks, never the evidence).
+   */
+  async failingItems(check: CheckReport, offset: number, limit: number): Promise<CheckItem[]> {
+    const reopened = check.reopened.slice(offset, offset + limit);
+    const rest = limit - reopened.length;
+    if (rest === 0 || check.generation === null) return [...reopened];
+    const from = Math.max(0, offset - check.reopened.length);
+    return [...reopened, ...(await this.failures.slice(check.generation, check.key, from, rest))];
   }
 
   /**
@@ -169,7 +203,8 @@ export class CoverageService {
     now: Date,
   ): Promise<{ state: CoverageStateDocument | undefined; connections: ConnectionFreshness[] }> {
     let state = await this.state.get();
-    if (state?.computedAt === null || state === undefined) {
+    // A state from before failing items were stored apart (no generation) is computed once more, too.
+    if (state === undefined || state.computedAt === null || !state.failingGeneration) {
       await this.refresh(now);
       state = await this.state.get();
     }
@@ -209,11 +244,15 @@ export class CoverageService {
     const results = checks.map((check) =>
       check.result(this.dataState(providers(check.definition.type), live, now), judged, now),
     );
+    const generation = newGeneration();
+    for (const result of results) await this.failures.write(generation, result.key, result.failing);
     await this.state.save({
-      checks: results as unknown as Record<string, unknown>[],
+      checks: results.map(summarize) as unknown as Record<string, unknown>[],
       evidenceCounts,
       computedAt: now,
+      failingGeneration: generation,
     });
+    await this.failures.deleteOlderThan(generation, now);
     return results;
   }
 

@@ -1,5 +1,5 @@
 import { type CheckException, type DataState, DEFAULT_BASELINE } from './check.types';
-import { asOf, dormantCheck, mfaCheck, passwordBaselineCheck } from './checks';
+import { asOf, dormantCheck, mfaCheck, passwordBaselineCheck, summarize } from './checks';
 
 const NOW = new Date('2026-11-29T12:00:00Z');
 const OK: DataState = { present: true, fresh: true, complete: true };
@@ -154,25 +154,36 @@ describe('asOf (a stored result read later, without the evidence)', () => {
   const users = [user('u1', { mfaEnrolled: true }), user('u2', { mfaEnrolled: false })];
   const later = new Date('2026-12-15T00:00:00Z');
 
-  it('is the stored result while no exception has expired', () => {
-    const stored = mfaCheck(users, OK, [exception('u2', '2027-01-01')], NOW);
-    expect(asOf(stored, later)).toBe(stored);
+  it('is the stored summary while no exception has expired', () => {
+    const stored = summarize(mfaCheck(users, OK, [exception('u2', '2027-01-01')], NOW));
+    expect(asOf(stored, later)).toEqual({ ...stored, reopened: [] });
+  });
+
+  it('stores no failing items, only their count', () => {
+    const result = mfaCheck(users, OK, [], NOW);
+    expect(result.failing).toHaveLength(1);
+    expect(summarize(result)).not.toHaveProperty('failing');
+    expect(summarize(result)).toMatchObject({ failingCount: 1, status: 'FAIL' });
   });
 
   it('fails a passing check again once the exception it relied on expired, exactly as a recomputation would', () => {
-    const stored = mfaCheck(users, OK, [exception('u2', '2026-12-01')], NOW);
+    const stored = summarize(mfaCheck(users, OK, [exception('u2', '2026-12-01')], NOW));
     expect(stored.status).toBe('PASS');
-    expect(asOf(stored, later)).toEqual(mfaCheck(users, OK, [exception('u2', '2026-12-01')], later));
-    expect(asOf(stored, later)).toMatchObject({ status: 'FAIL', reason: '1 of 2 fail', excepted: [] });
+    const { failing, ...recomputed } = mfaCheck(users, OK, [exception('u2', '2026-12-01')], later);
+    const { reopened, ...view } = asOf(stored, later);
+    expect(view).toEqual(summarize({ ...recomputed, failing }));
+    expect(reopened).toEqual(failing);
+    expect(view).toMatchObject({ status: 'FAIL', reason: '1 of 2 fail', excepted: [], failingCount: 1 });
   });
 
   it('keeps a check INCONCLUSIVE for its data, with the expired item back among the failing', () => {
     const stale = { present: true, fresh: false, complete: true };
-    const stored = mfaCheck(users, stale, [exception('u2', '2026-12-01')], NOW);
+    const stored = summarize(mfaCheck(users, stale, [exception('u2', '2026-12-01')], NOW));
     expect(asOf(stored, later)).toMatchObject({
       status: 'INCONCLUSIVE',
       reason: 'the evidence is stale',
-      failing: [expect.objectContaining({ sourceId: 'u2' })],
+      failingCount: 1,
+      reopened: [expect.objectContaining({ sourceId: 'u2' })],
       excepted: [],
     });
   });

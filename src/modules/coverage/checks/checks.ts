@@ -82,23 +82,40 @@ function failReason(failing: number, evaluated: number): string {
 }
 
 /**
- * A stored check result as of `now`: items whose exception expired since it was computed fail again, so
- * the result stays exact between refreshes without reading the evidence. A check INCONCLUSIVE because of
- * its data stays so; any other fails.
+ * A check result as stored: all but its failing items, which can be as many as the organization's users.
+ * They are stored apart (`check_failures`) and read only when a client asks for them, so reading coverage
+ * costs the same at any size.
  */
-export function asOf(check: CheckResult, now: Date): CheckResult {
-  const expired = check.excepted.filter((e) => new Date(e.expiresAt).getTime() <= now.getTime());
-  if (expired.length === 0) return check;
-  const failing = [
-    ...check.failing,
-    ...expired.map(({ sourceId, label, reason }) => ({ sourceId, label, reason })),
-  ];
-  const excepted = check.excepted.filter((e) => !expired.includes(e));
-  if (check.status === 'INCONCLUSIVE' && isDistrust(check.reason)) return { ...check, failing, excepted };
-  return { ...check, failing, excepted, status: 'FAIL', reason: failReason(failing.length, check.evaluated) };
+export interface CheckSummary extends Omit<CheckResult, 'failing'> {
+  readonly failingCount: number;
 }
 
-/** What a check says of one item: it fails, it cannot be evaluated, or nothing (it passes or does not apply). */
+/** A stored summary as of a later instant: `reopened` are the items whose exception expired since. */
+export interface CheckView extends CheckSummary {
+  readonly reopened: readonly CheckItem[];
+}
+
+export function summarize(result: CheckResult): CheckSummary {
+  const { failing, ...summary } = result;
+  return { ...summary, failingCount: failing.length };
+}
+
+/**
+ * A stored check summary as of `now`: items whose exception expired since it was computed fail again (they
+ * are its `reopened` items, counted among the failing), so the result stays exact between refreshes without
+ * reading the evidence. A check INCONCLUSIVE because of its data stays so; any other fails.
+ */
+export function asOf(check: CheckSummary, now: Date): CheckView {
+  const expired = check.excepted.filter((e) => new Date(e.expiresAt).getTime() <= now.getTime());
+  if (expired.length === 0) return { ...check, reopened: [] };
+  const reopened = expired.map(({ sourceId, label, reason }) => ({ sourceId, label, reason }));
+  const excepted = check.excepted.filter((e) => !expired.includes(e));
+  const failingCount = check.failingCount + reopened.length;
+  const view = { ...check, failingCount, reopened, excepted };
+  if (check.status === 'INCONCLUSIVE' && isDistrust(check.reason)) return view;
+  return { ...view, status: 'FAIL', reason: failReason(failingCount, check.evaluated) };
+}
+
 type Judgement = { failing: CheckItem } | { unknown: CheckItem } | undefined;
 
 /** One check: which evidence type it reads, and its judgement of one item of it. */
