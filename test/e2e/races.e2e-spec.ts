@@ -6,6 +6,7 @@ import { AccessTokenProvider } from '#src/modules/connections/access-token.provi
 import { ConnectionCredentialsDocument } from '#src/modules/connections/connection.schema';
 import { type ConnectionCredentials } from '#src/modules/connections/connection.types';
 import { ConnectionCredentialsStore } from '#src/modules/connections/credentials.store';
+import { tenantChannel } from '#src/common/graphql/tenant-events';
 import { type Alert, ALERTS_CHANNEL, AlertsService } from '#src/modules/coverage/alerts.service';
 import { EvidenceDocument } from '#src/modules/evidence/evidence.schema';
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
@@ -485,7 +486,7 @@ describe('state changes that cannot race (e2e, run on FerretDB in CI)', () => {
         const pubSub = t.get<PubSubEngine>(PUB_SUB);
         const events: Alert[] = [];
         const subscription = await pubSub.subscribe(
-          ALERTS_CHANNEL,
+          tenantChannel(ALERTS_CHANNEL, org.organizationId),
           (event: TenantEvent<Alert>) => {
             if (event.organizationId === org.organizationId) events.push(event.payload);
           },

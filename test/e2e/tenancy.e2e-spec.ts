@@ -6,7 +6,7 @@ import { getModelToken } from '@nestjs/mongoose';
 import { type Model, Types } from 'mongoose';
 import { IS_PUBLIC } from '#src/common/tenancy/decorators';
 import { MissingOrgContextError } from '#src/common/tenancy/org-context';
-import { TenantFilterMissingError } from '#src/common/tenancy/tenant.plugin';
+import { ForeignOrganizationError, TenantFilterMissingError } from '#src/common/tenancy/tenant.plugin';
 import { AuditLogDocument } from '#src/modules/audit/audit.schema';
 import { AuditService } from '#src/modules/audit/audit.service';
 import { printAppSchema } from '#src/schema-generate';
@@ -109,6 +109,42 @@ describe('tenancy (e2e)', () => {
         .aggregate<{ n: number }>([{ $match: { organizationId: org() } }, { $count: 'n' }])
         .exec();
       expect(rows[0]?.n).toBeGreaterThanOrEqual(1);
+    });
+
+    it.each<[string, (other: Types.ObjectId) => Promise<unknown>]>([
+      ['find', (other) => model.find({ organizationId: other }).exec()],
+      ['find by a string id', (other) => model.find({ organizationId: other.toHexString() }).exec()],
+      ['find with an operator', (other) => model.find({ organizationId: { $in: [org(), other] } }).exec()],
+      ['countDocuments', (other) => model.countDocuments({ organizationId: other }).exec()],
+      [
+        'updateMany',
+        (other) => model.updateMany({ organizationId: other }, { $set: { action: 'X' } }).exec(),
+      ],
+      ['deleteMany', (other) => model.deleteMany({ organizationId: other }).exec()],
+      ['aggregate', (other) => model.aggregate([{ $match: { organizationId: other } }]).exec()],
+      ['bulkWrite', (other) => model.bulkWrite([{ deleteOne: { filter: { organizationId: other } } }])],
+      ['insertMany', (other) => model.insertMany([{ organizationId: other, seq: 1 }])],
+      ['create', (other) => model.create({ organizationId: other, seq: 1 })],
+      ['save', (other) => new model({ organizationId: other, seq: 1 }).save()],
+    ])('refuses %s naming another organization than the one the work runs for', async (_name, run) => {
+      const other = new Types.ObjectId(orgB.organizationId);
+      await expect(t.asOrg(orgA.organizationId, () => run(other))).rejects.toBeInstanceOf(
+        ForeignOrganizationError,
+      );
+    });
+
+    it("lets the context's own organization through, and any organization outside a context", async () => {
+      await expect(
+        t.asOrg(orgA.organizationId, () => model.countDocuments({ organizationId: org() }).exec()),
+      ).resolves.toBeGreaterThanOrEqual(1);
+      await expect(
+        t.asOrg(orgA.organizationId, () =>
+          model.countDocuments({ organizationId: orgA.organizationId }).exec(),
+        ),
+      ).resolves.toEqual(expect.any(Number));
+      await expect(
+        model.countDocuments({ organizationId: new Types.ObjectId(orgB.organizationId) }).exec(),
+      ).resolves.toBeGreaterThanOrEqual(0);
     });
 
     it('makes tenant repositories throw outside an organization context', async () => {

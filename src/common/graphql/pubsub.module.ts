@@ -5,6 +5,7 @@ import Redis from 'ioredis';
 import { type AppConfig } from '#src/config/app-config';
 import { APP_CONFIG } from '#src/config/config.module';
 import { PUB_SUB, type PubSubEngine } from './pubsub';
+import { TenantEvents } from './tenant-events';
 
 /**
  * The subscription event bus: Redis (`REDIS_URL`) so an event raised on one instance reaches subscribers
@@ -32,7 +33,11 @@ class PubSubShutdown implements OnApplicationShutdown {
 
 @Global()
 @Module({
-  providers: [{ provide: PUB_SUB, inject: [APP_CONFIG], useFactory: createPubSub }, PubSubShutdown],
-  exports: [PUB_SUB],
+  providers: [
+    { provide: PUB_SUB, inject: [APP_CONFIG], useFactory: createPubSub },
+    PubSubShutdown,
+    TenantEvents,
+  ],
+  exports: [PUB_SUB, TenantEvents],
 })
 export class PubSubModule {}

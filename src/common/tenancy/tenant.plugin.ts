@@ -1,10 +1,21 @@
-import { type Aggregate, type AnyBulkWriteOperation, type Query, type Schema } from 'mongoose';
+import { type Aggregate, type AnyBulkWriteOperation, type Document, type Query, type Schema } from 'mongoose';
+import { OrgContext } from './org-context';
 
 /** Thrown when a query on a tenant collection does not name its organization. A bug, never user error. */
 export class TenantFilterMissingError extends Error {
   constructor(collection: string, operation: string) {
     super(`Query "${operation}" on tenant collection "${collection}" has no organizationId in its filter`);
     this.name = 'TenantFilterMissingError';
+  }
+}
+
+/** Thrown when work running for one organization names another in a filter or document. A bug, never user error. */
+export class ForeignOrganizationError extends Error {
+  constructor(collection: string, operation: string) {
+    super(
+      `"${operation}" on tenant collection "${collection}" names an organization other than the one it runs for`,
+    );
+    this.name = 'ForeignOrganizationError';
   }
 }
 
@@ -30,6 +41,27 @@ function hasOrganization(filter: unknown): boolean {
 }
 
 /**
+ * Whether a filter or document that names an organization names another than the one in context. Outside
+ * an organization context (the scheduler's claim across organizations, retention) any one may be named.
+ * An operator (`{ $in: [...] }`) is never the context's organization.
+ */
+function foreign(filter: unknown): boolean {
+  if (!OrgContext.has()) return false;
+  const value = (filter as Record<string, unknown>).organizationId;
+  const named =
+    typeof value === 'string' || (typeof value === 'object' && value !== null && '_bsontype' in value)
+      ? String(value)
+      : undefined;
+  return named !== OrgContext.organizationId();
+}
+
+/** Throws unless `filter` names an organization, and the one in context when there is one. */
+function assertScoped(filter: unknown, collection: string, operation: string): void {
+  if (!hasOrganization(filter)) throw new TenantFilterMissingError(collection, operation);
+  if (foreign(filter)) throw new ForeignOrganizationError(collection, operation);
+}
+
+/**
  * Mongoose plugin for every tenant collection. It asserts, it never injects: a find, count, update,
  * delete, aggregate or bulk write without `organizationId` (in the filter, or in the first `$match`)
  * throws before it reaches the database. `estimatedDocumentCount` cannot be scoped, so it always throws.
@@ -39,12 +71,11 @@ export function tenantScopedPlugin(schema: Schema): void {
     FILTERED_QUERY_OPERATIONS as unknown as 'find'[],
     { document: false, query: true },
     function (this: Query<unknown, unknown>) {
-      if (!hasOrganization(this.getFilter())) {
-        throw new TenantFilterMissingError(
-          this.model.collection.collectionName,
-          (this as { op?: string }).op ?? 'query',
-        );
-      }
+      assertScoped(
+        this.getFilter(),
+        this.model.collection.collectionName,
+        (this as { op?: string }).op ?? 'query',
+      );
     },
   );
 
@@ -54,32 +85,34 @@ export function tenantScopedPlugin(schema: Schema): void {
 
   schema.pre('aggregate', function (this: Aggregate<unknown>) {
     const first = this.pipeline()[0] as { $match?: unknown } | undefined;
-    if (!hasOrganization(first?.$match)) {
-      throw new TenantFilterMissingError(this.model().collection.collectionName, 'aggregate');
-    }
+    assertScoped(first?.$match, this.model().collection.collectionName, 'aggregate');
   });
 
   schema.pre('bulkWrite', function (ops: AnyBulkWriteOperation[]) {
-    for (const op of ops) {
-      if (!bulkOperationScoped(op))
-        throw new TenantFilterMissingError(this.collection.collectionName, 'bulkWrite');
-    }
+    for (const op of ops) assertScoped(bulkOperationScope(op), this.collection.collectionName, 'bulkWrite');
   });
 
   schema.pre('insertMany', function (docs: unknown) {
-    for (const doc of Array.isArray(docs) ? docs : [docs]) {
-      if (!hasOrganization(doc))
-        throw new TenantFilterMissingError(this.collection.collectionName, 'insertMany');
-    }
+    for (const doc of Array.isArray(docs) ? docs : [docs])
+      assertScoped(doc, this.collection.collectionName, 'insertMany');
   });
+
+  // `create` and `save` (a new document, or a change to one read earlier): before validation, and at save
+  // for a save that skips validation.
+  for (const hook of ['validate', 'save'] as const) {
+    schema.pre(hook, function (this: Document) {
+      assertScoped(this, this.collection.collectionName, 'save');
+    });
+  }
 }
 
-function bulkOperationScoped(op: AnyBulkWriteOperation): boolean {
-  if ('insertOne' in op) return hasOrganization(op.insertOne.document);
-  if ('updateOne' in op) return hasOrganization(op.updateOne.filter);
-  if ('updateMany' in op) return hasOrganization(op.updateMany.filter);
-  if ('replaceOne' in op) return hasOrganization(op.replaceOne.filter);
-  if ('deleteOne' in op) return hasOrganization(op.deleteOne.filter);
-  if ('deleteMany' in op) return hasOrganization(op.deleteMany.filter);
-  return false;
+/** The filter (or inserted document) of one bulk operation. */
+function bulkOperationScope(op: AnyBulkWriteOperation): unknown {
+  if ('insertOne' in op) return op.insertOne.document;
+  if ('updateOne' in op) return op.updateOne.filter;
+  if ('updateMany' in op) return op.updateMany.filter;
+  if ('replaceOne' in op) return op.replaceOne.filter;
+  if ('deleteOne' in op) return op.deleteOne.filter;
+  if ('deleteMany' in op) return op.deleteMany.filter;
+  return undefined;
 }

@@ -1,11 +1,11 @@
-import { Inject } from '@nestjs/common';
-import { Args, ID, Query, Resolver, Subscription } from '@nestjs/graphql';
+import { Args, Context, ID, Query, Resolver, Subscription } from '@nestjs/graphql';
 import { ArgsType, Field } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
 import { IsOptional, ValidateNested } from 'class-validator';
 import { DomainError } from '#src/common/errors/domain.error';
 import { Roles } from '#src/common/tenancy/decorators';
-import { PUB_SUB, type PubSubEngine, type TenantEvent } from '#src/common/graphql/pubsub';
+import { type TenantEvent } from '#src/common/graphql/pubsub';
+import { TenantEvents } from '#src/common/graphql/tenant-events';
 import {
   type Connection,
   decodeCursor,
@@ -37,7 +37,7 @@ class AuditLogArgs extends PageArgs {
 export class AuditResolver {
   constructor(
     private readonly audit: AuditService,
-    @Inject(PUB_SUB) private readonly pubSub: PubSubEngine,
+    private readonly events: TenantEvents,
   ) {}
 
   @Query(() => AuditLogEntryConnection, { description: "The organization's audit log, newest first" })
@@ -73,7 +73,7 @@ export class AuditResolver {
       context.principal !== undefined && event.organizationId === context.principal.organizationId,
     resolve: (event: TenantEvent<AuditEntry>) => event.payload,
   })
-  auditLogAppended(): AsyncIterator<TenantEvent<AuditEntry>> {
-    return this.pubSub.asyncIterableIterator<TenantEvent<AuditEntry>>(AUDIT_APPENDED);
+  auditLogAppended(@Context() context: GraphqlRequestContext): AsyncIterator<TenantEvent<AuditEntry>> {
+    return this.events.subscribe<AuditEntry>(AUDIT_APPENDED, context.principal?.organizationId);
   }
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Inject, Injectable } from '@nestjs/common';
-import { PUB_SUB, type PubSubEngine, type TenantEvent } from '#src/common/graphql/pubsub';
+import { Injectable } from '@nestjs/common';
+import { TenantEvents } from '#src/common/graphql/tenant-events';
 import { OrgContext } from '#src/common/tenancy/org-context';
 import {
   assertNoSecretKeys,
@@ -31,7 +31,7 @@ export interface AuditRecord {
 export class AuditService {
   constructor(
     private readonly repository: AuditRepository,
-    @Inject(PUB_SUB) private readonly pubSub: PubSubEngine,
+    private readonly events: TenantEvents,
   ) {}
 
   async append(record: AuditRecord): Promise<AuditEntry> {
@@ -52,8 +52,7 @@ export class AuditService {
       };
       try {
         const entry = await this.repository.insert({ ...content, hash: hashAuditEntry(content) });
-        const event: TenantEvent<AuditEntry> = { organizationId, payload: entry };
-        await this.pubSub.publish(AUDIT_APPENDED, event);
+        await this.events.publish(AUDIT_APPENDED, entry);
         return entry;
       } catch (error) {
         if (!isDuplicateKey(error) || attempt >= MAX_APPEND_ATTEMPTS) throw error;

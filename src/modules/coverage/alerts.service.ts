@@ -1,9 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { type Model, type QueryFilter, Types } from 'mongoose';
-import { PUB_SUB, type PubSubEngine, type TenantEvent } from '#src/common/graphql/pubsub';
+import { TenantEvents } from '#src/common/graphql/tenant-events';
 import { OnceClaims } from '#src/common/scheduling/once-claim';
-import { OrgContext } from '#src/common/tenancy/org-context';
 import { TenantRepository, toObjectId } from '#src/common/tenancy/tenant.repository';
 import { AlertDocument, type AlertKind } from './coverage.schema';
 
@@ -23,7 +22,7 @@ export interface Alert {
 export class AlertsService extends TenantRepository<AlertDocument> {
   constructor(
     @InjectModel(AlertDocument.name) model: Model<AlertDocument>,
-    @Inject(PUB_SUB) private readonly pubSub: PubSubEngine,
+    private readonly events: TenantEvents,
     private readonly claims: OnceClaims,
   ) {
     super(model);
@@ -86,8 +85,7 @@ export class AlertsService extends TenantRepository<AlertDocument> {
   }
 
   private publish(alert: Alert): Promise<void> {
-    const event: TenantEvent<Alert> = { organizationId: OrgContext.organizationId(), payload: alert };
-    return this.pubSub.publish(ALERTS_CHANNEL, event);
+    return this.events.publish(ALERTS_CHANNEL, alert);
   }
 }
 

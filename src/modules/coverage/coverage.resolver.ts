@@ -1,7 +1,7 @@
-import { Inject } from '@nestjs/common';
 import {
   Args,
   ArgsType,
+  Context,
   Field,
   Mutation,
   Parent,
@@ -12,7 +12,8 @@ import {
 } from '@nestjs/graphql';
 import { IsIn, IsOptional } from 'class-validator';
 import { DomainError } from '#src/common/errors/domain.error';
-import { PUB_SUB, type PubSubEngine, type TenantEvent } from '#src/common/graphql/pubsub';
+import { type TenantEvent } from '#src/common/graphql/pubsub';
+import { TenantEvents } from '#src/common/graphql/tenant-events';
 import {
   type Connection,
   decodeCursor,
@@ -62,7 +63,7 @@ export class CoverageResolver {
   constructor(
     private readonly coverageService: CoverageService,
     private readonly alertsService: AlertsService,
-    @Inject(PUB_SUB) private readonly pubSub: PubSubEngine,
+    private readonly events: TenantEvents,
   ) {}
 
   @Query(() => [ControlModel], { description: 'The SOC 2 controls this connector serves' })
@@ -119,8 +120,8 @@ export class CoverageResolver {
       context.principal !== undefined && event.organizationId === context.principal.organizationId,
     resolve: (event: TenantEvent<Alert>) => event.payload,
   })
-  staleAlerts(): AsyncIterator<TenantEvent<Alert>> {
-    return this.pubSub.asyncIterableIterator<TenantEvent<Alert>>(ALERTS_CHANNEL);
+  staleAlerts(@Context() context: GraphqlRequestContext): AsyncIterator<TenantEvent<Alert>> {
+    return this.events.subscribe<Alert>(ALERTS_CHANNEL, context.principal?.organizationId);
   }
 }
 
