@@ -23,7 +23,7 @@ export interface RootOperation {
 const ID = '0123456789abcdef01234567';
 
 /** A plausible value for an input type, so that a call passes GraphQL validation and reaches the guards. */
-function sample(type: GraphQLInputType): unknown {
+export function sample(type: GraphQLInputType): unknown {
   if (type instanceof GraphQLNonNull) return sample(type.ofType);
   if (type instanceof GraphQLList) return [sample(type.ofType)];
   if (type instanceof GraphQLEnumType) return type.getValues()[0]?.value;
