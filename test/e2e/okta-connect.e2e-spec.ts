@@ -434,7 +434,7 @@ describe('Okta connection lifecycle (e2e, oidc-provider as Okta)', () => {
       [
         'a 401 from the token endpoint',
         { status: 401, body: { error: 'invalid_client', error_description: 'No client credentials found.' } },
-        'invalid_client',
+        'invalid_client (check the client secret, and that the Okta app\'s client authentication is "Client secret" sent in an HTTP Basic header (CLIENT_SECRET_BASIC))',
       ],
       ['a 500 from the token endpoint', { status: 500, body: {} }, 'http_500'],
       ['a token endpoint that never answers', 'timeout', 'timeout'],
@@ -599,7 +599,9 @@ describe('Okta connection lifecycle (e2e, oidc-provider as Okta)', () => {
       expect(first.data?.revokeConnection.status).toBe('REVOKED');
       expect(typeof first.data?.revokeConnection.deletedAt).toBe('string');
       const revokes = okta.calls.filter((c) => c.path === '/oauth2/v1/revoke').slice(revokesBefore);
-      expect(revokes).toEqual([{ path: '/oauth2/v1/revoke', tokenTypeHint: 'refresh_token', status: 200 }]);
+      expect(revokes).toEqual([
+        { path: '/oauth2/v1/revoke', clientAuth: 'basic', tokenTypeHint: 'refresh_token', status: 200 },
+      ]);
       expect(await credentials(org, id)).toBeUndefined();
 
       const second = await t.gql<{ revokeConnection: { status: string; deletedAt: string } }>(

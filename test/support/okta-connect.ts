@@ -30,13 +30,21 @@ export async function connectOkta(options: {
   token: string;
   oktaDomain: string;
   client: OktaClient;
+  /** `CLIENT_SECRET_BASIC` or `CLIENT_SECRET_POST`; omitted: the API's default. */
+  clientAuthMethod?: string;
 }): Promise<string> {
   const callback = `${options.publicUrl}/api/integrations/okta/callback`;
   const result = await gqlAt<{ connectOkta: { authorizeUrl: string; connection: { id: string } } }>(
     options.baseUrl,
     options.token,
     'mutation($input: ConnectOktaInput!) { connectOkta(input: $input) { authorizeUrl connection { id } } }',
-    { input: { oktaDomain: options.oktaDomain, ...options.client } },
+    {
+      input: {
+        oktaDomain: options.oktaDomain,
+        ...options.client,
+        ...(options.clientAuthMethod === undefined ? {} : { clientAuthMethod: options.clientAuthMethod }),
+      },
+    },
   );
   const payload = result.data?.connectOkta;
   if (payload === undefined || payload === null) throw new Error(JSON.stringify(result.errors));

@@ -11,6 +11,8 @@ export interface FakeOktaOptions {
   readonly redirectUri: string;
   /** Default: any free port. */
   readonly port?: number;
+  /** The app's "Client authentication" at Okta. Default `client_secret_basic`, Okta's default for web apps. */
+  readonly tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post';
 }
 
 /** What the fake server recorded about one request to /oauth2/v1/token or /oauth2/v1/revoke (no secrets). */
@@ -18,6 +20,8 @@ export interface RecordedCall {
   readonly path: string;
   readonly grantType?: string;
   readonly tokenTypeHint?: string;
+  /** How the client secret came: an HTTP Basic header, the form body, or not at all. */
+  readonly clientAuth: 'basic' | 'post' | 'none';
   readonly status: number;
 }
 
@@ -40,6 +44,7 @@ export class FakeOktaAuthServer {
     private readonly server: Server,
     readonly provider: Provider,
     readonly url: string,
+    readonly tokenEndpointAuthMethod: 'client_secret_basic' | 'client_secret_post',
   ) {}
 
   get host(): string {
@@ -59,7 +64,7 @@ export class FakeOktaAuthServer {
           redirect_uris: [options.redirectUri],
           grant_types: ['authorization_code', 'refresh_token'],
           response_types: ['code'],
-          token_endpoint_auth_method: 'client_secret_post',
+          token_endpoint_auth_method: options.tokenEndpointAuthMethod ?? 'client_secret_basic',
         },
       ],
       scopes: ['openid', 'offline_access', ...REQUIRED_OKTA_SCOPES, 'okta.users.manage', 'okta.apps.manage'],
@@ -104,7 +109,12 @@ export class FakeOktaAuthServer {
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       ref.current?.handle(req, res, callback);
     });
-    ref.current = new FakeOktaAuthServer(server, provider, url);
+    ref.current = new FakeOktaAuthServer(
+      server,
+      provider,
+      url,
+      options.tokenEndpointAuthMethod ?? 'client_secret_basic',
+    );
     return ref.current;
   }
 
@@ -119,14 +129,31 @@ export class FakeOktaAuthServer {
       this.interact(req, res).catch(() => res.writeHead(500).end());
       return;
     }
+    const clientEndpoint = path === '/oauth2/v1/token' || path === '/oauth2/v1/revoke';
+    const basic = /^Basic /i.test(req.headers.authorization ?? '');
+    if (clientEndpoint && basic !== (this.tokenEndpointAuthMethod === 'client_secret_basic')) {
+      // Okta holds each app to its one client authentication method; oidc-provider 9 accepts either of the
+      // two secret methods for a secret client, so the fake enforces the app's method itself.
+      req.resume();
+      this.calls.push({ path, clientAuth: basic ? 'basic' : 'post', status: 401 });
+      res.writeHead(401, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          error: 'invalid_client',
+          error_description:
+            'Client authentication failed. Either the client or the client credentials are invalid.',
+        }),
+      );
+      return;
+    }
     if (path === '/oauth2/v1/token' && this.tokenFault !== undefined) {
       const fault = this.tokenFault;
       req.resume();
+      const clientAuth = /^Basic /i.test(req.headers.authorization ?? '') ? 'basic' : 'post';
       if (fault === 'timeout') {
-        this.calls.push({ path, status: 0 });
+        this.calls.push({ path, clientAuth, status: 0 });
         return; // never answers
       }
-      this.calls.push({ path, status: fault.status });
+      this.calls.push({ path, clientAuth, status: fault.status });
       res.writeHead(fault.status, { 'content-type': 'application/json' }).end(JSON.stringify(fault.body));
       return;
     }
@@ -137,8 +164,10 @@ export class FakeOktaAuthServer {
   private record(ctx: KoaContextWithOIDC): void {
     if (ctx.path !== '/oauth2/v1/token' && ctx.path !== '/oauth2/v1/revoke') return;
     const params = (ctx.oidc?.params ?? {}) as Record<string, unknown>;
+    const basic = /^Basic /i.test(ctx.get('authorization'));
     this.calls.push({
       path: ctx.path,
+      clientAuth: basic ? 'basic' : typeof params.client_secret === 'string' ? 'post' : 'none',
       ...(typeof params.grant_type === 'string' ? { grantType: params.grant_type } : {}),
       ...(typeof params.token_type_hint === 'string' ? { tokenTypeHint: params.token_type_hint } : {}),
       status: ctx.status,

@@ -93,6 +93,7 @@ export class AccessTokenProvider {
       origin: this.flow.origin(connection),
       clientId: connection.clientId,
       clientSecret: creds.clientSecret,
+      authMethod: connection.clientAuthMethod,
     };
     let tokens: TokenSet;
     try {

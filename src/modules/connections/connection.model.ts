@@ -1,14 +1,33 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { IsMongoId, IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsMongoId, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { ConnectionType } from '#src/common/graphql/relay';
 import { type ConnectorDefinition } from '#src/modules/connectors/connector-definition';
-import { CONNECTION_STATUSES, type ConnectionStatus } from './connection.schema';
+import {
+  CLIENT_AUTH_METHODS,
+  type ClientAuthMethod,
+  CONNECTION_STATUSES,
+  type ConnectionStatus,
+} from './connection.schema';
 import { type Connection } from './connection.types';
 
 export const ConnectionStatusEnum = Object.fromEntries(CONNECTION_STATUSES.map((s) => [s, s])) as {
   [K in ConnectionStatus]: K;
 };
 registerEnumType(ConnectionStatusEnum, { name: 'ConnectionStatus' });
+export const ClientAuthMethodEnum = Object.fromEntries(CLIENT_AUTH_METHODS.map((m) => [m, m])) as {
+  [K in ClientAuthMethod]: K;
+};
+registerEnumType(ClientAuthMethodEnum, {
+  name: 'ClientAuthMethod',
+  description:
+    "How the app sends the client secret to Okta's token endpoint: the Okta app's Client authentication",
+  valuesMap: {
+    CLIENT_SECRET_BASIC: {
+      description: 'In an HTTP Basic Authorization header (Okta’s default for web apps)',
+    },
+    CLIENT_SECRET_POST: { description: 'In the form body' },
+  },
+});
 
 /** A connection as clients see it. There is no field for any secret or token, by construction. */
 @ObjectType('Connection')
@@ -17,6 +36,8 @@ export class ConnectionModel {
   @Field() connectorKey: string;
   @Field() oktaDomain: string;
   @Field() clientId: string;
+  @Field(() => ClientAuthMethodEnum, { description: 'Refresh and revocation use the same method' })
+  clientAuthMethod: ClientAuthMethod;
   @Field(() => ConnectionStatusEnum) status: ConnectionStatus;
   @Field(() => String, { nullable: true, description: 'Why the connection is not (yet) working, when known' })
   statusReason: string | null;
@@ -80,6 +101,16 @@ export class ConnectOktaInput {
   @IsNotEmpty({ message: 'clientSecret is required' })
   @MaxLength(512, { message: 'clientSecret must be at most 512 characters' })
   clientSecret: string;
+
+  @Field(() => ClientAuthMethodEnum, {
+    nullable: true,
+    description: 'As set on the Okta app (default CLIENT_SECRET_BASIC, Okta’s default)',
+  })
+  @IsOptional()
+  @IsIn(CLIENT_AUTH_METHODS, {
+    message: 'clientAuthMethod must be CLIENT_SECRET_BASIC or CLIENT_SECRET_POST',
+  })
+  clientAuthMethod?: ClientAuthMethod | null;
 }
 
 @InputType()

@@ -1,6 +1,9 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema, Types } from 'mongoose';
 import { tenantScopedPlugin } from '#src/common/tenancy/tenant.plugin';
+import { CLIENT_AUTH_METHODS, type ClientAuthMethod } from '#src/modules/connectors/connector-driver.port';
+
+export { CLIENT_AUTH_METHODS, type ClientAuthMethod };
 
 export const CONNECTION_STATUSES = ['PENDING_AUTHORIZATION', 'ACTIVE', 'NEEDS_REAUTH', 'REVOKED'] as const;
 export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
@@ -18,6 +21,9 @@ export class ConnectionDocument {
   /** `oktaDomain` while the connection is live; made unique per revoked connection. Enforces one live connection per domain. */
   @Prop({ required: true, type: String }) domainSlot: string;
   @Prop({ required: true, type: String }) clientId: string;
+  /** Missing on connections made before it was chosen: they all used CLIENT_SECRET_POST. */
+  @Prop({ type: String, enum: CLIENT_AUTH_METHODS, default: 'CLIENT_SECRET_POST' })
+  clientAuthMethod: ClientAuthMethod;
   @Prop({ required: true, type: String, enum: CONNECTION_STATUSES }) status: ConnectionStatus;
   @Prop({ type: String, default: null }) statusReason: string | null;
   @Prop({ type: [String], default: [] }) grantedScopes: string[];

@@ -1,4 +1,4 @@
-import { type ConnectionStatus } from './connection.schema';
+import { type ClientAuthMethod, type ConnectionStatus } from './connection.schema';
 
 /** A connection as the rest of the application sees it: no credentials, ids as strings. */
 export interface Connection {
@@ -7,6 +7,7 @@ export interface Connection {
   readonly connectorKey: string;
   readonly oktaDomain: string;
   readonly clientId: string;
+  readonly clientAuthMethod: ClientAuthMethod;
   readonly status: ConnectionStatus;
   readonly statusReason: string | null;
   readonly grantedScopes: readonly string[];

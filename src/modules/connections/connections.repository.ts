@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import { type Model, type QueryFilter, Types } from 'mongoose';
 import { TenantRepository, toObjectId } from '#src/common/tenancy/tenant.repository';
 import { ConnectionAuthLock } from './connection-auth-lock';
-import { ConnectionDocument, type ConnectionStatus } from './connection.schema';
+import { type ClientAuthMethod, ConnectionDocument, type ConnectionStatus } from './connection.schema';
 import { type Connection } from './connection.types';
 
 export class DuplicateConnectionError extends Error {}
@@ -38,6 +38,7 @@ export class ConnectionsRepository extends TenantRepository<ConnectionDocument> 
     connectorKey: string;
     oktaDomain: string;
     clientId: string;
+    clientAuthMethod: ClientAuthMethod;
     createdBy: string;
   }): Promise<Connection> {
     try {
@@ -47,6 +48,7 @@ export class ConnectionsRepository extends TenantRepository<ConnectionDocument> 
           connectorKey: fields.connectorKey,
           oktaDomain: fields.oktaDomain,
           clientId: fields.clientId,
+          clientAuthMethod: fields.clientAuthMethod,
           createdBy: fields.createdBy,
           domainSlot: fields.oktaDomain,
           status: 'PENDING_AUTHORIZATION' as const,
@@ -174,6 +176,7 @@ export function toConnection(doc: ConnectionDocument): Connection {
     connectorKey: doc.connectorKey,
     oktaDomain: doc.oktaDomain,
     clientId: doc.clientId,
+    clientAuthMethod: doc.clientAuthMethod ?? 'CLIENT_SECRET_POST',
     status: doc.status,
     statusReason: doc.statusReason ?? null,
     grantedScopes: doc.grantedScopes ?? [],

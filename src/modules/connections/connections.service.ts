@@ -15,6 +15,7 @@ import {
   ConnectionsRepository,
   DuplicateConnectionError,
 } from './connections.repository';
+import { type ClientAuthMethod } from './connection.schema';
 import { ConnectionCredentialsStore } from './credentials.store';
 import { OAuthFlowService } from './oauth-flow.service';
 
@@ -22,6 +23,7 @@ export interface ConnectOktaCommand {
   readonly oktaDomain: string;
   readonly clientId: string;
   readonly clientSecret: string;
+  readonly clientAuthMethod?: ClientAuthMethod | null;
 }
 
 /** Connect, re-authorize, revoke and read connections of the organization in context. */
@@ -50,6 +52,7 @@ export class ConnectionsService {
         connectorKey: OKTA_CONNECTOR_KEY,
         oktaDomain: origin.domain,
         clientId: command.clientId,
+        clientAuthMethod: command.clientAuthMethod ?? 'CLIENT_SECRET_BASIC',
         createdBy: userId,
       });
     } catch (error) {
@@ -126,6 +129,7 @@ export class ConnectionsService {
         origin: this.flow.origin(connection),
         clientId: connection.clientId,
         clientSecret: creds.clientSecret,
+        authMethod: connection.clientAuthMethod,
       },
       creds.refreshToken ?? creds.accessToken,
       creds.refreshToken === undefined ? 'access_token' : 'refresh_token',

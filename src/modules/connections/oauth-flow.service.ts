@@ -116,7 +116,7 @@ export class OAuthFlowService {
         return { kind: 'rejected', reason: 'state_already_used' } as const;
       await this.attempts.markUsed(attempt.id);
       return OrgContext.runAsUser(organizationId, attempt.userId, () =>
-        hasError ? this.denied(attempt, query) : this.exchange(attempt, state, code ?? ''),
+        hasError ? this.denied(attempt, query) : this.exchange(attempt, code ?? ''),
       );
     });
   }
@@ -132,7 +132,7 @@ export class OAuthFlowService {
     return this.redirect(attempt.connectionId, 'error', error);
   }
 
-  private async exchange(attempt: OAuthAttempt, state: string, code: string): Promise<CallbackOutcome> {
+  private async exchange(attempt: OAuthAttempt, code: string): Promise<CallbackOutcome> {
     const connection = await this.connections.findById(attempt.connectionId, { includeRevoked: true });
     if (connection === undefined || attempt.codeVerifier === null)
       return { kind: 'rejected', reason: 'connection_not_found' };
@@ -143,16 +143,18 @@ export class OAuthFlowService {
       origin: this.origin(connection),
       clientId: connection.clientId,
       clientSecret: secrets.clientSecret,
+      authMethod: connection.clientAuthMethod,
       redirectUri: this.redirectUri(connection),
     };
 
     let tokens: TokenSet;
     try {
-      tokens = await this.oauth.exchangeCode(client, code, state, verifier);
+      tokens = await this.tokens.exchangeCode(client, code, verifier);
     } catch (error) {
       const reason = error instanceof OAuthExchangeError ? error.code : 'failed';
+      const hint = error instanceof OAuthExchangeError && error.hint !== undefined ? ` (${error.hint})` : '';
       this.logger.warn(`token exchange failed for connection ${connection.id}: ${reason}`);
-      await this.noteReason(connection.id, `token_exchange_failed: ${reason}`);
+      await this.noteReason(connection.id, `token_exchange_failed: ${reason}${hint}`);
       return this.redirect(connection.id, 'error', 'token_exchange_failed');
     }
 

@@ -1,6 +1,10 @@
 import { type EvidenceItem } from '#src/modules/evidence/evidence.types';
 import { type ConnectorDefinition } from './connector-definition';
 
+/** How a connection authenticates to the vendor's token endpoint with its client secret (RFC 6749 §2.3.1). */
+export const CLIENT_AUTH_METHODS = ['CLIENT_SECRET_BASIC', 'CLIENT_SECRET_POST'] as const;
+export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
+
 /** Counters a collector keeps about its calls to the vendor. */
 export interface ApiStats {
   apiCalls: number;

@@ -3,7 +3,8 @@
  *   npm run simulator -- --users 500 --port 4100 --client-id demo-client --client-secret demo-secret \
  *     --redirect-uri http://localhost:3000/api/integrations/okta/callback
  * Hostile or slow Okta: `--storm-reset-ms 110000` answers every API call 429 with a reset that far ahead;
- * `--latency-ms 200` delays every API call.
+ * `--latency-ms 200` delays every API call. `--client-auth post` makes the app's client authentication
+ * client_secret_post (default basic, Okta's default).
  * Prints one JSON line with its URL once it listens; stops on SIGINT/SIGTERM.
  */
 import { OktaSimulator } from './index';
@@ -19,12 +20,15 @@ async function main(): Promise<void> {
   const clientId = flag('client-id', 'demo-okta-client');
   const clientSecret = flag('client-secret', 'demo-okta-client-secret');
   const redirectUri = flag('redirect-uri', 'http://localhost:3000/api/integrations/okta/callback');
+  const clientAuth = flag('client-auth', 'basic');
+  if (clientAuth !== 'basic' && clientAuth !== 'post') throw new Error('--client-auth must be basic or post');
   if (!Number.isInteger(users) || users < 1 || !Number.isInteger(port) || port < 0)
     throw new Error('--users and --port must be integers');
   const sim = await OktaSimulator.start({
     clientId,
     clientSecret,
     redirectUri,
+    tokenEndpointAuthMethod: clientAuth === 'basic' ? 'client_secret_basic' : 'client_secret_post',
     users,
     port,
     seed: Number(flag('seed', '42')),

@@ -1,13 +1,15 @@
 import { type Request } from 'express';
 import { Strategy as OAuth2Strategy } from 'passport-oauth2';
-import { guardedAgent } from '#src/common/net/http-client';
 import { type OktaOrigin } from '#src/common/net/outbound-guard';
+import { type ClientAuthMethod } from '#src/modules/connectors/connector-driver.port';
 import { REQUESTED_SCOPES } from './okta-scopes';
 
 export interface OktaClientCredentials {
   readonly origin: OktaOrigin;
   readonly clientId: string;
   readonly clientSecret: string;
+  /** How the secret goes to the token endpoint; the Okta app's "Client authentication" must match. */
+  readonly authMethod: ClientAuthMethod;
   readonly redirectUri: string;
 }
 
@@ -24,6 +26,8 @@ export class OAuthExchangeError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** What the admin can check, when the code alone does not say it. Safe to show. */
+    readonly hint?: string,
   ) {
     super(message);
     this.name = 'OAuthExchangeError';
@@ -76,67 +80,39 @@ function run(strategy: OAuth2Strategy, req: Partial<Request>, timeoutMs: number)
 }
 
 /**
- * The per-connection passport-oauth2 strategy: each Okta connection has its own client credentials, so a
- * strategy is built per call. PKCE (S256) and state are on; the state store is the connection's OAuth
- * attempt (the caller persists the verifier and returns the state; on callback it hands the verifier back).
+ * The authorize step, by a per-connection passport-oauth2 strategy (each connection has its own client):
+ * PKCE (S256) and a state, whose store is the connection's OAuth attempt (the caller persists the verifier
+ * and returns the state). The strategy only builds the redirect: the code exchange, refresh and revocation go
+ * through `OktaTokenClient`, which sends the client secret the way the connection's Okta app expects
+ * (`client_secret_basic` or `client_secret_post`; passport-oauth2's client can only post it in the body) over
+ * the SSRF-guarded HTTP client. See ADR 9.
  */
 export class OktaOAuthAdapter {
   constructor(private readonly timeoutMs = 15_000) {}
 
   async authorizeUrl(
-    client: Omit<OktaClientCredentials, 'clientSecret'>,
+    client: Omit<OktaClientCredentials, 'clientSecret' | 'authMethod'>,
     persistVerifier: (verifier: string) => Promise<string>,
   ): Promise<string> {
-    const strategy = this.strategy(
-      { ...client, clientSecret: 'unused-for-authorize' },
-      {
-        store: (
-          _req: unknown,
-          verifier: string,
-          _state: unknown,
-          _meta: unknown,
-          cb: (e: unknown, s?: string) => void,
-        ) => {
-          persistVerifier(verifier).then((state) => cb(null, state), cb);
-        },
-        verify: (_req: unknown, _state: string, cb: (e: unknown, ok: boolean) => void) => cb(null, false),
+    const store = {
+      store: (
+        _req: unknown,
+        verifier: string,
+        _state: unknown,
+        _meta: unknown,
+        cb: (e: unknown, s?: string) => void,
+      ) => {
+        persistVerifier(verifier).then((state) => cb(null, state), cb);
       },
-    );
-    const outcome = await run(strategy, { query: {} }, this.timeoutMs);
-    if (outcome.kind === 'redirect') return outcome.url;
-    throw outcome.kind === 'error' ? outcome.error : new Error('Could not build the Okta authorize URL');
-  }
-
-  async exchangeCode(
-    client: OktaClientCredentials,
-    code: string,
-    state: string,
-    verifier: string,
-  ): Promise<TokenSet> {
-    const strategy = this.strategy(client, {
-      store: (_req: unknown, _v: string, _s: unknown, _m: unknown, cb: (e: unknown) => void) =>
-        cb(new Error('not used')),
-      verify: (_req: unknown, _state: string, cb: (e: unknown, ok: string) => void) => cb(null, verifier),
-    });
-    const outcome = await run(strategy, { query: { code, state } }, this.timeoutMs);
-    switch (outcome.kind) {
-      case 'success':
-        return outcome.user;
-      case 'error':
-        throw toExchangeError(outcome.error);
-      case 'fail':
-      case 'redirect':
-        throw new OAuthExchangeError('failed', 'Okta did not return tokens');
-    }
-  }
-
-  private strategy(client: OktaClientCredentials, store: object): OAuth2Strategy {
+      verify: (_req: unknown, _state: string, cb: (e: unknown, ok: boolean) => void) => cb(null, false),
+    };
     const strategy = new OAuth2Strategy(
       {
         authorizationURL: `${client.origin.baseUrl}/oauth2/v1/authorize`,
         tokenURL: `${client.origin.baseUrl}/oauth2/v1/token`,
         clientID: client.clientId,
-        clientSecret: client.clientSecret,
+        // Not sent by the authorize step; the token endpoint is OktaTokenClient's.
+        clientSecret: 'not-used-by-the-authorize-step',
         callbackURL: client.redirectUri,
         scope: [...REQUESTED_SCOPES],
         scopeSeparator: ' ',
@@ -145,48 +121,12 @@ export class OktaOAuthAdapter {
         store: store as never,
         skipUserProfile: true,
       },
-      (
-        accessToken: string,
-        refreshToken: string,
-        params: Record<string, unknown>,
-        _profile: unknown,
-        verified: (e: null, user: TokenSet) => void,
-      ) => {
-        verified(null, {
-          accessToken,
-          refreshToken: refreshToken === '' ? undefined : refreshToken,
-          expiresInSeconds:
-            typeof params.expires_in === 'number' ? params.expires_in : Number(params.expires_in ?? 3600),
-          scope: typeof params.scope === 'string' ? params.scope : undefined,
-        });
+      () => {
+        throw new Error('The code exchange goes through OktaTokenClient, never the strategy');
       },
     );
-    const protocol = new URL(client.origin.baseUrl).protocol as 'http:' | 'https:';
-    (strategy as unknown as { _oauth2: { setAgent(agent: unknown): void } })._oauth2.setAgent(
-      guardedAgent(protocol, client.origin.allowPrivateAddresses),
-    );
-    return strategy;
+    const outcome = await run(strategy, { query: {} }, this.timeoutMs);
+    if (outcome.kind === 'redirect') return outcome.url;
+    throw outcome.kind === 'error' ? outcome.error : new Error('Could not build the Okta authorize URL');
   }
-}
-
-function toExchangeError(error: unknown): OAuthExchangeError {
-  if (error instanceof OAuthExchangeError) return error;
-  const e = error as
-    { name?: string; code?: unknown; oauthError?: { statusCode?: number; code?: string } } | undefined;
-  if (e?.name === 'TokenError' && typeof e.code === 'string') {
-    return new OAuthExchangeError(e.code, `Okta refused the authorization code (${e.code})`);
-  }
-  if (e?.oauthError?.statusCode !== undefined) {
-    return new OAuthExchangeError(
-      `http_${e.oauthError.statusCode}`,
-      `Okta's token endpoint answered HTTP ${e.oauthError.statusCode}`,
-    );
-  }
-  if (typeof e?.oauthError?.code === 'string') {
-    return new OAuthExchangeError(
-      'unreachable',
-      `Okta's token endpoint is unreachable (${e.oauthError.code})`,
-    );
-  }
-  return new OAuthExchangeError('failed', 'The token exchange with Okta failed');
 }

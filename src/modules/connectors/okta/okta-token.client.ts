@@ -3,36 +3,38 @@ import { type OktaClientCredentials, OAuthExchangeError, type TokenSet } from '.
 
 export type RevocationOutcome = 'revoked' | 'no_token' | `failed: ${string}`;
 
+type TokenClient = Omit<OktaClientCredentials, 'redirectUri'>;
+
 /**
- * Refresh and revocation at Okta's org authorization server (`/oauth2/v1/token`, `/oauth2/v1/revoke`),
- * client_secret_post like the passport exchange. Errors carry only OAuth error codes, never token values.
+ * Every call to Okta's org authorization server after the authorize redirect: the code exchange (with the
+ * PKCE verifier), refresh and revocation (`/oauth2/v1/token`, `/oauth2/v1/revoke`). The client secret goes
+ * the way the connection's Okta app expects: `CLIENT_SECRET_BASIC` in an HTTP Basic header (Okta's default
+ * for web apps), `CLIENT_SECRET_POST` in the form. Errors carry only OAuth error codes, never token values.
  */
 export class OktaTokenClient {
   constructor(private readonly timeoutMs = 15_000) {}
 
-  async refresh(client: Omit<OktaClientCredentials, 'redirectUri'>, refreshToken: string): Promise<TokenSet> {
+  async exchangeCode(client: OktaClientCredentials, code: string, verifier: string): Promise<TokenSet> {
+    const response = await this.post(client, '/oauth2/v1/token', {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: client.redirectUri,
+      code_verifier: verifier,
+    });
+    return this.tokens(client, response, 'refused the authorization code');
+  }
+
+  async refresh(client: TokenClient, refreshToken: string): Promise<TokenSet> {
     const response = await this.post(client, '/oauth2/v1/token', {
       grant_type: 'refresh_token',
       refresh_token: refreshToken,
     });
-    const body = parseJson(response.body);
-    if (response.status !== 200) {
-      const code = typeof body?.error === 'string' ? body.error : `http_${response.status}`;
-      throw new OAuthExchangeError(code, `Okta refused to refresh the access token (${code})`);
-    }
-    if (typeof body?.access_token !== 'string')
-      throw new OAuthExchangeError('invalid_response', 'Okta returned no access token');
-    return {
-      accessToken: body.access_token,
-      refreshToken: typeof body.refresh_token === 'string' ? body.refresh_token : undefined,
-      expiresInSeconds: typeof body.expires_in === 'number' ? body.expires_in : 3600,
-      scope: typeof body.scope === 'string' ? body.scope : undefined,
-    };
+    return this.tokens(client, response, 'refused to refresh the access token');
   }
 
   /** Best effort: reports what happened instead of throwing. Okta answers 200 even for unknown tokens. */
   async revoke(
-    client: Omit<OktaClientCredentials, 'redirectUri'>,
+    client: TokenClient,
     token: string | undefined,
     hint: 'refresh_token' | 'access_token',
   ): Promise<RevocationOutcome> {
@@ -47,20 +49,41 @@ export class OktaTokenClient {
     }
   }
 
-  private async post(
-    client: Omit<OktaClientCredentials, 'redirectUri'>,
-    path: string,
-    form: Record<string, string>,
-  ) {
-    const body = new URLSearchParams({
-      ...form,
-      client_id: client.clientId,
-      client_secret: client.clientSecret,
-    }).toString();
+  private tokens(client: TokenClient, response: { status: number; body: string }, refused: string): TokenSet {
+    const body = parseJson(response.body);
+    if (response.status !== 200) {
+      const code = typeof body?.error === 'string' ? body.error : `http_${response.status}`;
+      if (code === 'invalid_client') {
+        const hint = `check the client secret, and that the Okta app's client authentication is ${describe(client.authMethod)}`;
+        throw new OAuthExchangeError(code, `Okta refused the client credentials (${code}): ${hint}`, hint);
+      }
+      throw new OAuthExchangeError(code, `Okta ${refused} (${code})`);
+    }
+    if (typeof body?.access_token !== 'string')
+      throw new OAuthExchangeError('invalid_response', 'Okta returned no access token');
+    return {
+      accessToken: body.access_token,
+      refreshToken: typeof body.refresh_token === 'string' ? body.refresh_token : undefined,
+      expiresInSeconds: typeof body.expires_in === 'number' ? body.expires_in : 3600,
+      scope: typeof body.scope === 'string' ? body.scope : undefined,
+    };
+  }
+
+  private async post(client: TokenClient, path: string, form: Record<string, string>) {
+    const basic = client.authMethod === 'CLIENT_SECRET_BASIC';
+    // RFC 6749 §2.3.1: the id and secret are form-encoded before they are joined and base64-encoded.
+    const credentials = `${formEncode(client.clientId)}:${formEncode(client.clientSecret)}`;
+    const body = new URLSearchParams(
+      basic ? form : { ...form, client_id: client.clientId, client_secret: client.clientSecret },
+    ).toString();
     try {
       return await request(`${client.origin.baseUrl}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+          ...(basic ? { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` } : {}),
+        },
         body,
         timeoutMs: this.timeoutMs,
         allowPrivateAddresses: client.origin.allowPrivateAddresses,
@@ -74,6 +97,17 @@ export class OktaTokenClient {
       );
     }
   }
+}
+
+function describe(method: TokenClient['authMethod']): string {
+  return method === 'CLIENT_SECRET_BASIC'
+    ? '"Client secret" sent in an HTTP Basic header (CLIENT_SECRET_BASIC)'
+    : '"Client secret" sent in the request body (CLIENT_SECRET_POST)';
+}
+
+/** `application/x-www-form-urlencoded` encoding of one value (spaces as "+"). */
+function formEncode(value: string): string {
+  return new URLSearchParams({ v: value }).toString().slice(2);
 }
 
 function parseJson(text: string): Record<string, unknown> | undefined {

@@ -44,8 +44,10 @@ export function oktaDefinition(publicUrl: string): ConnectorDefinition {
       {
         title: 'Copy the Client ID and Client Secret, then authorize',
         body:
-          'Paste your Okta domain (e.g. acme.okta.com), the Client ID and the Client Secret here. We redirect you to ' +
-          'Okta to authorize with PKCE; sign in as an admin with at least read-only access to users, policies and logs.',
+          "Paste your Okta domain (e.g. acme.okta.com), the Client ID and the Client Secret here, and the app's " +
+          'client authentication: "Client secret" sent in a Basic header (Okta\'s default) or in the request body. ' +
+          'We redirect you to Okta to authorize with PKCE; sign in as an admin with at least read-only access to ' +
+          'users, policies and logs.',
       },
     ],
     securityModel: [
