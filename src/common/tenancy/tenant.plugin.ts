@@ -1,4 +1,11 @@
-import { type Aggregate, type AnyBulkWriteOperation, type Document, type Query, type Schema } from 'mongoose';
+import {
+  type Aggregate,
+  type AnyBulkWriteOperation,
+  type Document,
+  type Query,
+  type Schema,
+  Types,
+} from 'mongoose';
 import { OrgContext } from './org-context';
 
 /** Thrown when a query on a tenant collection does not name its organization. A bug, never user error. */
@@ -49,9 +56,7 @@ function foreign(filter: unknown): boolean {
   if (!OrgContext.has()) return false;
   const value = (filter as Record<string, unknown>).organizationId;
   const named =
-    typeof value === 'string' || (typeof value === 'object' && value !== null && '_bsontype' in value)
-      ? String(value)
-      : undefined;
+    typeof value === 'string' ? value : value instanceof Types.ObjectId ? value.toHexString() : undefined;
   return named !== OrgContext.organizationId();
 }
 
