@@ -1,0 +1,248 @@
+import { type AuditRecord } from '#src/modules/audit/audit.service';
+import { OAuthExchangeError, type TokenSet } from '#src/modules/connectors/okta/okta-oauth.adapter';
+import { type Connection, type ConnectionCredentials } from './connection.types';
+import { type OAuthAttempt } from './oauth-attempts.repository';
+import { type CallbackQuery, type CallbackOutcome, hashState, OAuthFlowService } from './oauth-flow.service';
+
+const ORG = '0123456789abcdef01234567';
+const STATE = `${ORG}.random-state-value`;
+const DASHBOARD = 'https://app.example/integrations/okta';
+const READ = 'okta.users.read okta.groups.read okta.policies.read okta.logs.read offline_access';
+
+interface World {
+  attempt: OAuthAttempt | undefined;
+  claimWins: boolean;
+  connection: Connection | undefined;
+  revokedMeanwhile: boolean;
+  leaseFree: boolean;
+  exchange: () => Promise<TokenSet>;
+  // What the flow did:
+  readonly patches: Record<string, unknown>[];
+  readonly revoked: string[];
+  readonly audited: AuditRecord[];
+  readonly syncs: string[];
+  readonly used: string[];
+  readonly stored: string[];
+}
+
+function world(overrides: Partial<World> = {}): World {
+  return {
+    attempt: {
+      id: 'att1',
+      connectionId: 'conn1',
+      userId: 'user-admin',
+      purpose: 'CONNECT',
+      codeVerifier: 'sealed-verifier',
+      expiresAt: new Date(Date.now() + 60_000),
+      usedAt: null,
+    },
+    claimWins: true,
+    connection: {
+      id: 'conn1',
+      connectorKey: 'okta',
+      oktaDomain: 'acme.okta.com',
+      clientId: 'client',
+      clientAuthMethod: 'CLIENT_SECRET_BASIC',
+      deletedAt: null,
+    } as Connection,
+    revokedMeanwhile: false,
+    leaseFree: true,
+    exchange: () =>
+      Promise.resolve({ accessToken: 'at', refreshToken: 'rt', expiresInSeconds: 3600, scope: READ }),
+    patches: [],
+    revoked: [],
+    audited: [],
+    syncs: [],
+    used: [],
+    stored: [],
+    ...overrides,
+  };
+}
+
+/** The flow over faked collaborators that act on `w`. */
+function flow(w: World): OAuthFlowService {
+  const config = { dashboardUrl: DASHBOARD, oktaAllowedInsecureHosts: [] };
+  const registry = { get: () => ({ redirectUri: 'https://api.example/api/integrations/okta/callback' }) };
+  let reads = 0;
+  const connections = {
+    findById: () => {
+      reads += 1;
+      // The second read is the one under the lease: a revoke may have landed in between.
+      if (reads > 1 && w.revokedMeanwhile && w.connection)
+        return Promise.resolve({ ...w.connection, deletedAt: new Date() });
+      return Promise.resolve(w.connection);
+    },
+    patchUnderAuthLease: (_id: string, fields: Record<string, unknown>) => {
+      w.patches.push(fields);
+      return Promise.resolve(w.connection);
+    },
+  };
+  const attempts = {
+    findByStateHash: (hash: string) => Promise.resolve(hash === hashState(STATE) ? w.attempt : undefined),
+    markUsed: (id: string) => {
+      w.used.push(id);
+      return Promise.resolve();
+    },
+  };
+  const claims = { claim: () => Promise.resolve(w.claimWins) };
+  const credentials = {
+    read: () => Promise.resolve<ConnectionCredentials>({ clientSecret: 'secret' }),
+    seal: () => Promise.resolve('sealed'),
+    writeSealed: (id: string) => {
+      w.stored.push(id);
+      return Promise.resolve();
+    },
+    remove: () => Promise.resolve(),
+  };
+  const envelope = { open: () => Promise.resolve('verifier') };
+  const tokens = {
+    exchangeCode: () => w.exchange(),
+    revoke: (_client: unknown, token: string | undefined, hint: string) => {
+      if (token !== undefined) w.revoked.push(hint);
+      return Promise.resolve('revoked');
+    },
+  };
+  const audit = {
+    append: (record: AuditRecord) => {
+      w.audited.push(record);
+      return Promise.resolve();
+    },
+  };
+  const hooks = {
+    requestSync: (id: string) => {
+      w.syncs.push(id);
+      return Promise.resolve();
+    },
+  };
+  const authLock = {
+    run: async <T>(_id: string, fn: () => Promise<T>) =>
+      w.leaseFree ? { acquired: true as const, value: await fn() } : { acquired: false as const },
+  };
+  return new OAuthFlowService(
+    ...([
+      config,
+      registry,
+      connections,
+      attempts,
+      claims,
+      credentials,
+      envelope,
+      {},
+      tokens,
+      audit,
+      hooks,
+      authLock,
+    ] as unknown as ConstructorParameters<typeof OAuthFlowService>),
+  );
+}
+
+const callback = (
+  w: World,
+  query: CallbackQuery = { state: STATE, code: 'the-code' },
+): Promise<CallbackOutcome> => flow(w).complete(query);
+const redirected = (reason?: string, result = 'error'): CallbackOutcome => ({
+  kind: 'redirect',
+  location: `${DASHBOARD}?connection=conn1&result=${result}${reason === undefined ? '' : `&reason=${reason}`}`,
+});
+
+describe('OAuthFlowService.complete (the callback, as a state machine over faked collaborators)', () => {
+  it.each<[string, CallbackQuery, Partial<World>, string]>([
+    ['no state', { code: 'c' }, {}, 'unknown_state'],
+    ['a state without an organization', { state: 'nope', code: 'c' }, {}, 'unknown_state'],
+    ['an oversized state', { state: `${ORG}.${'x'.repeat(300)}`, code: 'c' }, {}, 'unknown_state'],
+    ['a state nobody issued', { state: `${ORG}.other`, code: 'c' }, {}, 'unknown_state'],
+    [
+      'a used state',
+      { state: STATE, code: 'c' },
+      { attempt: { ...world().attempt!, usedAt: new Date() } },
+      'state_already_used',
+    ],
+    [
+      'an expired state',
+      { state: STATE, code: 'c' },
+      { attempt: { ...world().attempt!, expiresAt: new Date(0) } },
+      'state_expired',
+    ],
+    ['neither a code nor an error', { state: STATE }, {}, 'missing_code'],
+    [
+      'a claim lost to a concurrent callback',
+      { state: STATE, code: 'c' },
+      { claimWins: false },
+      'state_already_used',
+    ],
+  ])('rejects %s, touching nothing', async (_name, query, overrides, reason) => {
+    const w = world(overrides);
+    await expect(callback(w, query)).resolves.toEqual({ kind: 'rejected', reason });
+    expect([w.used, w.patches, w.stored, w.audited, w.syncs]).toEqual([[], [], [], [], []]);
+  });
+
+  it('records a refusal at Okta with its code and a printable description only', async () => {
+    const w = world();
+    const outcome = await callback(w, {
+      state: STATE,
+      error: 'access_denied',
+      error_description: 'User said no\u0000<b>',
+    });
+    expect(outcome).toEqual(redirected('access_denied'));
+    expect(w.used).toEqual(['att1']);
+    expect(w.patches).toHaveLength(1);
+    expect(String(w.patches[0]?.statusReason)).toMatch(/^authorization_failed: access_denied \(User said no/);
+    expect(w.stored).toEqual([]);
+  });
+
+  it('records a failed exchange, with the hint for invalid_client, and stores nothing', async () => {
+    const w = world({
+      exchange: () => Promise.reject(new OAuthExchangeError('invalid_client', 'refused', 'check the method')),
+    });
+    await expect(callback(w)).resolves.toEqual(redirected('token_exchange_failed'));
+    expect(w.patches).toEqual([{ statusReason: 'token_exchange_failed: invalid_client (check the method)' }]);
+    expect([w.stored, w.audited, w.syncs]).toEqual([[], [], []]);
+  });
+
+  it('revokes both tokens of a grant missing a read scope and names the scope', async () => {
+    const w = world({
+      exchange: () =>
+        Promise.resolve({
+          accessToken: 'at',
+          refreshToken: 'rt',
+          expiresInSeconds: 3600,
+          scope: 'okta.users.read',
+        }),
+    });
+    await expect(callback(w)).resolves.toEqual(redirected('scope_rejected'));
+    expect(w.revoked.sort()).toEqual(['access_token', 'refresh_token']);
+    expect(String(w.patches[0]?.statusReason)).toMatch(/^scope_rejected: missing okta\.groups\.read/);
+    expect(w.stored).toEqual([]);
+  });
+
+  it('activates: tokens stored, ACTIVE with the granted scopes, CONNECT audited, the first sync requested', async () => {
+    const w = world();
+    await expect(callback(w)).resolves.toEqual(redirected(undefined, 'connected'));
+    expect(w.stored).toEqual(['conn1']);
+    expect(w.patches).toHaveLength(1);
+    expect(w.patches[0]).toMatchObject({ status: 'ACTIVE', statusReason: null });
+    expect(w.patches[0]?.grantedScopes).toContain('okta.users.read');
+    expect(w.audited.map((a) => a.action)).toEqual(['CONNECT']);
+    expect(w.syncs).toEqual(['conn1']);
+    expect(w.revoked).toEqual([]);
+  });
+
+  it('audits a re-authorization as REAUTH', async () => {
+    const w = world({ attempt: { ...world().attempt!, purpose: 'REAUTH' } });
+    await callback(w);
+    expect(w.audited.map((a) => a.action)).toEqual(['REAUTH']);
+  });
+
+  it.each<[string, Partial<World>, string]>([
+    ['revoked while the code was exchanged', { revokedMeanwhile: true }, 'connection_revoked'],
+    ['whose auth lease another writer holds', { leaseFree: false }, 'connection_busy'],
+  ])(
+    'stores nothing for a connection %s, and revokes the tokens it just received',
+    async (_name, overrides, reason) => {
+      const w = world(overrides);
+      await expect(callback(w)).resolves.toEqual(redirected(reason));
+      expect([w.stored, w.audited, w.syncs]).toEqual([[], [], []]);
+      expect(w.revoked.sort()).toEqual(['access_token', 'refresh_token']);
+    },
+  );
+});
