@@ -35,6 +35,7 @@ describe('CoverageService.failingItems (a page of a check: items reopened since 
     evaluated: 9,
     failingCount: 5,
     reopened: ['r1', 'r2'].map(item),
+    failingPreview: [],
     generation: 'g1',
   };
   const ids = async (offset: number, limit: number): Promise<string[]> =>
@@ -60,6 +61,29 @@ describe('CoverageService.failingItems (a page of a check: items reopened since 
     expect(
       (await service.failingItems({ ...check, generation: null }, 0, 10)).map((i) => i.sourceId),
     ).toEqual(['r1', 'r2']);
+    expect(slices).toEqual([]);
+  });
+
+  it('answers from the preview kept in the summary without a read, and reads chunks only past it', async () => {
+    const previewed = { ...check, failingPreview: stored.slice(0, 2) };
+    const page = async (offset: number, limit: number) =>
+      (await service.failingItems(previewed, offset, limit)).map((i) => i.sourceId);
+    expect(await page(0, 4)).toEqual(['r1', 'r2', 's1', 's2']);
+    expect(await page(3, 1)).toEqual(['s2']);
+    expect(slices).toEqual([]);
+    expect(await page(3, 2)).toEqual(['s2', 's3']);
+    expect(slices).toEqual([[1, 2]]);
+  });
+
+  it('reads nothing when the preview holds every stored item', async () => {
+    const whole = { ...check, failingPreview: stored };
+    expect((await service.failingItems(whole, 0, 10)).map((i) => i.sourceId)).toEqual([
+      'r1',
+      'r2',
+      's1',
+      's2',
+      's3',
+    ]);
     expect(slices).toEqual([]);
   });
 });

@@ -184,13 +184,18 @@ export class CoverageService {
 
   /**
    * A check's failing items from position `offset`: first those whose exception expired since the check
-   * was stored, then the stored ones (each page reads one or two stored chunks, never the evidence).
+   * was stored, then the stored ones. Those within the summary's preview cost no read; a page past it reads
+   * one or two stored chunks, never the evidence.
    */
   async failingItems(check: CheckReport, offset: number, limit: number): Promise<CheckItem[]> {
     const reopened = check.reopened.slice(offset, offset + limit);
     const rest = limit - reopened.length;
-    if (rest === 0 || check.generation === null) return [...reopened];
+    if (rest === 0) return [...reopened];
     const from = Math.max(0, offset - check.reopened.length);
+    const preview = check.failingPreview ?? [];
+    const stored = check.failingCount - check.reopened.length;
+    if (from + rest <= preview.length || stored <= preview.length || check.generation === null)
+      return [...reopened, ...preview.slice(from, from + rest)];
     return [...reopened, ...(await this.failures.slice(check.generation, check.key, from, rest))];
   }
 

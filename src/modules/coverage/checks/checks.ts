@@ -81,13 +81,17 @@ function failReason(failing: number, evaluated: number): string {
   return `${failing} of ${evaluated} fail`;
 }
 
+/** Failing items kept in a check's stored summary: a first page as clients ask for it by default, plus one. */
+export const FAILING_PREVIEW = 21;
+
 /**
  * A check result as stored: all but its failing items, which can be as many as the organization's users.
- * They are stored apart (`check_failures`) and read only when a client asks for them, so reading coverage
- * costs the same at any size.
+ * They are stored apart (`check_failures`) and read only when a client pages past the first few, kept here
+ * (`failingPreview`), so reading coverage or the checks' first page costs the same at any size.
  */
 export interface CheckSummary extends Omit<CheckResult, 'failing'> {
   readonly failingCount: number;
+  readonly failingPreview: readonly CheckItem[];
 }
 
 /** A stored summary as of a later instant: `reopened` are the items whose exception expired since. */
@@ -97,7 +101,7 @@ export interface CheckView extends CheckSummary {
 
 export function summarize(result: CheckResult): CheckSummary {
   const { failing, ...summary } = result;
-  return { ...summary, failingCount: failing.length };
+  return { ...summary, failingCount: failing.length, failingPreview: failing.slice(0, FAILING_PREVIEW) };
 }
 
 /**
