@@ -4,6 +4,7 @@ import { SyncService } from '#src/modules/connectors/sync/sync.service';
 import { connectOkta } from '../support/okta-connect';
 import { OktaSimulator } from '../support/okta-simulator';
 import { errorCode, TestApp, type TestOrg } from '../support/test-app';
+import { type Run } from '../support/okta-sync-suite';
 
 /** Syncs of 1,000-user orgs and several simulators: minutes on a busy 2-core CI machine, not seconds. */
 jest.setTimeout(300_000);
@@ -15,21 +16,6 @@ const CLIENT = { clientId: 'fairness-client', clientSecret: 'fairness-client-sec
 const HOSTILE_RESET_MS = 110_000;
 const DEADLINE_MS = 10_000;
 
-interface Run {
-  id: string;
-  status: string;
-  trigger: string;
-  startedAt: string;
-  finishedAt: string | null;
-  error: { code: string; message: string } | null;
-  stats: {
-    collector: string;
-    apiCalls: number;
-    rateLimitWaits: number;
-    complete: boolean;
-    error: string | null;
-  }[];
-}
 const RUNS = `query($id: ID!) { connectorRuns(connectionId: $id, first: 50) { edges { node {
   id status trigger startedAt finishedAt error { code message }
   stats { collector apiCalls rateLimitWaits complete error } } } } }`;
