@@ -229,6 +229,18 @@ describe('Okta connection lifecycle: the authorization round trip (e2e, oidc-pro
     });
   });
 
+  it('answers 404 on the callback route of an integration that does not exist, and 400 on a bad state', async () => {
+    for (const key of ['acme-hr', '..', 'OKTA']) {
+      const res = await ctx.t.http().get(`/api/integrations/${key}/callback?state=s&code=c`);
+      expect({ key, status: res.status }).toEqual({ key, status: 404 });
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.text).toContain('unknown_integration');
+    }
+    const res = await ctx.t.http().get('/api/integrations/okta/callback?state=nope&code=c');
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('unknown_state');
+  });
+
   it('logs structured request lines, each with its request id, and redacts the callback code and state', () => {
     expect(ctx.secrets.size).toBeGreaterThan(1);
     expect(ctx.states.size).toBeGreaterThan(5);

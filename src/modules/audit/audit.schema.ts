@@ -16,6 +16,7 @@ export const AUDIT_ACTIONS = [
   'EXCEPTION_EXPIRE',
   'CHECK_SETTINGS_UPDATE',
   'RETENTION_PURGE',
+  'OAUTH_CALLBACK_REFUSED',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,7 +1,8 @@
-import { Controller, Get, Query, Res } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { type Response } from 'express';
 import { Public } from '#src/common/tenancy/decorators';
-import { OKTA_CALLBACK_PATH } from '#src/modules/connectors/okta/okta.definition';
+import { CALLBACK_ROUTE } from '#src/modules/connectors/connector-definition';
+import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
 import { type CallbackQuery, OAuthFlowService } from './oauth-flow.service';
 
 const REASONS: Record<string, string> = {
@@ -12,19 +13,38 @@ const REASONS: Record<string, string> = {
     'This authorization link expired (links are valid for 10 minutes). Start again from the dashboard.',
   missing_code: 'Okta did not return an authorization code. Start the connection again from the dashboard.',
   connection_not_found: 'The connection no longer exists.',
+  wrong_integration:
+    'This authorization link belongs to another integration. Check the redirect URI set on the app, then start again from the dashboard.',
 };
 
-/** Okta redirects the admin's browser here. Public by necessity: the single-use state is the credential. */
+/**
+ * The connector's authorization server redirects the admin's browser here, one route for every connector
+ * (`/api/integrations/:key/callback`). Public by necessity: the single-use state is the credential.
+ */
 @Public()
 @Controller()
 export class OAuthCallbackController {
-  constructor(private readonly flow: OAuthFlowService) {}
+  constructor(
+    private readonly flow: OAuthFlowService,
+    private readonly registry: ConnectorRegistry,
+  ) {}
 
-  @Get(OKTA_CALLBACK_PATH)
-  async callback(@Query() query: CallbackQuery, @Res() res: Response): Promise<void> {
-    const outcome = await this.flow.complete(query);
+  @Get(CALLBACK_ROUTE)
+  async callback(
+    @Param('key') key: string,
+    @Query() query: CallbackQuery,
+    @Res() res: Response,
+  ): Promise<void> {
     res.setHeader('cache-control', 'no-store');
     res.setHeader('referrer-policy', 'no-referrer');
+    if (this.registry.find(key) === undefined) {
+      res
+        .status(404)
+        .type('html')
+        .send(page('Integration not found', 'No integration has this address.', 'unknown_integration'));
+      return;
+    }
+    const outcome = await this.flow.complete(key, query);
     if (outcome.kind === 'redirect') {
       res.redirect(302, outcome.location);
       return;
@@ -33,9 +53,14 @@ export class OAuthCallbackController {
     res
       .status(400)
       .type('html')
-      .send(
-        `<!doctype html><html><head><meta charset="utf-8"><title>Okta connection</title></head>` +
-          `<body><h1>Okta connection not completed</h1><p>${message}</p><p>Reason: <code>${outcome.reason}</code></p></body></html>`,
-      );
+      .send(page('Connection not completed', message, outcome.reason));
   }
+}
+
+/** A fixed page: the reason is one of our codes, never request input. */
+function page(title: string, message: string, reason: string): string {
+  return (
+    `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head>` +
+    `<body><h1>${title}</h1><p>${message}</p><p>Reason: <code>${reason}</code></p></body></html>`
+  );
 }

@@ -67,8 +67,9 @@ function flow(w: World): OAuthFlowService {
   const connections = {
     findById: () => {
       reads += 1;
-      // The second read is the one under the lease: a revoke may have landed in between.
-      if (reads > 1 && w.revokedMeanwhile && w.connection)
+      // The third read is the one under the lease (after the callback's and the exchange's): a revoke may
+      // have landed in between.
+      if (reads > 2 && w.revokedMeanwhile && w.connection)
         return Promise.resolve({ ...w.connection, deletedAt: new Date() });
       return Promise.resolve(w.connection);
     },
@@ -139,7 +140,8 @@ function flow(w: World): OAuthFlowService {
 const callback = (
   w: World,
   query: CallbackQuery = { state: STATE, code: 'the-code' },
-): Promise<CallbackOutcome> => flow(w).complete(query);
+  key = 'okta',
+): Promise<CallbackOutcome> => flow(w).complete(key, query);
 const redirected = (reason?: string, result = 'error'): CallbackOutcome => ({
   kind: 'redirect',
   location: `${DASHBOARD}?connection=conn1&result=${result}${reason === undefined ? '' : `&reason=${reason}`}`,
@@ -174,6 +176,23 @@ describe('OAuthFlowService.complete (the callback, as a state machine over faked
     const w = world(overrides);
     await expect(callback(w, query)).resolves.toEqual({ kind: 'rejected', reason });
     expect([w.used, w.patches, w.stored, w.audited, w.syncs]).toEqual([[], [], [], [], []]);
+  });
+
+  it("uses up and audits a state that arrives on another connector's route, and refuses it", async () => {
+    const w = world();
+    await expect(callback(w, { state: STATE, code: 'c' }, 'acme-hr')).resolves.toEqual({
+      kind: 'rejected',
+      reason: 'wrong_integration',
+    });
+    expect(w.used).toEqual(['att1']);
+    expect(w.audited).toEqual([
+      {
+        action: 'OAUTH_CALLBACK_REFUSED',
+        target: { type: 'connection', id: 'conn1' },
+        details: { reason: 'wrong_integration', route: 'acme-hr', connectorKey: 'okta' },
+      },
+    ]);
+    expect([w.patches, w.stored, w.syncs]).toEqual([[], [], []]);
   });
 
   it('records a refusal at Okta with its code and a printable description only', async () => {

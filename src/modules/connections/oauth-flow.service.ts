@@ -95,8 +95,12 @@ export class OAuthFlowService {
     );
   }
 
-  /** `GET /api/integrations/okta/callback`. Public: trusts nothing but a matching, unused, unexpired state. */
-  async complete(query: CallbackQuery): Promise<CallbackOutcome> {
+  /**
+   * `GET /api/integrations/:key/callback`. Public: trusts nothing but a matching, unused, unexpired state,
+   * issued for a connection of that connector. A state arriving on another connector's route is used up,
+   * audited and refused.
+   */
+  async complete(key: string, query: CallbackQuery): Promise<CallbackOutcome> {
     const state = typeof query.state === 'string' ? query.state : undefined;
     const organizationId = state?.split('.', 1)[0];
     if (state === undefined || state.length > 200 || !isObjectIdHex(organizationId)) {
@@ -115,6 +119,17 @@ export class OAuthFlowService {
       if (!(await this.claims.claim(`oauth-attempt:${attempt.id}`)))
         return { kind: 'rejected', reason: 'state_already_used' } as const;
       await this.attempts.markUsed(attempt.id);
+      const connection = await this.connections.findById(attempt.connectionId, { includeRevoked: true });
+      if (connection !== undefined && connection.connectorKey !== key) {
+        await OrgContext.runAsUser(organizationId, attempt.userId, () =>
+          this.audit.append({
+            action: 'OAUTH_CALLBACK_REFUSED',
+            target: { type: 'connection', id: connection.id },
+            details: { reason: 'wrong_integration', route: key, connectorKey: connection.connectorKey },
+          }),
+        );
+        return { kind: 'rejected', reason: 'wrong_integration' } as const;
+      }
       return OrgContext.runAsUser(organizationId, attempt.userId, () =>
         hasError ? this.denied(attempt, query) : this.exchange(attempt, code ?? ''),
       );

@@ -21,3 +21,10 @@ export interface ConnectorDefinition {
   readonly setupSteps: readonly TitledText[];
   readonly securityModel: readonly TitledText[];
 }
+
+/** The one OAuth callback route: `/api/integrations/:key/callback` (Okta's is `/api/integrations/okta/callback`). */
+export const CALLBACK_ROUTE = '/api/integrations/:key/callback';
+
+export function callbackPath(key: string): string {
+  return CALLBACK_ROUTE.replace(':key', key);
+}

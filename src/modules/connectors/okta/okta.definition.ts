@@ -1,8 +1,7 @@
-import { type ConnectorDefinition } from '#src/modules/connectors/connector-definition';
+import { callbackPath, type ConnectorDefinition } from '#src/modules/connectors/connector-definition';
 import { REQUIRED_OKTA_SCOPES } from './okta-scopes';
 
 export const OKTA_CONNECTOR_KEY = 'okta';
-export const OKTA_CALLBACK_PATH = '/api/integrations/okta/callback';
 const HOUR_MS = 3_600_000;
 
 export const OKTA_EVIDENCE_TYPES = [
@@ -13,7 +12,7 @@ export const OKTA_EVIDENCE_TYPES = [
 
 /** Okta, as the integration page describes it. The redirect URI depends on where we are deployed. */
 export function oktaDefinition(publicUrl: string): ConnectorDefinition {
-  const redirectUri = `${publicUrl}${OKTA_CALLBACK_PATH}`;
+  const redirectUri = `${publicUrl}${callbackPath(OKTA_CONNECTOR_KEY)}`;
   return {
     key: OKTA_CONNECTOR_KEY,
     name: 'Okta',
