@@ -3,6 +3,14 @@ export interface TitledText {
   readonly body: string;
 }
 
+/** One evidence type a connector collects: the controls it supports and how people call it. */
+export interface EvidenceTypeDefinition {
+  readonly type: string;
+  /** Lower case, for sentences: "no user MFA evidence". */
+  readonly label: string;
+  readonly controls: readonly string[];
+}
+
 /** What the integration page shows for one connector; pure data. */
 export interface ConnectorDefinition {
   readonly key: string;
@@ -14,6 +22,8 @@ export interface ConnectorDefinition {
   readonly syncCadenceMs: number;
   readonly staleThreshold: string;
   readonly staleThresholdMs: number;
+  /** The evidence types with their controls and labels; `evidenceTypes` and `controls` are derived from it. */
+  readonly evidence: readonly EvidenceTypeDefinition[];
   readonly controls: readonly string[];
   readonly evidenceTypes: readonly string[];
   readonly requiredScopes: readonly string[];
@@ -27,4 +37,9 @@ export const CALLBACK_ROUTE = '/api/integrations/:key/callback';
 
 export function callbackPath(key: string): string {
   return CALLBACK_ROUTE.replace(':key', key);
+}
+
+/** The controls an evidence list supports, each once, in order. */
+export function controlsOf(evidence: readonly EvidenceTypeDefinition[]): string[] {
+  return [...new Set(evidence.flatMap((e) => e.controls))].sort();
 }

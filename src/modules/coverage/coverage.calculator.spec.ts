@@ -1,5 +1,11 @@
 import { type CheckResult } from './checks/check.types';
-import { CONTROLS } from './controls.catalog';
+import { oktaDefinition } from '#src/modules/connectors/okta/okta.definition';
+import { controlCatalog, evidenceLabels } from './controls.catalog';
+
+const CONTROLS = controlCatalog([oktaDefinition('https://app.example')]);
+const LABELS = evidenceLabels([oktaDefinition('https://app.example')]);
+const calculate = (...args: Parameters<typeof calculateCoverage>) =>
+  calculateCoverage(args[0], args[1], args[2], args[3], LABELS);
 import { calculateCoverage, type ConnectionFreshness } from './coverage.calculator';
 
 const NOW = new Date('2026-11-29T12:00:00Z');
@@ -99,13 +105,13 @@ describe('calculateCoverage', () => {
       100,
     ],
   ])('%s', (_name, connections, checks, expected, percent) => {
-    const result = calculateCoverage(CONTROLS, connections, checks, NOW);
+    const result = calculate(CONTROLS, connections, checks, NOW);
     expect(Object.fromEntries(result.controls.map((c) => [c.control.id, c.status]))).toEqual(expected);
     expect(result.percent).toBe(percent);
   });
 
   it('explains a stale connection in words', () => {
-    const result = calculateCoverage(
+    const result = calculate(
       CONTROLS,
       [okta({ lastSuccessfulSyncAt: new Date(NOW.getTime() - 7 * HOUR) })],
       [],
@@ -115,7 +121,7 @@ describe('calculateCoverage', () => {
   });
 
   it('names the run whose collection did not complete', () => {
-    const result = calculateCoverage(
+    const result = calculate(
       CONTROLS,
       [okta({ incomplete: [{ type: 'okta.user_mfa', runId: 'r9', runStatus: 'PARTIAL' }] })],
       [],
@@ -127,19 +133,19 @@ describe('calculateCoverage', () => {
   });
 
   it('names the missing evidence and the failing check', () => {
-    const missing = calculateCoverage(
+    const missing = calculate(
       CONTROLS,
       [okta({ evidenceCounts: { ...ALL, 'okta.password_policy': 0 } })],
       [],
       NOW,
     );
     expect(missing.controls[0]?.reason).toBe('no password policy evidence');
-    const check = calculateCoverage(CONTROLS, [okta()], [failing('CC6.1', 'Every active user has MFA')], NOW);
+    const check = calculate(CONTROLS, [okta()], [failing('CC6.1', 'Every active user has MFA')], NOW);
     expect(check.controls[0]?.reason).toBe('check failed: Every active user has MFA (3 of 100 fail)');
   });
 
   it('counts evidence and reports the latest successful sync', () => {
-    const result = calculateCoverage(CONTROLS, [okta()], [], NOW);
+    const result = calculate(CONTROLS, [okta()], [], NOW);
     expect(result.controls.map((c) => c.evidenceCount)).toEqual([102, 105, 5]);
     expect(result.controls[0]?.lastSuccessfulSyncAt).toEqual(new Date(NOW.getTime() - HOUR));
   });

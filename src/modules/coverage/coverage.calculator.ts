@@ -69,7 +69,9 @@ export function calculateCoverage(
   connections: readonly ConnectionFreshness[],
   checks: readonly Pick<CheckResult, 'control' | 'status' | 'title' | 'reason'>[],
   now: Date,
+  labels: ReadonlyMap<string, string> = new Map(),
 ): CoverageResult {
+  const humanType = (type: string): string => labels.get(type) ?? type;
   const live = connections.filter((c) => c.status === 'ACTIVE' || c.status === 'NEEDS_REAUTH');
   const results = controls.map((control): ControlCoverage => {
     const lastSuccessfulSyncAt =
@@ -138,17 +140,4 @@ export function calculateCoverage(
     percent: controls.length === 0 ? 0 : Math.round((covered / controls.length) * 1000) / 10,
     controls: results,
   };
-}
-
-function humanType(type: string): string {
-  switch (type) {
-    case 'okta.user_mfa':
-      return 'user MFA';
-    case 'okta.password_policy':
-      return 'password policy';
-    case 'okta.deprovisioning_event':
-      return 'deprovisioning event';
-    default:
-      return type;
-  }
 }

@@ -27,7 +27,7 @@ import { Roles } from '#src/common/tenancy/decorators';
 import { type GraphqlRequestContext } from '#src/common/tenancy/request-context';
 import { type Alert, ALERTS_CHANNEL, AlertsService } from './alerts.service';
 import { type CheckItem } from './checks/check.types';
-import { CONTROLS, type ControlDefinition } from './controls.catalog';
+import { type ControlDefinition } from './controls.catalog';
 import { type CoverageResult } from './coverage.calculator';
 import {
   AlertConnection,
@@ -68,7 +68,7 @@ export class CoverageResolver {
 
   @Query(() => [ControlModel], { description: 'The SOC 2 controls this connector serves' })
   controls(): readonly ControlDefinition[] {
-    return CONTROLS;
+    return this.coverageService.controls();
   }
 
   @Query(() => CoverageModel, { description: 'Per-control coverage and the organization’s percentage' })

@@ -32,7 +32,7 @@ import {
   StreamedCheck,
   summarize,
 } from './checks/checks';
-import { CONTROLS } from './controls.catalog';
+import { controlCatalog, type ControlDefinition, evidenceLabels } from './controls.catalog';
 import {
   calculateCoverage,
   type ConnectionFreshness,
@@ -60,13 +60,12 @@ export interface StoredException extends CheckException {
 }
 
 const MAX_EXCEPTION_MS = 366 * 86_400_000;
-const EVIDENCE_TYPES = ['okta.user_mfa', 'okta.password_policy', 'okta.deprovisioning_event'];
-/** The evidence type each check reads. */
-const CHECK_EVIDENCE: Record<CheckKey, string> = {
-  mfa_enrolled: 'okta.user_mfa',
-  password_baseline: 'okta.password_policy',
-  no_dormant_users: 'okta.user_mfa',
-};
+/** The evidence type each check reads, from the checks' own definitions. */
+const CHECK_EVIDENCE = Object.fromEntries(
+  checkDefinitions({ passwordBaseline: DEFAULT_BASELINE, dormantDays: DEFAULT_DORMANT_DAYS }, new Date()).map(
+    (d) => [d.base.key, d.type],
+  ),
+) as Record<CheckKey, string>;
 
 @Injectable()
 export class CheckExceptionsRepository extends TenantRepository<CheckExceptionDocument> {
@@ -157,10 +156,15 @@ export class CoverageService {
     private readonly sync: SyncService,
   ) {}
 
+  /** The controls, with the evidence types the registered connectors give each. */
+  controls(): ControlDefinition[] {
+    return controlCatalog(this.registry.all());
+  }
+
   async coverage(now = new Date()): Promise<CoverageResult> {
     const { state, connections } = await this.stored(now);
     const checks = storedChecks(state).map((check) => asOf(check, now));
-    return calculateCoverage(CONTROLS, connections, checks, now);
+    return calculateCoverage(this.controls(), connections, checks, now, evidenceLabels(this.registry.all()));
   }
 
   /**
@@ -231,7 +235,7 @@ export class CoverageService {
       for (const check of checks) if (check.definition.type === type) check.item(key, item, replaces);
     });
     const evidenceCounts = live.flatMap((connection) =>
-      EVIDENCE_TYPES.map((type) => ({
+      this.registry.get(connection.connectorKey).evidenceTypes.map((type) => ({
         connectionId: connection.id,
         type,
         count: counts.get(connection.id)?.[type] ?? 0,

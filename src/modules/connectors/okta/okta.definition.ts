@@ -1,14 +1,25 @@
-import { callbackPath, type ConnectorDefinition } from '#src/modules/connectors/connector-definition';
+import {
+  callbackPath,
+  type ConnectorDefinition,
+  controlsOf,
+  type EvidenceTypeDefinition,
+} from '#src/modules/connectors/connector-definition';
 import { REQUIRED_OKTA_SCOPES } from './okta-scopes';
 
 export const OKTA_CONNECTOR_KEY = 'okta';
 const HOUR_MS = 3_600_000;
 
-export const OKTA_EVIDENCE_TYPES = [
-  'okta.user_mfa',
-  'okta.password_policy',
-  'okta.deprovisioning_event',
-] as const;
+export const USER_MFA = 'okta.user_mfa';
+export const PASSWORD_POLICY = 'okta.password_policy';
+export const DEPROVISIONING_EVENT = 'okta.deprovisioning_event';
+
+/** The one place Okta's evidence types, their controls and their labels are declared. */
+export const OKTA_EVIDENCE: readonly EvidenceTypeDefinition[] = [
+  { type: USER_MFA, label: 'user MFA', controls: ['CC6.1', 'CC6.2'] },
+  { type: PASSWORD_POLICY, label: 'password policy', controls: ['CC6.1'] },
+  { type: DEPROVISIONING_EVENT, label: 'deprovisioning event', controls: ['CC6.2', 'CC6.3'] },
+];
+export const OKTA_EVIDENCE_TYPES = OKTA_EVIDENCE.map((e) => e.type);
 
 /** Okta, as the integration page describes it. The redirect URI depends on where we are deployed. */
 export function oktaDefinition(publicUrl: string): ConnectorDefinition {
@@ -22,7 +33,8 @@ export function oktaDefinition(publicUrl: string): ConnectorDefinition {
     syncCadenceMs: HOUR_MS,
     staleThreshold: 'PT6H',
     staleThresholdMs: 6 * HOUR_MS,
-    controls: ['CC6.1', 'CC6.2', 'CC6.3'],
+    evidence: OKTA_EVIDENCE,
+    controls: controlsOf(OKTA_EVIDENCE),
     evidenceTypes: [...OKTA_EVIDENCE_TYPES],
     requiredScopes: [...REQUIRED_OKTA_SCOPES],
     redirectUri,

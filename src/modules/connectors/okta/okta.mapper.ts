@@ -1,4 +1,5 @@
 import { type EvidenceItem } from '#src/modules/evidence/evidence.types';
+import { DEPROVISIONING_EVENT, OKTA_EVIDENCE, PASSWORD_POLICY, USER_MFA } from './okta.definition';
 
 /** Okta payload shapes we read (every field treated as possibly missing or null). */
 export interface OktaUser {
@@ -68,15 +69,11 @@ export interface OktaLogEvent {
     | null;
 }
 
-export const USER_MFA = 'okta.user_mfa';
-export const PASSWORD_POLICY = 'okta.password_policy';
-export const DEPROVISIONING_EVENT = 'okta.deprovisioning_event';
+export { DEPROVISIONING_EVENT, PASSWORD_POLICY, USER_MFA };
 
-export const CONTROLS_BY_TYPE: Record<string, readonly string[]> = {
-  [USER_MFA]: ['CC6.1', 'CC6.2'],
-  [PASSWORD_POLICY]: ['CC6.1'],
-  [DEPROVISIONING_EVENT]: ['CC6.2', 'CC6.3'],
-};
+export const CONTROLS_BY_TYPE: Record<string, readonly string[]> = Object.fromEntries(
+  OKTA_EVIDENCE.map((e) => [e.type, e.controls]),
+);
 
 export interface FactorSummary {
   id: string;
