@@ -60,7 +60,7 @@ describe('check failures store (e2e)', () => {
       await t.asOrg(org.organizationId, () => failures.write(generation, 'mfa_enrolled', items(2)));
       await t.asOrg(other.organizationId, () => failures.write(generation, 'mfa_enrolled', items(2)));
     }
-    await t.asOrg(org.organizationId, () => failures.deleteOlderThan(current, new Date()));
+    await t.asOrg(org.organizationId, () => failures.deleteOlderThan(current));
     const left = async (organizationId: Types.ObjectId): Promise<string[]> =>
       (await model.find({ organizationId, generation: { $in: [old, recent, current] } }).lean()).map(
         (d) => d.generation,

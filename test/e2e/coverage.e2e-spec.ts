@@ -247,16 +247,35 @@ describe('coverage, checks, staleness and live alerts (e2e)', () => {
       failingCount: 1,
       failingItems: { edges: [{ node: { sourceId: victim.id } }] },
     });
-    for (const after of ['not-a-cursor', Buffer.from('[-1]').toString('base64url')]) {
-      const bad = await t.gql(
+    const MFA_PAGE =
+      'query($after: String) { checks(key: mfa_enrolled) { key failingItems(first: 1, after: $after) { edges { cursor } } } }';
+    const mfaAfter = (after?: string) =>
+      t.gql<{ checks: { key: string; failingItems: { edges: { cursor: string }[] } }[] }>(
         org.adminToken,
-        '{ checks { failingItems(after: $after) { edges { cursor } } } }'.replace(
-          '$after',
-          JSON.stringify(after),
-        ),
+        MFA_PAGE,
+        after === undefined ? {} : { after },
       );
-      expect(errorCode(bad)).toBe('BAD_USER_INPUT');
+    const first = await mfaAfter();
+    expect(first.data?.checks.map((c) => c.key)).toEqual(['mfa_enrolled']);
+    const fresh = first.data?.checks[0]?.failingItems.edges[0]?.cursor ?? '';
+    const json = (value: unknown[]) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    for (const after of [
+      'not-a-cursor',
+      json([-1]),
+      json(['mfa_enrolled', '', 0, -1]),
+      json(['password_baseline', '', 0, 0]),
+    ]) {
+      expect({ after, code: errorCode(await mfaAfter(after)) }).toEqual({ after, code: 'BAD_USER_INPUT' });
     }
+    // A cursor from before a recomputation (a settings change refreshes the checks) is refused, not reused.
+    const settings = await t.gql(
+      org.adminToken,
+      'mutation { updateCheckSettings(input: { dormantDays: 3650 }) { dormantDays } }',
+    );
+    expect(settings.errors).toBeUndefined();
+    const stale = await mfaAfter(fresh);
+    expect(errorCode(stale)).toBe('BAD_USER_INPUT');
+    expect(JSON.stringify(stale.errors)).toContain('start again from the first page');
     expect((await coverage()).controls[0]?.status).toBe('DEGRADED');
     const audit = await t.gql<{ auditLog: { edges: { node: { action: string } }[] } }>(
       org.adminToken,

@@ -69,9 +69,10 @@ export class CheckFailuresRepository extends TenantRepository<CheckFailuresDocum
    * FerretDB has no transactions: a refresh writes its chunks and points the state at them within a few
    * milliseconds, so the grace keeps a generation until any refresh that wrote it has long pointed at it.
    */
-  async deleteOlderThan(current: string, now: Date): Promise<void> {
+  async deleteOlderThan(current: string): Promise<void> {
+    // The wall clock, not a refresh's `now` (which a caller may set): generations are made on the wall clock.
     const graceEnd = Types.ObjectId.createFromTime(
-      Math.floor((now.getTime() - GENERATION_GRACE_MS) / 1000),
+      Math.floor((Date.now() - GENERATION_GRACE_MS) / 1000),
     ).toHexString();
     const bound = current < graceEnd ? current : graceEnd;
     await this.model.deleteMany(this.scope({ generation: { $lt: bound } }));

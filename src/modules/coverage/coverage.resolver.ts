@@ -10,6 +10,7 @@ import {
   Resolver,
   Subscription,
 } from '@nestjs/graphql';
+import { Transform } from 'class-transformer';
 import { IsIn, IsOptional } from 'class-validator';
 import { DomainError } from '#src/common/errors/domain.error';
 import { type TenantEvent } from '#src/common/graphql/pubsub';
@@ -26,7 +27,7 @@ import {
 import { Roles } from '#src/common/tenancy/decorators';
 import { type GraphqlRequestContext } from '#src/common/tenancy/request-context';
 import { type Alert, ALERTS_CHANNEL, AlertsService } from './alerts.service';
-import { type CheckItem } from './checks/check.types';
+import { CHECK_KEYS, type CheckItem, type CheckKey } from './checks/check.types';
 import { type ControlDefinition } from './controls.catalog';
 import { type CoverageResult } from './coverage.calculator';
 import {
@@ -36,6 +37,7 @@ import {
   CheckExceptionModel,
   CheckItemConnection,
   CheckItemModel,
+  CheckKeyEnum,
   CheckResultModel,
   CheckSettingsModel,
   ControlModel,
@@ -58,6 +60,18 @@ class AlertsArgs extends PageArgs {
   status?: 'OPEN' | 'RESOLVED' | 'ALL';
 }
 
+@ArgsType()
+class ChecksArgs {
+  @Field(() => CheckKeyEnum, {
+    nullable: true,
+    description: 'Only this check (to page through its failingItems with a cursor)',
+  })
+  @Transform(({ value }: { value: unknown }) => (value === null ? undefined : value))
+  @IsOptional()
+  @IsIn(CHECK_KEYS)
+  key?: CheckKey;
+}
+
 @Resolver(() => CoverageModel)
 export class CoverageResolver {
   constructor(
@@ -77,8 +91,9 @@ export class CoverageResolver {
   }
 
   @Query(() => [CheckResultModel], { description: 'Automated checks over the current evidence' })
-  checks(): Promise<CheckReport[]> {
-    return this.coverageService.checks();
+  async checks(@Args() args: ChecksArgs): Promise<CheckReport[]> {
+    const all = await this.coverageService.checks();
+    return args.key === undefined ? all : all.filter((check) => check.key === args.key);
   }
 
   @Query(() => [CheckExceptionModel], { description: 'Exceptions, active and expired (for auditors)' })
@@ -143,18 +158,41 @@ export class CheckResultResolver {
   })
   async failingItems(@Parent() check: CheckReport, @Args() args: PageArgs): Promise<Connection<CheckItem>> {
     const limit = pageSize(args.first);
-    const offset = args.after === undefined ? 0 : afterPosition(args.after);
+    const offset = args.after === undefined ? 0 : afterPosition(args.after, check);
     const items = await this.coverageService.failingItems(check, offset, limit + 1);
     const positions = new Map(items.map((item, i) => [item, offset + i]));
-    return toConnection(items, limit, (item) => encodeCursor([positions.get(item) ?? offset]));
+    return toConnection(items, limit, (item) =>
+      encodeCursor([...listOf(check), positions.get(item) ?? offset]),
+    );
   }
 }
 
-/** The position after the one a failing-items cursor names. */
-function afterPosition(cursor: string): number {
-  const position = decodeCursor(cursor, ['number'])[0] as number;
-  if (!Number.isSafeInteger(position) || position < 0) {
+/**
+ * What a failing-items cursor is a position in: the check, the stored generation and how many items were
+ * reopened in front of it. A refresh or an exception expiring between two pages changes the list.
+ */
+function listOf(check: CheckReport): [string, string, number] {
+  return [check.key, check.generation ?? '', check.reopened.length];
+}
+
+/** The position after the one a failing-items cursor names, in the check's list as it is now. */
+function afterPosition(cursor: string, check: CheckReport): number {
+  const [key, generation, reopened, position] = decodeCursor(cursor, [
+    'string',
+    'string',
+    'number',
+    'number',
+  ]);
+  if (typeof position !== 'number' || !Number.isSafeInteger(position) || position < 0 || key !== check.key) {
     throw new DomainError('BAD_USER_INPUT', 'Invalid pagination cursor', { field: 'after' });
+  }
+  const [, currentGeneration, currentReopened] = listOf(check);
+  if (generation !== currentGeneration || reopened !== currentReopened) {
+    throw new DomainError(
+      'BAD_USER_INPUT',
+      'The failing items were recomputed since this cursor was issued: start again from the first page',
+      { field: 'after' },
+    );
   }
   return position + 1;
 }

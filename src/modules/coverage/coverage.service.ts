@@ -261,7 +261,7 @@ export class CoverageService {
       computedAt: now,
       failingGeneration: generation,
     });
-    await this.failures.deleteOlderThan(generation, now);
+    await this.failures.deleteOlderThan(generation);
     return results;
   }
 
