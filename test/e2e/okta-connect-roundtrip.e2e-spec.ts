@@ -19,7 +19,7 @@ import {
 } from '../support/okta-connect-suite';
 
 describe('Okta connection lifecycle: the authorization round trip (e2e, oidc-provider as Okta)', () => {
-  const ctx = OktaConnectSuite.register();
+  const ctx = OktaConnectSuite.register({ tokensSeen: 2 });
 
   describe('the authorization round trip', () => {
     it('connects: code + PKCE exchange, tokens sealed, ACTIVE, CONNECT audited for the admin, redirect to the dashboard', async () => {

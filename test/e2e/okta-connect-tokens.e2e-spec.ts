@@ -9,7 +9,7 @@ import { type TestOrg } from '../support/test-app';
 import { DASHBOARD, OktaConnectSuite } from '../support/okta-connect-suite';
 
 describe('Okta connection lifecycle: access tokens and revocation (e2e, oidc-provider as Okta)', () => {
-  const ctx = OktaConnectSuite.register();
+  const ctx = OktaConnectSuite.register({ tokensSeen: 10 });
 
   describe('access tokens', () => {
     const expire = async (org: TestOrg, id: string): Promise<ConnectionCredentials> => {

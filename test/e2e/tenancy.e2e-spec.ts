@@ -8,6 +8,7 @@ import { IS_PUBLIC } from '#src/common/tenancy/decorators';
 import { MissingOrgContextError } from '#src/common/tenancy/org-context';
 import { ForeignOrganizationError, TenantFilterMissingError } from '#src/common/tenancy/tenant.plugin';
 import { AuditLogDocument } from '#src/modules/audit/audit.schema';
+import { AlertDocument } from '#src/modules/coverage/coverage.schema';
 import { AuditService } from '#src/modules/audit/audit.service';
 import { printAppSchema } from '#src/schema-generate';
 import { rootOperations } from '../support/resolver-walk';
@@ -131,6 +132,80 @@ describe('tenancy (e2e)', () => {
       await expect(t.asOrg(orgA.organizationId, () => run(other))).rejects.toBeInstanceOf(
         ForeignOrganizationError,
       );
+    });
+
+    it.each<[string, (own: Types.ObjectId, other: Types.ObjectId) => Promise<unknown>]>([
+      [
+        'updateMany moving rows',
+        (own, other) => model.updateMany({ organizationId: own }, { $set: { organizationId: other } }).exec(),
+      ],
+      [
+        'updateOne, implicit $set',
+        (own, other) => model.updateOne({ organizationId: own }, { organizationId: other }).exec(),
+      ],
+      [
+        'an upsert inserting for another',
+        (own, other) =>
+          model
+            .updateOne(
+              { organizationId: own, seq: -1 },
+              { $setOnInsert: { organizationId: other } },
+              { upsert: true },
+            )
+            .exec(),
+      ],
+      [
+        '$unset of the organization',
+        (own) => model.updateMany({ organizationId: own }, { $unset: { organizationId: 1 } }).exec(),
+      ],
+      [
+        'findOneAndUpdate',
+        (own, other) =>
+          model.findOneAndUpdate({ organizationId: own }, { $set: { organizationId: other } }).exec(),
+      ],
+      [
+        'replaceOne',
+        (own, other) =>
+          model.replaceOne({ organizationId: own, seq: -2 }, { organizationId: other, seq: -2 }).exec(),
+      ],
+      [
+        'bulkWrite updateOne',
+        (own, other) =>
+          model.bulkWrite([
+            { updateOne: { filter: { organizationId: own }, update: { $set: { organizationId: other } } } },
+          ]),
+      ],
+      [
+        'bulkWrite replaceOne',
+        (own, other) =>
+          model.bulkWrite([
+            {
+              replaceOne: {
+                filter: { organizationId: own },
+                replacement: { organizationId: other } as never,
+              },
+            },
+          ]),
+      ],
+    ])('refuses %s to another organization, inside a context or not', async (_name, run) => {
+      const own = new Types.ObjectId(orgA.organizationId);
+      const other = new Types.ObjectId(orgB.organizationId);
+      await expect(run(own, other)).rejects.toBeInstanceOf(ForeignOrganizationError);
+      await expect(t.asOrg(orgA.organizationId, () => run(own, other))).rejects.toBeInstanceOf(
+        ForeignOrganizationError,
+      );
+    });
+
+    it("lets an update name its own filter's organization (on a collection that takes updates)", async () => {
+      const own = new Types.ObjectId(orgA.organizationId);
+      const alerts = t.get<Model<AlertDocument>>(getModelToken(AlertDocument.name));
+      await expect(
+        t.asOrg(orgA.organizationId, () =>
+          alerts
+            .updateMany({ organizationId: own, kind: 'NEEDS_REAUTH' }, { $set: { organizationId: own } })
+            .exec(),
+        ),
+      ).resolves.toMatchObject({ acknowledged: true });
     });
 
     it("lets the context's own organization through, and any organization outside a context", async () => {

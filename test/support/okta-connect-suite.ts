@@ -54,8 +54,11 @@ export class OktaConnectSuite {
   readonly callbackResponses: string[] = [];
   private scanned = { responses: 0, callbacks: 0, logs: 0 };
 
-  /** Registers the hooks of the calling `describe`. */
-  static register(): OktaConnectSuite {
+  /**
+   * Registers the hooks of the calling `describe`. `tokensSeen`: at least this many access and refresh tokens
+   * must have been captured by the end, so that the leak check had something to look for.
+   */
+  static register(options: { tokensSeen?: number } = {}): OktaConnectSuite {
     const suite = new OktaConnectSuite();
     beforeAll(() => suite.start());
     afterEach(() => {
@@ -63,7 +66,16 @@ export class OktaConnectSuite {
       suite.okta.grant = (requested) => requested;
       suite.expectNoLeak();
     });
-    afterAll(() => suite.stop());
+    afterAll(async () => {
+      try {
+        // What the last syncs log after the last test is checked too.
+        await suite.t?.get<SyncService>(SyncService).idle();
+        if (suite.t !== undefined) suite.expectNoLeak();
+        expect(suite.secrets.size - 1).toBeGreaterThanOrEqual(options.tokensSeen ?? 0);
+      } finally {
+        await suite.stop();
+      }
+    });
     return suite;
   }
 
@@ -189,6 +201,10 @@ export class OktaConnectSuite {
     const done = await this.authorize(authorizeUrl);
     expect(done.location).toBe(`${DASHBOARD}?connection=${id}&result=connected`);
     const creds = await this.credentials(org, id);
+    expect({ access: typeof creds?.accessToken, refresh: typeof creds?.refreshToken }).toEqual({
+      access: 'string',
+      refresh: 'string',
+    });
     for (const value of [creds?.accessToken, creds?.refreshToken]) if (value) this.secrets.add(value);
     return id;
   }

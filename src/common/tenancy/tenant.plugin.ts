@@ -54,16 +54,44 @@ function hasOrganization(filter: unknown): boolean {
  */
 function foreign(filter: unknown): boolean {
   if (!OrgContext.has()) return false;
-  const value = (filter as Record<string, unknown>).organizationId;
-  const named =
-    typeof value === 'string' ? value : value instanceof Types.ObjectId ? value.toHexString() : undefined;
-  return named !== OrgContext.organizationId();
+  return organizationOf((filter as Record<string, unknown>).organizationId) !== OrgContext.organizationId();
 }
 
 /** Throws unless `filter` names an organization, and the one in context when there is one. */
 function assertScoped(filter: unknown, collection: string, operation: string): void {
   if (!hasOrganization(filter)) throw new TenantFilterMissingError(collection, operation);
   if (foreign(filter)) throw new ForeignOrganizationError(collection, operation);
+}
+
+function organizationOf(value: unknown): string | undefined {
+  return typeof value === 'string'
+    ? value
+    : value instanceof Types.ObjectId
+      ? value.toHexString()
+      : undefined;
+}
+
+/**
+ * Throws when an update or replacement would move documents to another organization, or strip theirs: it
+ * may only set `organizationId` (directly, in `$set` or in `$setOnInsert`) to the one its filter names.
+ */
+function assertUpdateKeepsOrganization(
+  filter: unknown,
+  update: unknown,
+  collection: string,
+  operation: string,
+): void {
+  if (typeof update !== 'object' || update === null) return;
+  const doc = update as Record<string, Record<string, unknown> | undefined>;
+  const stages = Array.isArray(update) ? (update as Record<string, unknown>[]) : [doc];
+  const owner = organizationOf((filter as Record<string, unknown>).organizationId);
+  for (const stage of stages) {
+    const set = stage as Record<string, Record<string, unknown> | undefined>;
+    const named = [stage, set.$set, set.$setOnInsert].filter((d) => d !== undefined && 'organizationId' in d);
+    const removed = [set.$unset, set.$rename].some((d) => d !== undefined && 'organizationId' in d);
+    if (removed || named.some((d) => organizationOf(d?.organizationId) !== owner))
+      throw new ForeignOrganizationError(collection, operation);
+  }
 }
 
 /**
@@ -76,11 +104,10 @@ export function tenantScopedPlugin(schema: Schema): void {
     FILTERED_QUERY_OPERATIONS as unknown as 'find'[],
     { document: false, query: true },
     function (this: Query<unknown, unknown>) {
-      assertScoped(
-        this.getFilter(),
-        this.model.collection.collectionName,
-        (this as { op?: string }).op ?? 'query',
-      );
+      const collection = this.model.collection.collectionName;
+      const operation = (this as { op?: string }).op ?? 'query';
+      assertScoped(this.getFilter(), collection, operation);
+      assertUpdateKeepsOrganization(this.getFilter(), this.getUpdate(), collection, operation);
     },
   );
 
@@ -94,7 +121,19 @@ export function tenantScopedPlugin(schema: Schema): void {
   });
 
   schema.pre('bulkWrite', function (ops: AnyBulkWriteOperation[]) {
-    for (const op of ops) assertScoped(bulkOperationScope(op), this.collection.collectionName, 'bulkWrite');
+    for (const op of ops) {
+      assertScoped(bulkOperationScope(op), this.collection.collectionName, 'bulkWrite');
+      const change =
+        'updateOne' in op
+          ? [op.updateOne.filter, op.updateOne.update]
+          : 'updateMany' in op
+            ? [op.updateMany.filter, op.updateMany.update]
+            : 'replaceOne' in op
+              ? [op.replaceOne.filter, op.replaceOne.replacement]
+              : undefined;
+      if (change !== undefined)
+        assertUpdateKeepsOrganization(change[0], change[1], this.collection.collectionName, 'bulkWrite');
+    }
   });
 
   schema.pre('insertMany', function (docs: unknown) {
