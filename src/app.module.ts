@@ -6,6 +6,7 @@ import { AppConfigModule } from './config/config.module';
 import { CryptoModule } from './common/crypto/crypto.module';
 import { KeyProviderModule } from './common/crypto/key-provider.module';
 import { DatabaseModule } from './common/database/database.module';
+import { DomainEventsModule } from './common/events/domain-events';
 import { GraphqlInfraModule } from './common/graphql/graphql.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { MetricsModule } from './common/metrics/metrics';
@@ -33,6 +34,7 @@ export class AppModule {
         KeyProviderModule,
         CryptoModule,
         TenancyModule,
+        DomainEventsModule,
         GraphqlInfraModule,
         ScheduleModule.forRoot(),
         AuditModule,

@@ -207,7 +207,7 @@ export class BenchOrg {
    * When the coverage and checks refresh that follows a run has been stored: the org's `coverage_state`
    * carries a `computedAt` taken after the run finished (the refresh's start; it is stored at its end).
    * Read straight from the database because the GraphQL schema does not expose it. A refresh that fails
-   * is seen in the app's log (`run-finished listener failed`, written since `logOffset`).
+   * is seen in the app's log (`domain event handler failed: sync.finished`, written since `logOffset`).
    */
   async waitForRefresh(finishedAt: Date, logOffset: number): Promise<{ at: number } | { error: string }> {
     const states = this.mongo.getClient().db(this.dbName).collection('coverage_state');
@@ -219,7 +219,9 @@ export class BenchOrg {
       const computedAt = state?.computedAt as Date | null | undefined;
       if (computedAt instanceof Date && computedAt.getTime() >= finishedAt.getTime())
         return { at: Date.now() };
-      const failure = /run-finished listener failed: ([^"]*)/.exec(this.app.child.logSince(logOffset))?.[1];
+      const failure = /domain event handler failed: sync\.finished → [\w.]+: ([^"]*)/.exec(
+        this.app.child.logSince(logOffset),
+      )?.[1];
       if (failure !== undefined) return { error: failure };
       if (Date.now() > deadline) return { error: `not stored within ${this.setup.runWaitMs / 60_000} min` };
       await sleep(REFRESH_POLL_MS);

@@ -10,7 +10,8 @@ import { TEST_JWT_SECRET, testConfig } from '../support/test-config';
 
 const ROOT = join(__dirname, '..', '..');
 const CLIENT = { clientId: 'crash-client', clientSecret: 'crash-client-secret' };
-const LEASE_TTL_MS = 3_000;
+/** Generous: a run whose heartbeat a busy CI machine delays past a lease is (rightly) marked ABANDONED. */
+const LEASE_TTL_MS = 6_000;
 const TICK_MS = 500;
 
 interface RunDoc {

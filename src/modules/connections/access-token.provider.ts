@@ -6,7 +6,8 @@ import { LeaseLock } from '#src/common/scheduling/lease-lock';
 import { OAuthExchangeError, type TokenSet } from '#src/modules/connectors/okta/okta-oauth.adapter';
 import { OktaTokenClient } from '#src/modules/connectors/okta/okta-token.client';
 import { AuditService } from '#src/modules/audit/audit.service';
-import { ConnectionHooks } from './connection-hooks';
+import { DomainEvents } from '#src/common/events/domain-events';
+import './connection.events';
 import { ConnectionAuthLock } from './connection-auth-lock';
 import { type Connection, type ConnectionCredentials } from './connection.types';
 import { ConnectionsRepository } from './connections.repository';
@@ -35,7 +36,7 @@ export class AccessTokenProvider {
     private readonly flow: OAuthFlowService,
     private readonly tokens: OktaTokenClient,
     private readonly audit: AuditService,
-    private readonly alerts: ConnectionHooks,
+    private readonly events: DomainEvents,
     private readonly authLock: ConnectionAuthLock,
   ) {}
 
@@ -169,7 +170,8 @@ export class AccessTokenProvider {
           : 'The Okta connection is being re-authorized or revoked right now',
       );
     }
-    await this.alerts.needsReauth(connectionId, reason);
+    this.logger.warn(`connection ${connectionId} needs re-authorization: ${reason}`);
+    await this.events.emit('connection.needsReauth', { connectionId, reason });
     throw new DomainError('CONNECTOR_UNAVAILABLE', `${reason}; an admin must re-authorize the connection`);
   }
 }

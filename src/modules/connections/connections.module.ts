@@ -6,7 +6,6 @@ import { AuditModule } from '#src/modules/audit/audit.module';
 import { ConnectorsModule } from '#src/modules/connectors/connectors.module';
 import { AccessTokenProvider } from './access-token.provider';
 import { ConnectionAuthLock } from './connection-auth-lock';
-import { ConnectionHooks } from './connection-hooks';
 import {
   ConnectionCredentialsDocument,
   ConnectionCredentialsSchema,
@@ -45,10 +44,9 @@ import { OAuthFlowService } from './oauth-flow.service';
     ConnectionsService,
     AccessTokenProvider,
     ConnectionsResolver,
-    ConnectionHooks,
     ConnectionAuthLock,
   ],
   controllers: [OAuthCallbackController],
-  exports: [ConnectionsService, AccessTokenProvider, ConnectionsRepository, ConnectionHooks],
+  exports: [ConnectionsService, AccessTokenProvider, ConnectionsRepository],
 })
 export class ConnectionsModule {}

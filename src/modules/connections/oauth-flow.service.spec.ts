@@ -20,7 +20,7 @@ interface World {
   readonly patches: Record<string, unknown>[];
   readonly revoked: string[];
   readonly audited: AuditRecord[];
-  readonly syncs: string[];
+  readonly emitted: string[];
   readonly used: string[];
   readonly stored: string[];
 }
@@ -52,7 +52,7 @@ function world(overrides: Partial<World> = {}): World {
     patches: [],
     revoked: [],
     audited: [],
-    syncs: [],
+    emitted: [],
     used: [],
     stored: [],
     ...overrides,
@@ -109,9 +109,9 @@ function flow(w: World): OAuthFlowService {
       return Promise.resolve();
     },
   };
-  const hooks = {
-    requestSync: (id: string) => {
-      w.syncs.push(id);
+  const events = {
+    emit: (name: string, payload: { connectionId: string; purpose: string }) => {
+      w.emitted.push(`${name} ${payload.connectionId} ${payload.purpose}`);
       return Promise.resolve();
     },
   };
@@ -131,7 +131,7 @@ function flow(w: World): OAuthFlowService {
       {},
       tokens,
       audit,
-      hooks,
+      events,
       authLock,
     ] as unknown as ConstructorParameters<typeof OAuthFlowService>),
   );
@@ -175,7 +175,7 @@ describe('OAuthFlowService.complete (the callback, as a state machine over faked
   ])('rejects %s, touching nothing', async (_name, query, overrides, reason) => {
     const w = world(overrides);
     await expect(callback(w, query)).resolves.toEqual({ kind: 'rejected', reason });
-    expect([w.used, w.patches, w.stored, w.audited, w.syncs]).toEqual([[], [], [], [], []]);
+    expect([w.used, w.patches, w.stored, w.audited, w.emitted]).toEqual([[], [], [], [], []]);
   });
 
   it("uses up and audits a state that arrives on another connector's route, and refuses it", async () => {
@@ -192,7 +192,7 @@ describe('OAuthFlowService.complete (the callback, as a state machine over faked
         details: { reason: 'wrong_integration', route: 'acme-hr', connectorKey: 'okta' },
       },
     ]);
-    expect([w.patches, w.stored, w.syncs]).toEqual([[], [], []]);
+    expect([w.patches, w.stored, w.emitted]).toEqual([[], [], []]);
   });
 
   it('records a refusal at Okta with its code and a printable description only', async () => {
@@ -215,7 +215,7 @@ describe('OAuthFlowService.complete (the callback, as a state machine over faked
     });
     await expect(callback(w)).resolves.toEqual(redirected('token_exchange_failed'));
     expect(w.patches).toEqual([{ statusReason: 'token_exchange_failed: invalid_client (check the method)' }]);
-    expect([w.stored, w.audited, w.syncs]).toEqual([[], [], []]);
+    expect([w.stored, w.audited, w.emitted]).toEqual([[], [], []]);
   });
 
   it('revokes both tokens of a grant missing a read scope and names the scope', async () => {
@@ -234,7 +234,7 @@ describe('OAuthFlowService.complete (the callback, as a state machine over faked
     expect(w.stored).toEqual([]);
   });
 
-  it('activates: tokens stored, ACTIVE with the granted scopes, CONNECT audited, the first sync requested', async () => {
+  it('activates: tokens stored, ACTIVE with the granted scopes, CONNECT audited, connection.authorized emitted (the first sync)', async () => {
     const w = world();
     await expect(callback(w)).resolves.toEqual(redirected(undefined, 'connected'));
     expect(w.stored).toEqual(['conn1']);
@@ -242,7 +242,7 @@ describe('OAuthFlowService.complete (the callback, as a state machine over faked
     expect(w.patches[0]).toMatchObject({ status: 'ACTIVE', statusReason: null });
     expect(w.patches[0]?.grantedScopes).toContain('okta.users.read');
     expect(w.audited.map((a) => a.action)).toEqual(['CONNECT']);
-    expect(w.syncs).toEqual(['conn1']);
+    expect(w.emitted).toEqual(['connection.authorized conn1 CONNECT']);
     expect(w.revoked).toEqual([]);
   });
 
@@ -250,6 +250,7 @@ describe('OAuthFlowService.complete (the callback, as a state machine over faked
     const w = world({ attempt: { ...world().attempt!, purpose: 'REAUTH' } });
     await callback(w);
     expect(w.audited.map((a) => a.action)).toEqual(['REAUTH']);
+    expect(w.emitted).toEqual(['connection.authorized conn1 REAUTH']);
   });
 
   it.each<[string, Partial<World>, string]>([
@@ -260,7 +261,7 @@ describe('OAuthFlowService.complete (the callback, as a state machine over faked
     async (_name, overrides, reason) => {
       const w = world(overrides);
       await expect(callback(w)).resolves.toEqual(redirected(reason));
-      expect([w.stored, w.audited, w.syncs]).toEqual([[], [], []]);
+      expect([w.stored, w.audited, w.emitted]).toEqual([[], [], []]);
       expect(w.revoked.sort()).toEqual(['access_token', 'refresh_token']);
     },
   );

@@ -18,7 +18,8 @@ import {
 import { checkGrantedScopes } from '#src/modules/connectors/okta/okta-scopes';
 import { OktaTokenClient } from '#src/modules/connectors/okta/okta-token.client';
 import { AuditService } from '#src/modules/audit/audit.service';
-import { ConnectionHooks } from './connection-hooks';
+import { DomainEvents } from '#src/common/events/domain-events';
+import './connection.events';
 import { type OAuthPurpose } from './connection.schema';
 import { ConnectionAuthLock } from './connection-auth-lock';
 import { type Connection, type ConnectionCredentials } from './connection.types';
@@ -61,7 +62,7 @@ export class OAuthFlowService {
     private readonly oauth: OktaOAuthAdapter,
     private readonly tokens: OktaTokenClient,
     private readonly audit: AuditService,
-    private readonly hooks: ConnectionHooks,
+    private readonly events: DomainEvents,
     private readonly authLock: ConnectionAuthLock,
   ) {}
 
@@ -246,12 +247,12 @@ export class OAuthFlowService {
       );
       return this.redirect(connection.id, 'error', reason);
     }
-    try {
-      await this.hooks.requestSync(connection.id, 'connect');
-    } catch (error) {
-      // Authorized all the same; the scheduler picks it up (nextSyncAt is now) unless it was revoked since.
-      this.logger.warn(`first sync of connection ${connection.id} not started: ${(error as Error).message}`);
-    }
+    // Starts the first sync. Should it not start, the connection is authorized all the same, and the scheduler
+    // picks it up (nextSyncAt is now) unless it was revoked since.
+    await this.events.emit('connection.authorized', {
+      connectionId: connection.id,
+      purpose: attempt.purpose,
+    });
     return this.redirect(connection.id, 'connected');
   }
 

@@ -5,9 +5,10 @@ import { type AppConfig } from '#src/config/app-config';
 import { APP_CONFIG } from '#src/config/config.module';
 import { Metrics } from '#src/common/metrics/metrics';
 import { OrgContext } from '#src/common/tenancy/org-context';
-import { ConnectionHooks } from '#src/modules/connections/connection-hooks';
+import { OnDomainEvent } from '#src/common/events/domain-events';
+import '#src/modules/connections/connection.events';
+import '#src/modules/connectors/sync/sync.events';
 import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
-import { SyncService } from '#src/modules/connectors/sync/sync.service';
 import { OrganizationsSystemRepository } from '#src/modules/organizations/organizations.system-repository';
 import { AlertsService } from './alerts.service';
 import { freshnessProblem } from './coverage.calculator';
@@ -35,21 +36,23 @@ export class StalenessMonitor implements OnModuleInit, OnApplicationShutdown {
     private readonly coverage: CoverageService,
     private readonly alerts: AlertsService,
     private readonly registry: ConnectorRegistry,
-    private readonly sync: SyncService,
-    private readonly hooks: ConnectionHooks,
     private readonly metrics: Metrics,
   ) {}
 
   onModuleInit(): void {
-    this.sync.onRunFinished(async () => {
-      await this.coverage.refresh();
-      await this.checkOrganization(new Date());
-    });
-    this.hooks.addAlertSink({
-      needsReauth: async (connectionId, reason) =>
-        void (await this.alerts.open('NEEDS_REAUTH', connectionId, reason)),
-    });
     startIntervalJob(this.scheduler, this.config.role, TICK, this.config.stalenessCheckMs, () => this.tick());
+  }
+
+  /** After every run, in its organization: coverage and checks are recomputed, alerts resolve at once. */
+  @OnDomainEvent('sync.finished')
+  async onSyncFinished(): Promise<void> {
+    await this.coverage.refresh();
+    await this.checkOrganization(new Date());
+  }
+
+  @OnDomainEvent('connection.needsReauth')
+  async onNeedsReauth(event: { readonly connectionId: string; readonly reason: string }): Promise<void> {
+    await this.alerts.open('NEEDS_REAUTH', event.connectionId, event.reason);
   }
 
   /** Stops the job and lets a pass in progress finish before the database connection closes. */

@@ -1,24 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import {
-  type BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { type AppConfig } from '#src/config/app-config';
 import { APP_CONFIG } from '#src/config/config.module';
 import { DomainError } from '#src/common/errors/domain.error';
 import { LeaseLock } from '#src/common/scheduling/lease-lock';
 import { AccessTokenProvider } from '#src/modules/connections/access-token.provider';
-import { ConnectionHooks } from '#src/modules/connections/connection-hooks';
+import { DomainEvents, OnDomainEvent } from '#src/common/events/domain-events';
+import '#src/modules/connections/connection.events';
+import './sync.events';
 import { type Connection } from '#src/modules/connections/connection.types';
 import { RunTokenSource } from '#src/modules/connections/run-token-source';
 import { ConnectionsRepository } from '#src/modules/connections/connections.repository';
 import { type RunContext } from '#src/modules/connectors/connector-driver.port';
 import { OktaDriver } from '#src/modules/connectors/okta/okta.driver';
 import { EvidenceService } from '#src/modules/evidence/evidence.service';
-import { type CollectorStats, type RunStatus, type RunTrigger } from './connector-run.schema';
+import { type CollectorStats, type RunTrigger } from './connector-run.schema';
 import { AbandonedRuns } from './abandoned-runs';
 import { type ConnectorRun, ConnectorRunsRepository } from './connector-runs.repository';
 import { RunHeartbeat } from './run-heartbeat';
@@ -26,12 +22,6 @@ import { RunAborted, type RunError } from './run-outcome';
 import { SyncSlots } from './sync-slots';
 import { CollectEvidence } from './use-cases/collect-evidence.use-case';
 import { RecordRunOutcome } from './use-cases/record-run-outcome.use-case';
-
-export interface RunFinished {
-  readonly connectionId: string;
-  readonly runId: string;
-  readonly status: Exclude<RunStatus, 'RUNNING'>;
-}
 
 /** How long a shutdown lets running syncs finish before stopping them, and then lets them wrap up. */
 const SHUTDOWN_GRACE_MS = 15_000;
@@ -45,13 +35,12 @@ const SHUTDOWN_WRAP_UP_MS = 5_000;
  * lease (`AbandonedRuns`).
  */
 @Injectable()
-export class SyncService implements OnModuleInit, BeforeApplicationShutdown {
+export class SyncService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Sync');
   private readonly instance = randomBytes(6).toString('hex');
   /** This instance's runs: what they do, and how to stop them. */
   private readonly running = new Map<string, { task: Promise<void>; stop: AbortController }>();
   private stopping = false;
-  private readonly finishedListeners: ((event: RunFinished) => Promise<void>)[] = [];
   private readonly slots: SyncSlots;
 
   constructor(
@@ -60,7 +49,7 @@ export class SyncService implements OnModuleInit, BeforeApplicationShutdown {
     private readonly runs: ConnectorRunsRepository,
     private readonly leases: LeaseLock,
     private readonly tokens: AccessTokenProvider,
-    private readonly hooks: ConnectionHooks,
+    private readonly events: DomainEvents,
     private readonly evidence: EvidenceService,
     private readonly okta: OktaDriver,
     private readonly abandoned: AbandonedRuns,
@@ -70,13 +59,10 @@ export class SyncService implements OnModuleInit, BeforeApplicationShutdown {
     this.slots = new SyncSlots(config.sync.maxConcurrentSyncs, config.sync.maxConcurrentSyncsPerOrg);
   }
 
-  onModuleInit(): void {
-    this.hooks.useSyncRequester({ requestSync: async (id, trigger) => void (await this.start(id, trigger)) });
-  }
-
-  /** Called after every run, in the run's organization context (coverage refreshes, alerts resolve). */
-  onRunFinished(listener: (event: RunFinished) => Promise<void>): void {
-    this.finishedListeners.push(listener);
+  /** A connection just authorized syncs at once. */
+  @OnDomainEvent('connection.authorized')
+  async onAuthorized(event: { readonly connectionId: string }): Promise<void> {
+    await this.start(event.connectionId, 'connect');
   }
 
   get activeRuns(): number {
@@ -190,7 +176,11 @@ export class SyncService implements OnModuleInit, BeforeApplicationShutdown {
   async reclaimAbandoned(now: Date): Promise<number> {
     const marked = await this.abandoned.reclaim(now, (runId) => this.running.has(runId));
     for (const run of marked)
-      await this.notifyFinished({ connectionId: run.connectionId, runId: run.id, status: 'ABANDONED' });
+      await this.events.emit('sync.finished', {
+        connectionId: run.connectionId,
+        runId: run.id,
+        status: 'ABANDONED',
+      });
     return marked.length;
   }
 
@@ -231,18 +221,6 @@ export class SyncService implements OnModuleInit, BeforeApplicationShutdown {
     ]);
     clearTimeout(timer);
     return idle;
-  }
-
-  private async notifyFinished(event: RunFinished): Promise<void> {
-    for (const listener of this.finishedListeners) {
-      try {
-        await listener(event);
-      } catch (error) {
-        this.logger.error(
-          `run-finished listener failed: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      }
-    }
   }
 
   private async execute(
@@ -327,7 +305,7 @@ export class SyncService implements OnModuleInit, BeforeApplicationShutdown {
     });
     await this.leases.release(leaseKey, owner);
     if (status !== undefined)
-      await this.notifyFinished({ connectionId: connection.id, runId: run.id, status });
+      await this.events.emit('sync.finished', { connectionId: connection.id, runId: run.id, status });
   }
 
   /** For the scheduler: due connections of the organization in context. */

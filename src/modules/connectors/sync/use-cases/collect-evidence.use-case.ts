@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { SecretIntegrityError } from '#src/common/crypto/key-provider';
 import { DomainError } from '#src/common/errors/domain.error';
-import { ConnectionHooks } from '#src/modules/connections/connection-hooks';
+import { DomainEvents } from '#src/common/events/domain-events';
+import '#src/modules/connections/connection.events';
 import { type Connection } from '#src/modules/connections/connection.types';
 import { ConnectionsRepository } from '#src/modules/connections/connections.repository';
 import { type Collector, type RunContext } from '#src/modules/connectors/connector-driver.port';
@@ -28,7 +29,7 @@ export class CollectEvidence {
     private readonly evidence: EvidenceService,
     private readonly runs: ConnectorRunsRepository,
     private readonly connections: ConnectionsRepository,
-    private readonly hooks: ConnectionHooks,
+    private readonly events: DomainEvents,
   ) {}
 
   async run(
@@ -115,7 +116,10 @@ export class CollectEvidence {
           status: 'NEEDS_REAUTH',
           statusReason: `insufficient_scope: ${scope}`,
         });
-        await this.hooks.needsReauth(connection.id, `The Okta token lacks the ${scope} scope`);
+        await this.events.emit('connection.needsReauth', {
+          connectionId: connection.id,
+          reason: `The Okta token lacks the ${scope} scope`,
+        });
         throw new RunAborted({
           code: 'INSUFFICIENT_SCOPE',
           message: `The Okta token lacks the ${scope} scope; re-authorize the connection`,
