@@ -113,6 +113,7 @@ describe('Okta connection lifecycle: the catalog and the input of connectOkta (e
       expect(payload?.connection).toMatchObject({
         status: 'PENDING_AUTHORIZATION',
         oktaDomain: 'acme.oktapreview.com',
+        externalTenant: 'acme.oktapreview.com',
       });
       const url = new URL(payload?.authorizeUrl ?? '');
       expect(`${url.origin}${url.pathname}`).toBe('https://acme.oktapreview.com/oauth2/v1/authorize');

@@ -14,7 +14,7 @@ export const CLIENT_SECRET = 'client-secret-9f8e7d6c5b4a-never-shown';
 export const READ_SCOPES = ['okta.groups.read', 'okta.logs.read', 'okta.policies.read', 'okta.users.read'];
 
 export const CONNECT = `mutation($input: ConnectOktaInput!) {
-  connectOkta(input: $input) { authorizeUrl connection { id status oktaDomain clientId grantedScopes statusReason } }
+  connectOkta(input: $input) { authorizeUrl connection { id status oktaDomain externalTenant clientId grantedScopes statusReason } }
 }`;
 export const CONNECTION = `query($id: ID!) { connection(id: $id) {
   id status statusReason grantedScopes authorizedAt reauthDueAt deletedAt oktaDomain stale } }`;

@@ -34,7 +34,13 @@ registerEnumType(ClientAuthMethodEnum, {
 export class ConnectionModel {
   @Field(() => ID) id: string;
   @Field() connectorKey: string;
-  @Field() oktaDomain: string;
+  @Field({
+    description:
+      "The customer's account at the vendor, as the connector names it (Okta: the org's domain, e.g. acme.okta.com)",
+  })
+  externalTenant: string;
+  @Field({ deprecationReason: 'Okta-specific: use externalTenant, which holds the same domain for Okta.' })
+  oktaDomain: string;
   @Field() clientId: string;
   @Field(() => ClientAuthMethodEnum, { description: 'Refresh and revocation use the same method' })
   clientAuthMethod: ClientAuthMethod;
@@ -67,6 +73,7 @@ export function toConnectionModel(
   const live = connection.status === 'ACTIVE' || connection.status === 'NEEDS_REAUTH';
   return {
     ...connection,
+    externalTenant: connection.oktaDomain,
     grantedScopes: [...connection.grantedScopes],
     stale: live && now - reference.getTime() > definition.staleThresholdMs,
   };
