@@ -34,6 +34,7 @@ interface DueConnection {
 export class SyncScheduler implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('SyncScheduler');
   private ticking = false;
+  private current: Promise<number> | undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -46,23 +47,34 @@ export class SyncScheduler implements OnModuleInit, BeforeApplicationShutdown {
     startIntervalJob(this.registry, this.config.role, TICK, this.config.schedulerTickMs, () => this.tick());
   }
 
-  /** Stops ticking before `SyncService` waits for its runs (both before the database closes). */
-  beforeApplicationShutdown(): void {
+  /**
+   * Stops ticking before `SyncService` waits for its runs, and lets a tick in flight finish: both before the
+   * database closes, so a tick never queries a closed client.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     stopIntervalJob(this.registry, TICK);
+    await this.current;
   }
 
   /** One pass; returns how many syncs it started. Overlapping ticks are skipped. */
   async tick(now: Date = new Date()): Promise<number> {
     if (this.ticking || this.sync.isStopping) return 0;
     this.ticking = true;
+    this.current = this.pass(now);
+    try {
+      return await this.current;
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async pass(now: Date): Promise<number> {
     try {
       const due = await this.gatherDue(now);
       return await this.startFairly(due);
     } catch (error) {
       this.logger.error(`scheduler tick failed: ${message(error)}`);
       return 0;
-    } finally {
-      this.ticking = false;
     }
   }
 
