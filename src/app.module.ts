@@ -13,6 +13,9 @@ import { MetricsModule } from './common/metrics/metrics';
 import { TenancyModule } from './common/tenancy/tenancy.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { ConnectionsModule } from './modules/connections/connections.module';
+import { type ConnectorModule } from './modules/connectors/connector-driver.port';
+import { ConnectorsModule } from './modules/connectors/connectors.module';
+import { INSTALLED_CONNECTORS } from './modules/connectors/installed-connectors';
 import { IntegrationsModule } from './modules/connectors/integrations.module';
 import { SyncModule } from './modules/connectors/sync/sync.module';
 import { CoverageModule } from './modules/coverage/coverage.module';
@@ -23,8 +26,15 @@ import { OrganizationsModule } from './modules/organizations/organizations.modul
 
 @Module({})
 export class AppModule {
-  /** `logDestination`: where structured logs go (tests capture them); stdout by default. */
-  static forRoot(config: AppConfig, logDestination?: DestinationStream): DynamicModule {
+  /**
+   * `logDestination`: where structured logs go (tests capture them); stdout by default. `connectors`: the
+   * installed connectors (a test adds its fixture connector to them).
+   */
+  static forRoot(
+    config: AppConfig,
+    logDestination?: DestinationStream,
+    connectors: readonly ConnectorModule[] = INSTALLED_CONNECTORS,
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -39,6 +49,7 @@ export class AppModule {
         ScheduleModule.forRoot(),
         AuditModule,
         OrganizationsModule,
+        ConnectorsModule.forRoot(connectors),
         ConnectionsModule,
         IntegrationsModule,
         EvidenceModule,

@@ -1,5 +1,6 @@
 import { AuditResolver } from './modules/audit/audit.resolver';
 import { ConnectionsResolver } from './modules/connections/connections.resolver';
+import { INSTALLED_CONNECTORS } from './modules/connectors/installed-connectors';
 import { IntegrationsResolver } from './modules/connectors/integrations.resolver';
 import { ConnectorRunsResolver } from './modules/connectors/sync/connector-runs.resolver';
 import { EvidenceResolver } from './modules/evidence/evidence.resolver';
@@ -20,4 +21,5 @@ export const SCHEMA_RESOLVERS = [
   EvidenceResolver,
   CoverageResolver,
   CheckResultResolver,
+  ...INSTALLED_CONNECTORS.flatMap((c) => c.resolvers ?? []),
 ];

@@ -55,7 +55,7 @@ describe('Okta connection lifecycle: the authorization round trip (e2e, oidc-pro
       const connect_ = (await ctx.auditActions(org)).find((e) => e.action === 'CONNECT');
       expect(connect_?.actor).toEqual({ type: 'user', id: 'user-admin' });
       expect(connect_?.details).toMatchObject({
-        oktaDomain: ctx.okta.host,
+        externalTenant: ctx.okta.host,
         grantedScopes: [...READ_SCOPES, 'openid'],
       });
       expect(

@@ -143,7 +143,7 @@ describe('Okta connection lifecycle: access tokens and revocation (e2e, oidc-pro
       expect(second.data?.revokeConnection).toEqual(first.data?.revokeConnection);
       const audits = (await ctx.auditActions(org)).filter((e) => e.action === 'REVOKE');
       expect(audits).toHaveLength(1);
-      expect(audits[0]?.details).toEqual({ oktaDomain: ctx.okta.host, oktaRevocation: 'revoked' });
+      expect(audits[0]?.details).toEqual({ externalTenant: ctx.okta.host, revocation: 'revoked' });
 
       const live = await ctx.t.gql<{ connections: { edges: unknown[] } }>(
         org.adminToken,
@@ -171,7 +171,7 @@ describe('Okta connection lifecycle: access tokens and revocation (e2e, oidc-pro
         });
         expect(result.data?.revokeConnection.status).toBe('REVOKED');
         const audit = (await ctx.auditActions(org)).find((e) => e.action === 'REVOKE');
-        expect(audit?.details.oktaRevocation).toMatch(/^failed: /);
+        expect(audit?.details.revocation).toMatch(/^failed: /);
       } finally {
         await ctx.startSimulator();
       }

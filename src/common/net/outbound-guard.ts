@@ -1,6 +1,5 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
-import { DomainError } from '#src/common/errors/domain.error';
 
 /** Addresses an outbound call to a customer-supplied host must never reach (SSRF). */
 const BLOCKED = new BlockList();
@@ -73,28 +72,42 @@ export function guardedLookup(allowPrivate: boolean): LookupFunction {
   };
 }
 
-export interface OktaOrigin {
-  /** As stored and shown: `acme.okta.com`, or `host:port` for an allow-listed insecure host. */
+/** Where a customer's vendor account is reached. */
+export interface VendorOrigin {
+  /** As stored and shown: `acme.example.com`, or `host:port` for an allow-listed insecure host. */
   readonly domain: string;
-  /** `https://acme.okta.com` (or `http://…` for an allow-listed host). */
+  /** `https://acme.example.com` (or `http://…` for an allow-listed host). */
   readonly baseUrl: string;
   /** Allow-listed hosts (tests, demo) may resolve to loopback or private addresses. */
   readonly allowPrivateAddresses: boolean;
 }
 
+/** A host name an admin typed is refused; `reason` completes "<field> …" and is safe to show. */
+export class HostInputError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'HostInputError';
+  }
+}
+
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
 /**
- * Validates an Okta domain as typed by an admin: a bare https host (`acme.okta.com`, `acme.oktapreview.com`,
- * a custom domain), optionally written as `https://host`. Everything else is refused with a reason, except
- * hosts listed in `OKTA_ALLOWED_INSECURE_HOSTS`, which may use http and a port.
+ * Validates a vendor host as typed by an admin: a bare public https host (`acme.example.com`, a custom
+ * domain), optionally written as `https://host`. Everything else is refused with a reason (HostInputError),
+ * except the allow-listed `allowedInsecureHosts` (tests, demo), which may use http and a port. `example`
+ * shows the expected form in the reasons.
  */
-export function parseOktaDomain(input: string, allowedInsecureHosts: readonly string[]): OktaOrigin {
+export function parsePublicHost(
+  input: string,
+  allowedInsecureHosts: readonly string[],
+  example: string,
+): VendorOrigin {
   const raw = input.trim().toLowerCase();
   const fail = (reason: string): never => {
-    throw new DomainError('BAD_USER_INPUT', `oktaDomain: ${reason}`, { field: 'oktaDomain' });
+    throw new HostInputError(reason);
   };
-  if (raw === '') fail('is required, e.g. acme.okta.com');
+  if (raw === '') fail(`is required, e.g. ${example}`);
   if (raw.length > 260) fail('is too long');
 
   const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//.test(raw);
@@ -117,7 +130,7 @@ export function parseOktaDomain(input: string, allowedInsecureHosts: readonly st
   if (url.port !== '' || (!authority.startsWith('[') && /:\d*$/.test(authority)))
     fail('must not contain a port');
   if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
-    fail('must be a bare host without a path, query or fragment (e.g. acme.okta.com)');
+    fail(`must be a bare host without a path, query or fragment (e.g. ${example})`);
   }
   const host = url.hostname;
   if (isIP(host.replace(/^\[|\]$/g, '')) !== 0) fail('must be a host name, not an IP address');
@@ -129,15 +142,10 @@ export function parseOktaDomain(input: string, allowedInsecureHosts: readonly st
     !labels.every((l) => LABEL.test(l)) ||
     /^\d+$/.test(labels.at(-1) ?? '')
   ) {
-    fail('is not a valid public host name (e.g. acme.okta.com)');
+    fail(`is not a valid public host name (e.g. ${example})`);
   }
   if (['internal', 'local', 'localdomain', 'home', 'lan', 'corp'].includes(labels.at(-1) ?? '')) {
     fail('must be a public host name');
   }
   return { domain: host, baseUrl: `https://${host}`, allowPrivateAddresses: false };
-}
-
-/** Rebuilds the origin of a stored connection (its domain was validated when it was created). */
-export function originOf(domain: string, allowedInsecureHosts: readonly string[]): OktaOrigin {
-  return parseOktaDomain(domain, allowedInsecureHosts);
 }

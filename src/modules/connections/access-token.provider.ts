@@ -3,16 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '#src/common/errors/domain.error';
 import { LeaseLock } from '#src/common/scheduling/lease-lock';
-import { OAuthExchangeError, type TokenSet } from '#src/modules/connectors/okta/okta-oauth.adapter';
-import { OktaTokenClient } from '#src/modules/connectors/okta/okta-token.client';
-import { AuditService } from '#src/modules/audit/audit.service';
-import { DomainEvents } from '#src/common/events/domain-events';
-import './connection.events';
+import { OAuthExchangeError, type TokenSet } from '#src/modules/connectors/connector-driver.port';
+import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
 import { ConnectionAuthLock } from './connection-auth-lock';
 import { type Connection, type ConnectionCredentials } from './connection.types';
 import { ConnectionsRepository } from './connections.repository';
+import { ConnectionsService } from './connections.service';
 import { ConnectionCredentialsStore } from './credentials.store';
-import { OAuthFlowService } from './oauth-flow.service';
+import { revokeReceived } from './oauth-flow.service';
 
 /** Refresh when the access token expires within this window. */
 export const REFRESH_MARGIN_MS = 5 * 60_000;
@@ -20,7 +18,7 @@ const LEASE_TTL_MS = 30_000;
 const WAIT_FOR_OTHER_REFRESH_MS = 20_000;
 
 /**
- * Hands out a usable Okta access token for a connection of the organization in context. Refreshes at
+ * Hands out a usable vendor access token for a connection of the organization in context. Refreshes at
  * most once per connection at a time across instances (a lease on the connection), persists a rotated
  * refresh token before the new access token is used, and turns `invalid_grant` into NEEDS_REAUTH.
  */
@@ -33,10 +31,8 @@ export class AccessTokenProvider {
     private readonly connections: ConnectionsRepository,
     private readonly leases: LeaseLock,
     private readonly credentials: ConnectionCredentialsStore,
-    private readonly flow: OAuthFlowService,
-    private readonly tokens: OktaTokenClient,
-    private readonly audit: AuditService,
-    private readonly events: DomainEvents,
+    private readonly service: ConnectionsService,
+    private readonly registry: ConnectorRegistry,
     private readonly authLock: ConnectionAuthLock,
   ) {}
 
@@ -52,12 +48,15 @@ export class AccessTokenProvider {
       if (connection.status !== 'ACTIVE') {
         throw new DomainError(
           'CONNECTOR_UNAVAILABLE',
-          `The Okta connection is ${connection.status}; an admin must re-authorize it`,
+          `The ${this.vendor(connection)} connection is ${connection.status}; an admin must re-authorize it`,
         );
       }
       const creds = await this.credentials.read(connectionId);
       if (creds === undefined)
-        throw new DomainError('CONNECTOR_UNAVAILABLE', 'The Okta connection has no credentials');
+        throw new DomainError(
+          'CONNECTOR_UNAVAILABLE',
+          `The ${this.vendor(connection)} connection has no credentials`,
+        );
       if (usable(creds, rejected)) return creds.accessToken as string;
       if (await this.leases.tryAcquire(`refresh:${connectionId}`, owner, LEASE_TTL_MS)) {
         let token: string | undefined;
@@ -83,33 +82,38 @@ export class AccessTokenProvider {
 
   /** A new access token, or undefined when a re-authorization stored other credentials meanwhile. */
   private async refresh(connection: Connection, creds: ConnectionCredentials): Promise<string | undefined> {
+    const vendor = this.vendor(connection);
     if (creds.refreshToken === undefined) {
       return this.needsReauth(
-        connection.id,
+        connection,
         'no_refresh_token',
-        'Okta issued no refresh token (offline_access not granted)',
+        `${vendor} issued no refresh token (offline_access not granted)`,
       );
     }
+    const auth = this.registry.driver(connection.connectorKey).auth;
     const client = {
-      origin: this.flow.origin(connection),
+      externalTenant: connection.externalTenant,
       clientId: connection.clientId,
       clientSecret: creds.clientSecret,
       authMethod: connection.clientAuthMethod,
     };
     let tokens: TokenSet;
     try {
-      tokens = await this.tokens.refresh(client, creds.refreshToken);
+      tokens = await auth.refresh(client, creds.refreshToken);
     } catch (error) {
       const code = error instanceof OAuthExchangeError ? error.code : 'failed';
       if (code === 'invalid_grant') {
         return this.needsReauth(
-          connection.id,
+          connection,
           'invalid_grant',
-          'Okta rejected the refresh token (invalid_grant)',
+          `${vendor} rejected the refresh token (invalid_grant)`,
         );
       }
       this.logger.warn(`token refresh failed for connection ${connection.id}: ${code}`);
-      throw new DomainError('CONNECTOR_UNAVAILABLE', `Could not refresh the Okta access token (${code})`);
+      throw new DomainError(
+        'CONNECTOR_UNAVAILABLE',
+        `Could not refresh the ${vendor} access token (${code})`,
+      );
     }
     // Sealing may call the key service: before the lease, which covers database work only.
     const sealed = await this.credentials.seal(connection.id, {
@@ -134,45 +138,37 @@ export class AccessTokenProvider {
       return 'stored' as const;
     });
     if (stored.acquired && stored.value === 'stored') return tokens.accessToken;
-    // Nobody else knows these tokens: revoke them rather than leave them valid at Okta.
-    await Promise.all([
-      this.tokens.revoke(client, tokens.refreshToken, 'refresh_token'),
-      this.tokens.revoke(client, tokens.accessToken, 'access_token'),
-    ]);
+    // Nobody else knows these tokens: revoke them rather than leave them valid at the vendor.
+    await revokeReceived(auth, client, tokens);
     if (stored.acquired && stored.value === 'replaced') return undefined;
     throw new DomainError(
       'CONNECTOR_UNAVAILABLE',
       stored.acquired
-        ? 'The Okta connection was revoked'
-        : 'The Okta connection is being re-authorized or revoked right now',
+        ? `The ${vendor} connection was revoked`
+        : `The ${vendor} connection is being re-authorized or revoked right now`,
     );
   }
 
-  private async needsReauth(connectionId: string, code: string, reason: string): Promise<never> {
-    const marked = await this.authLock.run(connectionId, async () => {
-      const updated = await this.connections.patchUnderAuthLease(connectionId, {
-        status: 'NEEDS_REAUTH',
-        statusReason: `refresh_failed: ${code}`,
-      });
-      if (updated === undefined || updated.deletedAt !== null) return false;
-      await this.audit.append({
-        action: 'SYNC_FAILURE',
-        target: { type: 'connection', id: connectionId },
-        details: { code, reason },
-      });
-      return true;
+  private async needsReauth(connection: Connection, code: string, reason: string): Promise<never> {
+    const vendor = this.vendor(connection);
+    const marked = await this.service.markNeedsReauth(connection.id, `refresh_failed: ${code}`, reason, {
+      code,
+      reason,
     });
-    if (!marked.acquired || !marked.value) {
+    if (marked !== 'marked') {
       throw new DomainError(
         'CONNECTOR_UNAVAILABLE',
-        marked.acquired
-          ? 'The Okta connection was revoked'
-          : 'The Okta connection is being re-authorized or revoked right now',
+        marked === 'revoked'
+          ? `The ${vendor} connection was revoked`
+          : `The ${vendor} connection is being re-authorized or revoked right now`,
       );
     }
-    this.logger.warn(`connection ${connectionId} needs re-authorization: ${reason}`);
-    await this.events.emit('connection.needsReauth', { connectionId, reason });
+    this.logger.warn(`connection ${connection.id} needs re-authorization: ${reason}`);
     throw new DomainError('CONNECTOR_UNAVAILABLE', `${reason}; an admin must re-authorize the connection`);
+  }
+
+  private vendor(connection: Pick<Connection, 'connectorKey'>): string {
+    return this.registry.get(connection.connectorKey).name;
   }
 }
 

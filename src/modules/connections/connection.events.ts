@@ -5,6 +5,8 @@ declare module '../../common/events/domain-events' {
     'connection.authorized': { readonly connectionId: string; readonly purpose: 'CONNECT' | 'REAUTH' };
     /** A connection cannot be read until an admin authorizes it again. */
     'connection.needsReauth': { readonly connectionId: string; readonly reason: string };
+    /** A connection was revoked (soft-deleted, its credentials gone); emitted once. */
+    'connection.revoked': { readonly connectionId: string };
   }
 }
 

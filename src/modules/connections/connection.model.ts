@@ -20,10 +20,10 @@ export const ClientAuthMethodEnum = Object.fromEntries(CLIENT_AUTH_METHODS.map((
 registerEnumType(ClientAuthMethodEnum, {
   name: 'ClientAuthMethod',
   description:
-    "How the app sends the client secret to Okta's token endpoint: the Okta app's Client authentication",
+    "How the app sends the client secret to the vendor's token endpoint: the vendor app's client authentication",
   valuesMap: {
     CLIENT_SECRET_BASIC: {
-      description: 'In an HTTP Basic Authorization header (Okta’s default for web apps)',
+      description: 'In an HTTP Basic Authorization header (the usual default for web apps)',
     },
     CLIENT_SECRET_POST: { description: 'In the form body' },
   },
@@ -35,12 +35,9 @@ export class ConnectionModel {
   @Field(() => ID) id: string;
   @Field() connectorKey: string;
   @Field({
-    description:
-      "The customer's account at the vendor, as the connector names it (Okta: the org's domain, e.g. acme.okta.com)",
+    description: "The customer's account at the vendor, as the connector names it (a domain, a tenant id)",
   })
   externalTenant: string;
-  @Field({ deprecationReason: 'Okta-specific: use externalTenant, which holds the same domain for Okta.' })
-  oktaDomain: string;
   @Field() clientId: string;
   @Field(() => ClientAuthMethodEnum, { description: 'Refresh and revocation use the same method' })
   clientAuthMethod: ClientAuthMethod;
@@ -51,7 +48,7 @@ export class ConnectionModel {
   @Field(() => Date, { nullable: true }) authorizedAt: Date | null;
   @Field(() => Date, {
     nullable: true,
-    description: 'Okta refresh tokens last 90 days: re-authorize before this',
+    description: "The authorization expires then (the connector's grant lifetime): re-authorize before this",
   })
   reauthDueAt: Date | null;
   @Field(() => Date, { nullable: true }) lastSyncAt: Date | null;
@@ -73,37 +70,45 @@ export function toConnectionModel(
   const live = connection.status === 'ACTIVE' || connection.status === 'NEEDS_REAUTH';
   return {
     ...connection,
-    externalTenant: connection.oktaDomain,
     grantedScopes: [...connection.grantedScopes],
     stale: live && now - reference.getTime() > definition.staleThresholdMs,
   };
 }
 
+/** The GraphQL name predates the generic connect; `reauthorizeConnection` returns it for every connector. */
 @ObjectType('ConnectOktaPayload')
 export class ConnectOktaPayload {
   @Field(() => ConnectionModel) connection: ConnectionModel;
   @Field({
-    description: "Send the admin's browser here to authorize at Okta (valid for 10 minutes, single use)",
+    description:
+      "Send the admin's browser here to authorize at the vendor (valid for 10 minutes, single use)",
   })
   authorizeUrl: string;
 }
 
-@InputType()
-export class ConnectOktaInput {
-  @Field({ description: 'Your Okta domain, e.g. acme.okta.com' })
-  @IsString()
-  @IsNotEmpty({ message: 'oktaDomain is required, e.g. acme.okta.com' })
-  @MaxLength(260)
-  oktaDomain: string;
+@ObjectType('ConnectIntegrationPayload')
+export class ConnectIntegrationPayload {
+  @Field(() => ConnectionModel) connection: ConnectionModel;
+  @Field({
+    description:
+      "Send the admin's browser here to authorize at the vendor (valid for 10 minutes, single use)",
+  })
+  authorizeUrl: string;
+}
 
-  @Field({ description: 'Client ID of the Okta OIDC web app' })
+const CLIENT_ID = /^[A-Za-z0-9._-]+$/;
+
+/** The client credentials every OAuth connector's connect input carries. */
+@InputType({ isAbstract: true })
+export abstract class ClientCredentialsInput {
+  @Field({ description: 'Client ID of the vendor app made for this connection' })
   @IsString()
   @IsNotEmpty({ message: 'clientId is required' })
   @MaxLength(200)
-  @Matches(/^[A-Za-z0-9._-]+$/, { message: 'clientId must contain only letters, digits, ".", "_" and "-"' })
+  @Matches(CLIENT_ID, { message: 'clientId must contain only letters, digits, ".", "_" and "-"' })
   clientId: string;
 
-  @Field({ description: 'Client secret of the Okta app; stored encrypted, never returned' })
+  @Field({ description: 'Client secret of the vendor app; stored encrypted, never returned' })
   @IsString()
   @IsNotEmpty({ message: 'clientSecret is required' })
   @MaxLength(512, { message: 'clientSecret must be at most 512 characters' })
@@ -111,13 +116,31 @@ export class ConnectOktaInput {
 
   @Field(() => ClientAuthMethodEnum, {
     nullable: true,
-    description: 'As set on the Okta app (default CLIENT_SECRET_BASIC, Okta’s default)',
+    description: 'As set on the vendor app (default CLIENT_SECRET_BASIC)',
   })
   @IsOptional()
   @IsIn(CLIENT_AUTH_METHODS, {
     message: 'clientAuthMethod must be CLIENT_SECRET_BASIC or CLIENT_SECRET_POST',
   })
   clientAuthMethod?: ClientAuthMethod | null;
+}
+
+@InputType()
+export class ConnectIntegrationInput extends ClientCredentialsInput {
+  @Field({ description: 'The integration to connect: a catalog key (`integrations`)' })
+  @IsString()
+  @IsNotEmpty({ message: 'integrationKey is required' })
+  @MaxLength(64)
+  integrationKey: string;
+
+  @Field({
+    description:
+      "Your account at the vendor, as the integration's setup steps describe it (a domain, a tenant id)",
+  })
+  @IsString()
+  @IsNotEmpty({ message: 'externalTenant is required' })
+  @MaxLength(260)
+  externalTenant: string;
 }
 
 @InputType()

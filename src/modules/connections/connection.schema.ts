@@ -9,7 +9,7 @@ export const CONNECTION_STATUSES = ['PENDING_AUTHORIZATION', 'ACTIVE', 'NEEDS_RE
 export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
 
 /**
- * A customer's connection to one Okta org. Holds no secret: credentials live, sealed, in
+ * A customer's connection to their account at one connector's vendor. Holds no secret: credentials live, sealed, in
  * `connection_credentials`, so no query on this collection can ever return them.
  */
 @Schema({ collection: 'connections', timestamps: true, versionKey: false })
@@ -17,8 +17,12 @@ export class ConnectionDocument {
   _id: Types.ObjectId;
   @Prop({ required: true, type: Types.ObjectId }) organizationId: Types.ObjectId;
   @Prop({ required: true, type: String }) connectorKey: string;
-  @Prop({ required: true, type: String }) oktaDomain: string;
-  /** `oktaDomain` while the connection is live; made unique per revoked connection. Enforces one live connection per domain. */
+  /** The customer's account at the vendor, as the driver normalized it (a domain, a tenant id). */
+  @Prop({ required: true, type: String }) externalTenant: string;
+  /**
+   * `<connectorKey>:<externalTenant>` while the connection is live; made unique per revoked connection.
+   * Enforces one live connection per account at a vendor.
+   */
   @Prop({ required: true, type: String }) domainSlot: string;
   @Prop({ required: true, type: String }) clientId: string;
   /** Missing on connections made before it was chosen: they all used CLIENT_SECRET_POST. */

@@ -5,7 +5,8 @@ export interface Connection {
   readonly id: string;
   readonly organizationId: string;
   readonly connectorKey: string;
-  readonly oktaDomain: string;
+  /** The customer's account at the vendor (see `ConnectionDocument.externalTenant`). */
+  readonly externalTenant: string;
   readonly clientId: string;
   readonly clientAuthMethod: ClientAuthMethod;
   readonly status: ConnectionStatus;

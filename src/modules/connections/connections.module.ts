@@ -3,7 +3,6 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { CryptoModule } from '#src/common/crypto/crypto.module';
 import { LeaseModule } from '#src/common/scheduling/lease.module';
 import { AuditModule } from '#src/modules/audit/audit.module';
-import { ConnectorsModule } from '#src/modules/connectors/connectors.module';
 import { AccessTokenProvider } from './access-token.provider';
 import { ConnectionAuthLock } from './connection-auth-lock';
 import {
@@ -33,7 +32,6 @@ import { OAuthFlowService } from './oauth-flow.service';
     AuditModule,
     CryptoModule,
     LeaseModule,
-    ConnectorsModule,
   ],
   providers: [
     ConnectionsRepository,
@@ -47,6 +45,6 @@ import { OAuthFlowService } from './oauth-flow.service';
     ConnectionAuthLock,
   ],
   controllers: [OAuthCallbackController],
-  exports: [ConnectionsService, AccessTokenProvider, ConnectionsRepository],
+  exports: [ConnectionsService, AccessTokenProvider],
 })
 export class ConnectionsModule {}

@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { type Model, type QueryFilter, Types } from 'mongoose';
+import { LEGACY_TENANT_FIELD } from './migrations/legacy-tenant-field';
 import { TenantRepository, toObjectId } from '#src/common/tenancy/tenant.repository';
 import { ConnectionAuthLock } from './connection-auth-lock';
 import { type ClientAuthMethod, ConnectionDocument, type ConnectionStatus } from './connection.schema';
@@ -8,15 +9,25 @@ import { type Connection } from './connection.types';
 
 export class DuplicateConnectionError extends Error {}
 
+/** What may change without a status transition. */
 export interface ConnectionPatch {
-  readonly status?: ConnectionStatus;
   readonly statusReason?: string | null;
+}
+
+/** The fields a status transition writes (see `markActive`, `markNeedsReauth`, `markRevoked`). */
+interface TransitionPatch extends ConnectionPatch {
+  readonly status: ConnectionStatus;
   readonly grantedScopes?: readonly string[];
   readonly authorizedAt?: Date;
   readonly reauthDueAt?: Date;
   readonly deletedAt?: Date;
   readonly domainSlot?: string;
   readonly nextSyncAt?: Date | null;
+}
+
+/** The unique slot of a live connection: one per account at a vendor and organization. */
+export function liveSlot(connectorKey: string, externalTenant: string): string {
+  return `${connectorKey}:${externalTenant}`;
 }
 
 /** Named queries over `connections` for the organization in context. */
@@ -31,12 +42,13 @@ export class ConnectionsRepository extends TenantRepository<ConnectionDocument> 
 
   async onModuleInit(): Promise<void> {
     await this.model.init();
+    await migrateExternalTenant(this.model.collection);
   }
 
   async insert(fields: {
     id: string;
     connectorKey: string;
-    oktaDomain: string;
+    externalTenant: string;
     clientId: string;
     clientAuthMethod: ClientAuthMethod;
     createdBy: string;
@@ -46,11 +58,11 @@ export class ConnectionsRepository extends TenantRepository<ConnectionDocument> 
         this.owned({
           _id: toObjectId(fields.id),
           connectorKey: fields.connectorKey,
-          oktaDomain: fields.oktaDomain,
+          externalTenant: fields.externalTenant,
           clientId: fields.clientId,
           clientAuthMethod: fields.clientAuthMethod,
           createdBy: fields.createdBy,
-          domainSlot: fields.oktaDomain,
+          domainSlot: liveSlot(fields.connectorKey, fields.externalTenant),
           status: 'PENDING_AUTHORIZATION' as const,
         }),
       );
@@ -137,20 +149,53 @@ export class ConnectionsRepository extends TenantRepository<ConnectionDocument> 
     );
   }
 
-  /** `patchUnderAuthLease` for callers that do not hold the connection's auth lease: takes it for the write. */
-  update(id: string, patch: ConnectionPatch): Promise<Connection | undefined> {
-    return this.underAuthLease(id, () => this.patchUnderAuthLease(id, patch));
+  /** ACTIVE, with what the authorization granted. Under the connection's auth lease (`patchUnderAuthLease`). */
+  markActive(
+    id: string,
+    fields: { grantedScopes: readonly string[]; authorizedAt: Date; reauthDueAt: Date },
+  ): Promise<Connection | undefined> {
+    return this.transition(id, {
+      status: 'ACTIVE',
+      statusReason: null,
+      ...fields,
+      nextSyncAt: fields.authorizedAt,
+    });
+  }
+
+  /** NEEDS_REAUTH: unreadable until an admin authorizes again. Under the connection's auth lease. */
+  markNeedsReauth(id: string, statusReason: string): Promise<Connection | undefined> {
+    return this.transition(id, { status: 'NEEDS_REAUTH', statusReason });
+  }
+
+  /** REVOKED and soft-deleted, its slot freed for a new connection. Under the connection's auth lease. */
+  markRevoked(connection: Connection, deletedAt: Date): Promise<Connection | undefined> {
+    return this.transition(
+      connection.id,
+      {
+        status: 'REVOKED',
+        statusReason: null,
+        deletedAt,
+        domainSlot: `${liveSlot(connection.connectorKey, connection.externalTenant)}#revoked#${connection.id}`,
+        nextSyncAt: null,
+      },
+      { includeRevoked: true },
+    );
   }
 
   /**
-   * Applies a patch to a live connection (`deletedAt: null`); `includeRevoked` for the revoke itself.
+   * Applies a patch to a live connection (`deletedAt: null`).
    * Returns the connection as it is after the write, revoked or not, or undefined if it does not exist.
    * Only for callers holding `ConnectionAuthLock` for the connection: the filter alone is not atomic on
    * FerretDB 1.x, so they also check the returned state (docs/adr/0007).
    */
-  async patchUnderAuthLease(
+  patchUnderAuthLease(id: string, patch: ConnectionPatch): Promise<Connection | undefined> {
+    return this.transition(id, patch);
+  }
+
+  /** The one writer of status (`includeRevoked` for the revoke itself), under the connection's auth lease. */
+  private async transition(
     id: string,
-    patch: ConnectionPatch,
+    patch: ConnectionPatch | TransitionPatch,
     options: { includeRevoked?: boolean } = {},
   ): Promise<Connection | undefined> {
     const _id = toObjectId(id);
@@ -169,12 +214,42 @@ export class ConnectionsRepository extends TenantRepository<ConnectionDocument> 
   }
 }
 
+/**
+ * Connections stored before connectors were generic name the external tenant by the first connector's own
+ * field, and their live slot is the bare tenant. Rewrites each such document once, at start-up (idempotent;
+ * a system task over every organization, so through the driver collection, not the tenant-scoped model).
+ */
+async function migrateExternalTenant(collection: Model<ConnectionDocument>['collection']): Promise<void> {
+  const legacyField = LEGACY_TENANT_FIELD;
+  const legacy = await collection
+    .find(
+      { externalTenant: { $exists: false } },
+      { projection: { [legacyField]: 1, connectorKey: 1, domainSlot: 1 } },
+    )
+    .maxTimeMS(60_000)
+    .toArray();
+  for (const doc of legacy) {
+    const tenant = doc[legacyField] as unknown;
+    if (typeof tenant !== 'string') continue;
+    const live = doc.domainSlot === tenant;
+    await collection.updateOne(
+      { _id: doc._id, externalTenant: { $exists: false } },
+      {
+        $set: {
+          externalTenant: tenant,
+          ...(live ? { domainSlot: liveSlot(String(doc.connectorKey), tenant) } : {}),
+        },
+      },
+    );
+  }
+}
+
 export function toConnection(doc: ConnectionDocument): Connection {
   return {
     id: doc._id.toHexString(),
     organizationId: doc.organizationId.toHexString(),
     connectorKey: doc.connectorKey,
-    oktaDomain: doc.oktaDomain,
+    externalTenant: doc.externalTenant,
     clientId: doc.clientId,
     clientAuthMethod: doc.clientAuthMethod ?? 'CLIENT_SECRET_POST',
     status: doc.status,

@@ -8,7 +8,8 @@ import {
   ConnectionConnection,
   ConnectionIdInput,
   ConnectionModel,
-  ConnectOktaInput,
+  ConnectIntegrationInput,
+  ConnectIntegrationPayload,
   ConnectOktaPayload,
   toConnectionModel,
 } from './connection.model';
@@ -48,15 +49,21 @@ export class ConnectionsResolver {
     return this.model(await this.service.get(id, { includeRevoked: true }));
   }
 
-  @Mutation(() => ConnectOktaPayload, { description: 'Starts connecting an Okta org (ADMIN)' })
+  @Mutation(() => ConnectIntegrationPayload, {
+    description:
+      "Starts connecting your account at an integration's vendor (ADMIN); NOT_FOUND for an unknown integration",
+  })
   @Roles('ADMIN')
-  async connectOkta(@Args('input') input: ConnectOktaInput): Promise<ConnectOktaPayload> {
-    const { connection, authorizeUrl } = await this.service.connectOkta(input);
+  async connectIntegration(
+    @Args('input') input: ConnectIntegrationInput,
+  ): Promise<ConnectIntegrationPayload> {
+    const { integrationKey, ...command } = input;
+    const { connection, authorizeUrl } = await this.service.connect(integrationKey, command);
     return { connection: this.model(connection), authorizeUrl };
   }
 
   @Mutation(() => ConnectOktaPayload, {
-    description: 'Runs the Okta authorization again for a connection (ADMIN)',
+    description: "Runs the vendor's authorization again for a connection (ADMIN)",
   })
   @Roles('ADMIN')
   async reauthorizeConnection(@Args('input') input: ConnectionIdInput): Promise<ConnectOktaPayload> {
@@ -65,7 +72,7 @@ export class ConnectionsResolver {
   }
 
   @Mutation(() => ConnectionModel, {
-    description: 'Disconnects: revokes at Okta, deletes credentials, keeps history (ADMIN)',
+    description: 'Disconnects: revokes at the vendor, deletes credentials, keeps history (ADMIN)',
   })
   @Roles('ADMIN')
   async revokeConnection(@Args('input') input: ConnectionIdInput): Promise<ConnectionModel> {

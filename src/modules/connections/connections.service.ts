@@ -1,46 +1,65 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Types } from 'mongoose';
-import { type AppConfig } from '#src/config/app-config';
-import { APP_CONFIG } from '#src/config/config.module';
 import { DomainError } from '#src/common/errors/domain.error';
-import { parseOktaDomain } from '#src/common/net/outbound-guard';
+import { DomainEvents } from '#src/common/events/domain-events';
 import { OrgContext } from '#src/common/tenancy/org-context';
-import { OKTA_CONNECTOR_KEY } from '#src/modules/connectors/okta/okta.definition';
-import { OktaTokenClient, type RevocationOutcome } from '#src/modules/connectors/okta/okta-token.client';
+import {
+  ConnectorInputError,
+  type ConnectorDriver,
+  type RevocationOutcome,
+} from '#src/modules/connectors/connector-driver.port';
+import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
 import { AuditService } from '#src/modules/audit/audit.service';
+import './connection.events';
 import { ConnectionAuthLock } from './connection-auth-lock';
 import { type Connection } from './connection.types';
-import {
-  type ConnectionPatch,
-  ConnectionsRepository,
-  DuplicateConnectionError,
-} from './connections.repository';
+import { ConnectionsRepository, DuplicateConnectionError } from './connections.repository';
 import { type ClientAuthMethod } from './connection.schema';
 import { ConnectionCredentialsStore } from './credentials.store';
 import { OAuthFlowService } from './oauth-flow.service';
 
-export interface ConnectOktaCommand {
-  readonly oktaDomain: string;
+export interface ConnectCommand {
+  readonly externalTenant: string;
   readonly clientId: string;
   readonly clientSecret: string;
   readonly clientAuthMethod?: ClientAuthMethod | null;
 }
 
+/** The input field names a connect entry point uses, for errors that name the field (`extensions.field`). */
+export type ConnectFieldNames = Readonly<Record<ConnectorInputError['field'], string>>;
+
+const GENERIC_FIELDS: ConnectFieldNames = {
+  externalTenant: 'externalTenant',
+  clientId: 'clientId',
+  clientSecret: 'clientSecret',
+};
+
 /** Connect, re-authorize, revoke and read connections of the organization in context. */
 @Injectable()
 export class ConnectionsService {
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly registry: ConnectorRegistry,
     private readonly connections: ConnectionsRepository,
     private readonly credentials: ConnectionCredentialsStore,
     private readonly flow: OAuthFlowService,
-    private readonly tokens: OktaTokenClient,
     private readonly audit: AuditService,
+    private readonly events: DomainEvents,
     private readonly authLock: ConnectionAuthLock,
   ) {}
 
-  async connectOkta(command: ConnectOktaCommand): Promise<{ connection: Connection; authorizeUrl: string }> {
-    const origin = parseOktaDomain(command.oktaDomain, this.config.oktaAllowedInsecureHosts);
+  /**
+   * Starts connecting the organization's account at the vendor of connector `key` (NOT_FOUND when no such
+   * connector is installed): stores the connection, PENDING_AUTHORIZATION, with its sealed client secret,
+   * and returns where to send the admin's browser. Input the driver refuses is BAD_USER_INPUT naming the
+   * field, as `fields` calls it.
+   */
+  async connect(
+    key: string,
+    command: ConnectCommand,
+    fields: ConnectFieldNames = GENERIC_FIELDS,
+  ): Promise<{ connection: Connection; authorizeUrl: string }> {
+    const driver = this.registry.requested(key);
+    const externalTenant = parseInput(driver, command.externalTenant, fields);
     const userId = this.userId();
     const id = new Types.ObjectId().toHexString();
     // Seal before anything is stored, so a key-service failure leaves nothing behind.
@@ -49,19 +68,20 @@ export class ConnectionsService {
     try {
       connection = await this.connections.insert({
         id,
-        connectorKey: OKTA_CONNECTOR_KEY,
-        oktaDomain: origin.domain,
+        connectorKey: driver.definition.key,
+        externalTenant,
         clientId: command.clientId,
         clientAuthMethod: command.clientAuthMethod ?? 'CLIENT_SECRET_BASIC',
         createdBy: userId,
       });
     } catch (error) {
       if (error instanceof DuplicateConnectionError) {
+        const field = fields.externalTenant;
         throw new DomainError(
           'CONFLICT',
-          `oktaDomain: an active connection to ${origin.domain} already exists`,
+          `${field}: an active connection to ${externalTenant} already exists`,
           {
-            field: 'oktaDomain',
+            field,
           },
         );
       }
@@ -77,7 +97,7 @@ export class ConnectionsService {
   }
 
   /**
-   * Soft-deletes the connection, then revokes its tokens at Okta (best effort) and deletes the
+   * Soft-deletes the connection, then revokes its tokens at the vendor (best effort) and deletes the
    * credentials. Idempotent; audited once. The mark is written under the connection's auth lease, so a
    * callback or refresh either stored its tokens before it (and they are revoked here) or sees it and
    * stores nothing (and revokes what it received itself).
@@ -88,7 +108,7 @@ export class ConnectionsService {
     const marked = await this.authLock.run(found.id, async () => {
       const current = (await this.connections.findById(found.id, { includeRevoked: true })) ?? found;
       if (current.deletedAt !== null) return { connection: current, first: false };
-      const revoked = await this.connections.patchUnderAuthLease(found.id, revokedPatch(current, new Date()));
+      const revoked = await this.connections.markRevoked(current, new Date());
       return { connection: revoked ?? current, first: true };
     });
     if (!marked.acquired) {
@@ -99,34 +119,32 @@ export class ConnectionsService {
     }
     const { connection, first } = marked.value;
     // Read after the mark: whatever was stored before it is here; nothing is stored after it.
-    const oktaRevocation = await this.revokeAtOkta(connection);
+    const revocation = await this.revokeAtVendor(connection);
     await this.credentials.remove(connection.id);
     if (first) {
       await this.audit.append({
         action: 'REVOKE',
         target: { type: 'connection', id: connection.id },
-        details: { oktaDomain: connection.oktaDomain, oktaRevocation },
+        details: { externalTenant: connection.externalTenant, revocation },
       });
+      await this.events.emit('connection.revoked', { connectionId: connection.id });
     }
     // Re-check after writing: should a write have undone the mark anyway (an expired lease), apply it again.
     const checked = await this.authLock.run(connection.id, async () => {
       const after = await this.connections.findById(connection.id, { includeRevoked: true });
       if (after === undefined || (after.status === 'REVOKED' && after.deletedAt !== null)) return after;
-      return this.connections.patchUnderAuthLease(
-        connection.id,
-        revokedPatch(after, connection.deletedAt ?? new Date()),
-        { includeRevoked: true },
-      );
+      return this.connections.markRevoked(after, connection.deletedAt ?? new Date());
     });
     return (checked.acquired ? checked.value : undefined) ?? connection;
   }
 
-  private async revokeAtOkta(connection: Connection): Promise<RevocationOutcome> {
+  /** Best effort: revokes the grant at the vendor with the connection's own client. */
+  private async revokeAtVendor(connection: Connection): Promise<RevocationOutcome> {
     const creds = await this.credentials.read(connection.id);
     if (creds === undefined) return 'no_token';
-    return this.tokens.revoke(
+    return this.registry.driver(connection.connectorKey).auth.revoke(
       {
-        origin: this.flow.origin(connection),
+        externalTenant: connection.externalTenant,
         clientId: connection.clientId,
         clientSecret: creds.clientSecret,
         authMethod: connection.clientAuthMethod,
@@ -142,11 +160,67 @@ export class ConnectionsService {
     return connection;
   }
 
+  /** A live connection (a revoked one with `includeRevoked`), or undefined. */
+  find(connectionId: string, options: { includeRevoked?: boolean } = {}): Promise<Connection | undefined> {
+    return this.connections.findById(connectionId, options);
+  }
+
   page(
     options: { includeRevoked: boolean; connectorKey?: string; beforeId?: string },
     limit: number,
   ): Promise<Connection[]> {
     return this.connections.page(options, limit);
+  }
+
+  /** ACTIVE connections whose next sync is due, oldest first. */
+  due(now: Date, limit: number): Promise<Connection[]> {
+    return this.connections.findDue(now, limit);
+  }
+
+  /** Sync bookkeeping (times, cursors) of a live connection; a revoked one is left as it is. */
+  recordSync(
+    connectionId: string,
+    fields: Parameters<ConnectionsRepository['recordSync']>[1],
+  ): Promise<void> {
+    return this.connections.recordSync(connectionId, fields);
+  }
+
+  /**
+   * The transition to NEEDS_REAUTH (a live connection only), audited as SYNC_FAILURE with `audit` when given,
+   * then `connection.needsReauth`. Returns what happened: `revoked` (nothing written) or `busy` (its
+   * authorization is being changed right now; nothing written).
+   */
+  async markNeedsReauth(
+    connectionId: string,
+    statusReason: string,
+    reason: string,
+    audit?: Readonly<Record<string, unknown>>,
+  ): Promise<'marked' | 'revoked' | 'busy'> {
+    const marked = await this.authLock.run(connectionId, async () => {
+      const updated = await this.connections.markNeedsReauth(connectionId, statusReason);
+      if (updated === undefined || updated.deletedAt !== null) return false;
+      if (audit !== undefined) {
+        await this.audit.append({
+          action: 'SYNC_FAILURE',
+          target: { type: 'connection', id: connectionId },
+          details: { ...audit },
+        });
+      }
+      return true;
+    });
+    if (!marked.acquired) return 'busy';
+    if (!marked.value) return 'revoked';
+    await this.events.emit('connection.needsReauth', { connectionId, reason });
+    return 'marked';
+  }
+
+  /** For retention: revoked connections whose window ended and whose history was not purged yet. */
+  revokedBefore(cutoff: Date): Promise<Connection[]> {
+    return this.connections.findRevokedBefore(cutoff);
+  }
+
+  markPurged(connectionId: string, at: Date): Promise<void> {
+    return this.connections.markPurged(connectionId, at);
   }
 
   private userId(): string {
@@ -156,12 +230,12 @@ export class ConnectionsService {
   }
 }
 
-function revokedPatch(connection: Connection, deletedAt: Date): ConnectionPatch {
-  return {
-    status: 'REVOKED',
-    statusReason: null,
-    deletedAt,
-    domainSlot: `${connection.oktaDomain}#revoked#${connection.id}`,
-    nextSyncAt: null,
-  };
+function parseInput(driver: ConnectorDriver, externalTenant: string, fields: ConnectFieldNames): string {
+  try {
+    return driver.auth.parseExternalTenant(externalTenant);
+  } catch (error) {
+    if (!(error instanceof ConnectorInputError)) throw error;
+    const field = fields[error.field];
+    throw new DomainError('BAD_USER_INPUT', `${field}: ${error.reason}`, { field });
+  }
 }

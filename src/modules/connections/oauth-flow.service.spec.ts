@@ -1,13 +1,15 @@
 import { type AuditRecord } from '#src/modules/audit/audit.service';
-import { OAuthExchangeError, type TokenSet } from '#src/modules/connectors/okta/okta-oauth.adapter';
+import { OAuthExchangeError, type TokenSet } from '#src/modules/connectors/connector-driver.port';
 import { type Connection, type ConnectionCredentials } from './connection.types';
 import { type OAuthAttempt } from './oauth-attempts.repository';
 import { type CallbackQuery, type CallbackOutcome, hashState, OAuthFlowService } from './oauth-flow.service';
 
 const ORG = '0123456789abcdef01234567';
 const STATE = `${ORG}.random-state-value`;
-const DASHBOARD = 'https://app.example/integrations/okta';
-const READ = 'okta.users.read okta.groups.read okta.policies.read okta.logs.read offline_access';
+const DASHBOARD = 'https://app.example/integrations/acme';
+/** The fake connector requires both read scopes and refuses anything else but offline_access. */
+const REQUIRED = ['acme.groups.read', 'acme.users.read'];
+const READ = 'acme.users.read acme.groups.read offline_access';
 
 interface World {
   attempt: OAuthAttempt | undefined;
@@ -39,8 +41,8 @@ function world(overrides: Partial<World> = {}): World {
     claimWins: true,
     connection: {
       id: 'conn1',
-      connectorKey: 'okta',
-      oktaDomain: 'acme.okta.com',
+      connectorKey: 'acme',
+      externalTenant: 'acme.example.com',
       clientId: 'client',
       clientAuthMethod: 'CLIENT_SECRET_BASIC',
       deletedAt: null,
@@ -61,8 +63,7 @@ function world(overrides: Partial<World> = {}): World {
 
 /** The flow over faked collaborators that act on `w`. */
 function flow(w: World): OAuthFlowService {
-  const config = { dashboardUrl: DASHBOARD, oktaAllowedInsecureHosts: [] };
-  const registry = { get: () => ({ redirectUri: 'https://api.example/api/integrations/okta/callback' }) };
+  const config = { dashboardUrl: DASHBOARD };
   let reads = 0;
   const connections = {
     findById: () => {
@@ -75,6 +76,10 @@ function flow(w: World): OAuthFlowService {
     },
     patchUnderAuthLease: (_id: string, fields: Record<string, unknown>) => {
       w.patches.push(fields);
+      return Promise.resolve(w.connection);
+    },
+    markActive: (_id: string, fields: Record<string, unknown>) => {
+      w.patches.push({ status: 'ACTIVE', statusReason: null, ...fields });
       return Promise.resolve(w.connection);
     },
   };
@@ -96,12 +101,25 @@ function flow(w: World): OAuthFlowService {
     remove: () => Promise.resolve(),
   };
   const envelope = { open: () => Promise.resolve('verifier') };
-  const tokens = {
+  const auth = {
     exchangeCode: () => w.exchange(),
+    checkScopes: (scope: string | undefined) => {
+      const granted = (scope ?? '').split(' ').filter((s) => s !== '');
+      const missing = REQUIRED.filter((s) => !granted.includes(s));
+      const excess = granted.filter((s) => !REQUIRED.includes(s) && s !== 'offline_access');
+      return { ok: missing.length + excess.length === 0, granted, missing, excess };
+    },
     revoke: (_client: unknown, token: string | undefined, hint: string) => {
       if (token !== undefined) w.revoked.push(hint);
       return Promise.resolve('revoked');
     },
+  };
+  const registry = {
+    get: () => ({
+      redirectUri: 'https://api.example/api/integrations/acme/callback',
+      grantLifetimeMs: 90 * 86_400_000,
+    }),
+    driver: () => ({ auth }),
   };
   const audit = {
     append: (record: AuditRecord) => {
@@ -128,8 +146,6 @@ function flow(w: World): OAuthFlowService {
       claims,
       credentials,
       envelope,
-      {},
-      tokens,
       audit,
       events,
       authLock,
@@ -140,7 +156,7 @@ function flow(w: World): OAuthFlowService {
 const callback = (
   w: World,
   query: CallbackQuery = { state: STATE, code: 'the-code' },
-  key = 'okta',
+  key = 'acme',
 ): Promise<CallbackOutcome> => flow(w).complete(key, query);
 const redirected = (reason?: string, result = 'error'): CallbackOutcome => ({
   kind: 'redirect',
@@ -180,7 +196,7 @@ describe('OAuthFlowService.complete (the callback, as a state machine over faked
 
   it("uses up and audits a state that arrives on another connector's route, and refuses it", async () => {
     const w = world();
-    await expect(callback(w, { state: STATE, code: 'c' }, 'acme-hr')).resolves.toEqual({
+    await expect(callback(w, { state: STATE, code: 'c' }, 'other')).resolves.toEqual({
       kind: 'rejected',
       reason: 'wrong_integration',
     });
@@ -189,13 +205,13 @@ describe('OAuthFlowService.complete (the callback, as a state machine over faked
       {
         action: 'OAUTH_CALLBACK_REFUSED',
         target: { type: 'connection', id: 'conn1' },
-        details: { reason: 'wrong_integration', route: 'acme-hr', connectorKey: 'okta' },
+        details: { reason: 'wrong_integration', route: 'other', connectorKey: 'acme' },
       },
     ]);
     expect([w.patches, w.stored, w.emitted]).toEqual([[], [], []]);
   });
 
-  it('records a refusal at Okta with its code and a printable description only', async () => {
+  it('records a refusal at the vendor with its code and a printable description only', async () => {
     const w = world();
     const outcome = await callback(w, {
       state: STATE,
@@ -225,12 +241,12 @@ describe('OAuthFlowService.complete (the callback, as a state machine over faked
           accessToken: 'at',
           refreshToken: 'rt',
           expiresInSeconds: 3600,
-          scope: 'okta.users.read',
+          scope: 'acme.users.read',
         }),
     });
     await expect(callback(w)).resolves.toEqual(redirected('scope_rejected'));
     expect(w.revoked.sort()).toEqual(['access_token', 'refresh_token']);
-    expect(String(w.patches[0]?.statusReason)).toMatch(/^scope_rejected: missing okta\.groups\.read/);
+    expect(String(w.patches[0]?.statusReason)).toMatch(/^scope_rejected: missing acme\.groups\.read/);
     expect(w.stored).toEqual([]);
   });
 
@@ -240,7 +256,7 @@ describe('OAuthFlowService.complete (the callback, as a state machine over faked
     expect(w.stored).toEqual(['conn1']);
     expect(w.patches).toHaveLength(1);
     expect(w.patches[0]).toMatchObject({ status: 'ACTIVE', statusReason: null });
-    expect(w.patches[0]?.grantedScopes).toContain('okta.users.read');
+    expect(w.patches[0]?.grantedScopes).toContain('acme.users.read');
     expect(w.audited.map((a) => a.action)).toEqual(['CONNECT']);
     expect(w.emitted).toEqual(['connection.authorized conn1 CONNECT']);
     expect(w.revoked).toEqual([]);

@@ -4,19 +4,16 @@ import { Types } from 'mongoose';
 import { type AppConfig } from '#src/config/app-config';
 import { APP_CONFIG } from '#src/config/config.module';
 import { EnvelopeService } from '#src/common/crypto/envelope.service';
-import { originOf, type OktaOrigin } from '#src/common/net/outbound-guard';
 import { OnceClaims } from '#src/common/scheduling/once-claim';
 import { OrgContext } from '#src/common/tenancy/org-context';
 import { isObjectIdHex } from '#src/common/tenancy/principal';
-import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
 import {
+  type ConnectorAuth,
+  type OAuthClient,
   OAuthExchangeError,
-  OktaOAuthAdapter,
-  type OktaClientCredentials,
   type TokenSet,
-} from '#src/modules/connectors/okta/okta-oauth.adapter';
-import { checkGrantedScopes } from '#src/modules/connectors/okta/okta-scopes';
-import { OktaTokenClient } from '#src/modules/connectors/okta/okta-token.client';
+} from '#src/modules/connectors/connector-driver.port';
+import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
 import { AuditService } from '#src/modules/audit/audit.service';
 import { DomainEvents } from '#src/common/events/domain-events';
 import './connection.events';
@@ -29,8 +26,6 @@ import { idpErrorCode, printableText } from './idp-error';
 import { type OAuthAttempt, OAuthAttemptsRepository } from './oauth-attempts.repository';
 
 const ATTEMPT_TTL_MS = 10 * 60_000;
-/** Okta's org authorization server does not extend refresh tokens: 90 days from authorization. */
-export const REAUTH_AFTER_MS = 90 * 24 * 3_600_000;
 
 export type CallbackOutcome =
   | { readonly kind: 'rejected'; readonly reason: string }
@@ -59,25 +54,19 @@ export class OAuthFlowService {
     private readonly claims: OnceClaims,
     private readonly credentials: ConnectionCredentialsStore,
     private readonly envelope: EnvelopeService,
-    private readonly oauth: OktaOAuthAdapter,
-    private readonly tokens: OktaTokenClient,
     private readonly audit: AuditService,
     private readonly events: DomainEvents,
     private readonly authLock: ConnectionAuthLock,
   ) {}
 
-  origin(connection: Pick<Connection, 'oktaDomain'>): OktaOrigin {
-    return originOf(connection.oktaDomain, this.config.oktaAllowedInsecureHosts);
-  }
-
-  /** Creates an attempt for the connection and returns Okta's authorize URL. */
+  /** Creates an attempt for the connection and returns the vendor's authorize URL. */
   async start(connection: Connection, purpose: OAuthPurpose, userId: string): Promise<string> {
     const organizationId = OrgContext.organizationId();
     const state = `${organizationId}.${randomBytes(32).toString('base64url')}`;
     const attemptId = new Types.ObjectId().toHexString();
-    return this.oauth.authorizeUrl(
+    return this.auth(connection).authorizeUrl(
       {
-        origin: this.origin(connection),
+        externalTenant: connection.externalTenant,
         clientId: connection.clientId,
         redirectUri: this.redirectUri(connection),
       },
@@ -137,7 +126,7 @@ export class OAuthFlowService {
     });
   }
 
-  /** The admin (or Okta) refused: keep a fixed code and a short printable description, nothing verbatim. */
+  /** The admin (or the vendor) refused: keep a fixed code and a short printable description, nothing verbatim. */
   private async denied(attempt: OAuthAttempt, query: CallbackQuery): Promise<CallbackOutcome> {
     const error = idpErrorCode(query.error);
     const description = printableText(query.error_description);
@@ -155,8 +144,9 @@ export class OAuthFlowService {
     const secrets = connection.deletedAt === null ? await this.credentials.read(connection.id) : undefined;
     if (secrets === undefined) return this.redirect(connection.id, 'error', 'connection_revoked');
     const verifier = await this.envelope.open(`oauth-attempt:${attempt.id}`, attempt.codeVerifier);
-    const client = {
-      origin: this.origin(connection),
+    const auth = this.auth(connection);
+    const client: OAuthClient = {
+      externalTenant: connection.externalTenant,
       clientId: connection.clientId,
       clientSecret: secrets.clientSecret,
       authMethod: connection.clientAuthMethod,
@@ -165,7 +155,7 @@ export class OAuthFlowService {
 
     let tokens: TokenSet;
     try {
-      tokens = await this.tokens.exchangeCode(client, code, verifier);
+      tokens = await auth.exchangeCode(client, code, verifier);
     } catch (error) {
       const reason = error instanceof OAuthExchangeError ? error.code : 'failed';
       const hint = error instanceof OAuthExchangeError && error.hint !== undefined ? ` (${error.hint})` : '';
@@ -174,9 +164,9 @@ export class OAuthFlowService {
       return this.redirect(connection.id, 'error', 'token_exchange_failed');
     }
 
-    const scopes = checkGrantedScopes(tokens.scope);
+    const scopes = auth.checkScopes(tokens.scope);
     if (!scopes.ok) {
-      const revoked = await this.revokeReceived(client, tokens);
+      const revoked = await revokeReceived(auth, client, tokens);
       const parts = [
         scopes.missing.length > 0 ? `missing ${scopes.missing.join(' ')}` : '',
         scopes.excess.length > 0 ? `not read-only ${scopes.excess.join(' ')}` : '',
@@ -193,12 +183,12 @@ export class OAuthFlowService {
   /**
    * Stores the tokens and makes the connection ACTIVE, under the connection's auth lease and only while it
    * is not revoked. A connection revoked meanwhile gets nothing stored, and the tokens just received are
-   * revoked at Okta, since nobody else knows them.
+   * revoked at the vendor, since nobody else knows them.
    */
   private async activate(
     attempt: OAuthAttempt,
     connection: Connection,
-    client: OktaClientCredentials,
+    client: OAuthClient,
     secrets: ConnectionCredentials,
     tokens: TokenSet,
     granted: string[],
@@ -215,13 +205,10 @@ export class OAuthFlowService {
       const current = await this.connections.findById(connection.id, { includeRevoked: true });
       if (current === undefined || current.deletedAt !== null) return false;
       await this.credentials.writeSealed(connection.id, sealed);
-      const updated = await this.connections.patchUnderAuthLease(connection.id, {
-        status: 'ACTIVE',
-        statusReason: null,
+      const updated = await this.connections.markActive(connection.id, {
         grantedScopes: granted,
         authorizedAt: now,
-        reauthDueAt: new Date(now.getTime() + REAUTH_AFTER_MS),
-        nextSyncAt: now,
+        reauthDueAt: new Date(now.getTime() + this.registry.get(connection.connectorKey).grantLifetimeMs),
       });
       // Re-check after writing: should a revoke have got in anyway (an expired lease), take it all back.
       if (updated === undefined || updated.deletedAt !== null) {
@@ -232,7 +219,7 @@ export class OAuthFlowService {
         action: attempt.purpose === 'CONNECT' ? 'CONNECT' : 'REAUTH',
         target: { type: 'connection', id: connection.id },
         details: {
-          oktaDomain: connection.oktaDomain,
+          externalTenant: connection.externalTenant,
           grantedScopes: granted,
           offlineAccess: tokens.refreshToken !== undefined,
         },
@@ -241,7 +228,7 @@ export class OAuthFlowService {
     });
     if (!stored.acquired || !stored.value) {
       const reason = stored.acquired ? 'connection_revoked' : 'connection_busy';
-      const revoked = await this.revokeReceived(client, tokens);
+      const revoked = await revokeReceived(this.auth(connection), client, tokens);
       this.logger.warn(
         `connection ${connection.id}: authorization not stored (${reason}); tokens revoked: ${revoked}`,
       );
@@ -263,12 +250,8 @@ export class OAuthFlowService {
     );
   }
 
-  private async revokeReceived(client: OktaClientCredentials, tokens: TokenSet): Promise<string> {
-    const [refresh, access] = await Promise.all([
-      this.tokens.revoke(client, tokens.refreshToken, 'refresh_token'),
-      this.tokens.revoke(client, tokens.accessToken, 'access_token'),
-    ]);
-    return `${refresh}/${access}`;
+  private auth(connection: Pick<Connection, 'connectorKey'>): ConnectorAuth {
+    return this.registry.driver(connection.connectorKey).auth;
   }
 
   private redirect(connectionId: string, result: 'connected' | 'error', reason?: string): CallbackOutcome {
@@ -282,6 +265,19 @@ export class OAuthFlowService {
   private redirectUri(connection: Pick<Connection, 'connectorKey'>): string {
     return this.registry.get(connection.connectorKey).redirectUri;
   }
+}
+
+/** Revokes tokens nobody else knows (best effort); reports both outcomes. */
+export async function revokeReceived(
+  auth: ConnectorAuth,
+  client: Omit<OAuthClient, 'redirectUri'>,
+  tokens: TokenSet,
+): Promise<string> {
+  const [refresh, access] = await Promise.all([
+    auth.revoke(client, tokens.refreshToken, 'refresh_token'),
+    auth.revoke(client, tokens.accessToken, 'access_token'),
+  ]);
+  return `${refresh}/${access}`;
 }
 
 export function hashState(state: string): string {

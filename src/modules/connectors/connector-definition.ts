@@ -3,12 +3,22 @@ export interface TitledText {
   readonly body: string;
 }
 
+/**
+ * What an evidence type describes, for the platform's checks, which read every installed type of their
+ * subject: `identity.user` rows carry `status`, `login`, `mfaEnrolled`, `lastLoginDay`, `created`;
+ * `identity.password_policy` rows carry `status`, `name`, `complexity`, `lockout`, `age`.
+ */
+export const EVIDENCE_SUBJECTS = ['identity.user', 'identity.password_policy'] as const;
+export type EvidenceSubject = (typeof EVIDENCE_SUBJECTS)[number];
+
 /** One evidence type a connector collects: the controls it supports and how people call it. */
 export interface EvidenceTypeDefinition {
   readonly type: string;
   /** Lower case, for sentences: "no user MFA evidence". */
   readonly label: string;
   readonly controls: readonly string[];
+  /** Set when the platform's checks should read this type (its rows then carry the subject's fields). */
+  readonly subject?: EvidenceSubject;
 }
 
 /** What the integration page shows for one connector; pure data. */
@@ -22,6 +32,8 @@ export interface ConnectorDefinition {
   readonly syncCadenceMs: number;
   readonly staleThreshold: string;
   readonly staleThresholdMs: number;
+  /** How long an authorization lasts before an admin must authorize again (`Connection.reauthDueAt`). */
+  readonly grantLifetimeMs: number;
   /** The evidence types with their controls and labels; `evidenceTypes` and `controls` are derived from it. */
   readonly evidence: readonly EvidenceTypeDefinition[];
   readonly controls: readonly string[];
@@ -32,7 +44,7 @@ export interface ConnectorDefinition {
   readonly securityModel: readonly TitledText[];
 }
 
-/** The one OAuth callback route: `/api/integrations/:key/callback` (Okta's is `/api/integrations/okta/callback`). */
+/** The one OAuth callback route: `/api/integrations/:key/callback`, one path per connector key. */
 export const CALLBACK_ROUTE = '/api/integrations/:key/callback';
 
 export function callbackPath(key: string): string {

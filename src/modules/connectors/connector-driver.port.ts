@@ -54,9 +54,11 @@ export interface Collector {
   cursorAfter(context: RunContext): Record<string, string>;
 }
 
+/** What a driver sees of a connection. */
 export interface DriverConnection {
   readonly id: string;
-  readonly oktaDomain: string;
+  /** The customer's account at the vendor, as the driver's `parseExternalTenant` normalized it. */
+  readonly externalTenant: string;
 }
 
 /** Supplies and renews the vendor access token for one connection. */
@@ -65,8 +67,127 @@ export interface AccessTokenSource {
   refreshed(): Promise<string>;
 }
 
-/** What a connector implements. Adding a connector is a folder with its driver and one registry line. */
+/** The OAuth client of one connection, as its driver's auth side needs it. */
+export interface OAuthClient {
+  readonly externalTenant: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** How the secret goes to the token endpoint; the vendor app's setting must match. */
+  readonly authMethod: ClientAuthMethod;
+  readonly redirectUri: string;
+}
+
+export interface TokenSet {
+  readonly accessToken: string;
+  readonly refreshToken: string | undefined;
+  readonly expiresInSeconds: number;
+  /** Space-separated, as the token endpoint returned it. */
+  readonly scope: string | undefined;
+}
+
+/** What a best-effort revocation did; never throws. */
+export type RevocationOutcome = 'revoked' | 'no_token' | `failed: ${string}`;
+
+/** The scopes a token response granted, against what the connector requires and tolerates. */
+export interface ScopeCheck {
+  readonly ok: boolean;
+  readonly granted: string[];
+  readonly missing: string[];
+  /** Granted scopes the connector refuses to hold (write or admin scopes, anything unknown). */
+  readonly excess: string[];
+}
+
+/** A token exchange failed: `code` is the OAuth error (`invalid_grant`, …) or a transport reason. Safe to show. */
+export class OAuthExchangeError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    /** What the admin can check, when the code alone does not say it. Safe to show. */
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'OAuthExchangeError';
+  }
+}
+
+/** A connect input the driver refuses: `field` names the input field, `reason` completes "<field> …". */
+export class ConnectorInputError extends Error {
+  constructor(
+    readonly field: 'externalTenant' | 'clientId' | 'clientSecret',
+    readonly reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+    this.name = 'ConnectorInputError';
+  }
+}
+
+/** The authorization side of a connector: OAuth 2.0 authorization code with PKCE, per connection client. */
+export interface ConnectorAuth {
+  /** Validates the external tenant as an admin typed it and returns its normalized form (throws ConnectorInputError). */
+  parseExternalTenant(input: string): string;
+  /** Builds the authorize URL; `persistVerifier` stores the PKCE verifier and returns the state to send. */
+  authorizeUrl(
+    client: Omit<OAuthClient, 'clientSecret' | 'authMethod'>,
+    persistVerifier: (verifier: string) => Promise<string>,
+  ): Promise<string>;
+  /** Throws OAuthExchangeError. */
+  exchangeCode(client: OAuthClient, code: string, verifier: string): Promise<TokenSet>;
+  checkScopes(granted: string | undefined): ScopeCheck;
+  /** Throws OAuthExchangeError; `invalid_grant` means the grant is gone and an admin must authorize again. */
+  refresh(client: Omit<OAuthClient, 'redirectUri'>, refreshToken: string): Promise<TokenSet>;
+  revoke(
+    client: Omit<OAuthClient, 'redirectUri'>,
+    token: string | undefined,
+    hint: 'refresh_token' | 'access_token',
+  ): Promise<RevocationOutcome>;
+}
+
+export const CONNECTOR_ERROR_CODES = [
+  'UNAUTHORIZED',
+  'INSUFFICIENT_SCOPE',
+  'RATE_LIMITED',
+  'UNAVAILABLE',
+  'BAD_RESPONSE',
+  /** The authorizing account may not read what was asked. */
+  'PERMISSION_DENIED',
+  /** The vendor refused the request for another reason (a 4xx the driver has no better name for). */
+  'CLIENT_ERROR',
+] as const;
+export type ConnectorErrorCode = (typeof CONNECTOR_ERROR_CODES)[number];
+
+/** A vendor failure in the platform's terms. The message is safe to show (never a token). */
+export class ConnectorError extends Error {
+  constructor(
+    readonly code: ConnectorErrorCode,
+    message: string,
+    /** For INSUFFICIENT_SCOPE: the scope the vendor asked for. */
+    readonly scope?: string,
+  ) {
+    super(message);
+    this.name = 'ConnectorError';
+  }
+}
+
+/** What a connector implements. Adding a connector is a folder with its module and driver, and one registry line. */
 export interface ConnectorDriver {
   readonly definition: ConnectorDefinition;
+  readonly auth: ConnectorAuth;
   collectors(connection: DriverConnection, tokens: AccessTokenSource): Collector[];
+  /** Maps the driver's own errors to neutral codes; undefined for an error it does not know. */
+  classify(error: unknown): ConnectorError | undefined;
+}
+
+/** The multi-provider token: every installed driver, each registered by its module under `driverToken(key)`. */
+export const CONNECTOR_DRIVERS = Symbol('CONNECTOR_DRIVERS');
+
+export function driverToken(key: string): string {
+  return `ConnectorDriver:${key}`;
+}
+
+/** A connector's Nest module: provides and exports its driver under `driverToken(connectorKey)`. */
+export interface ConnectorModule {
+  readonly connectorKey: string;
+  /** Resolvers of its own GraphQL entry points, if any (they are also the module's providers). */
+  readonly resolvers?: readonly (new (...args: never[]) => unknown)[];
+  new (...args: never[]): unknown;
 }

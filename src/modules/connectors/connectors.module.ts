@@ -1,25 +1,33 @@
-import { Module } from '@nestjs/common';
-import { type AppConfig } from '#src/config/app-config';
-import { APP_CONFIG } from '#src/config/config.module';
+import { type DynamicModule, Module } from '@nestjs/common';
+import {
+  CONNECTOR_DRIVERS,
+  type ConnectorDriver,
+  type ConnectorModule,
+  driverToken,
+} from './connector-driver.port';
 import { ConnectorRegistry } from './connector.registry';
-import { OktaOAuthAdapter } from './okta/okta-oauth.adapter';
-import { OktaTokenClient } from './okta/okta-token.client';
 
-/** The catalog and the Okta driver's OAuth parts. Depends on nothing tenant-specific. */
-@Module({
-  providers: [
-    ConnectorRegistry,
-    {
-      provide: OktaOAuthAdapter,
-      inject: [APP_CONFIG],
-      useFactory: (c: AppConfig) => new OktaOAuthAdapter(c.oktaHttpTimeoutMs),
-    },
-    {
-      provide: OktaTokenClient,
-      inject: [APP_CONFIG],
-      useFactory: (c: AppConfig) => new OktaTokenClient(c.oktaHttpTimeoutMs),
-    },
-  ],
-  exports: [ConnectorRegistry, OktaOAuthAdapter, OktaTokenClient],
-})
-export class ConnectorsModule {}
+/**
+ * The connector platform: every installed connector's module, and the registry over their drivers (a
+ * multi-provider: each module provides its driver under `driverToken(key)`, gathered into
+ * `CONNECTOR_DRIVERS`). Global: imported once, by the application module, with the installed connectors.
+ */
+@Module({})
+export class ConnectorsModule {
+  static forRoot(connectors: readonly ConnectorModule[]): DynamicModule {
+    return {
+      module: ConnectorsModule,
+      global: true,
+      imports: [...connectors],
+      providers: [
+        {
+          provide: CONNECTOR_DRIVERS,
+          inject: connectors.map((c) => driverToken(c.connectorKey)),
+          useFactory: (...drivers: ConnectorDriver[]) => drivers,
+        },
+        ConnectorRegistry,
+      ],
+      exports: [ConnectorRegistry],
+    };
+  }
+}

@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
 import { ConnectionsModule } from '#src/modules/connections/connections.module';
-import { ConnectorsModule } from './connectors.module';
 import { IntegrationsResolver } from './integrations.resolver';
 
 /** The catalog queries, which also show the caller's connections. */
 @Module({
-  imports: [ConnectorsModule, ConnectionsModule],
+  imports: [ConnectionsModule],
   providers: [IntegrationsResolver],
 })
 export class IntegrationsModule {}

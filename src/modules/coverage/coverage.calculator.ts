@@ -5,7 +5,7 @@ export type ControlStatus = 'COVERED' | 'DEGRADED' | 'MISSING';
 
 export interface ConnectionFreshness {
   readonly connectionId: string;
-  /** e.g. "Okta acme.okta.com" */
+  /** The connector's name and the external tenant, e.g. "Acme HR acme-corp". */
   readonly label: string;
   readonly status: 'PENDING_AUTHORIZATION' | 'ACTIVE' | 'NEEDS_REAUTH' | 'REVOKED';
   readonly lastSuccessfulSyncAt: Date | null;

@@ -123,7 +123,7 @@ export class CheckSettingsModel {
 @InputType()
 export class CreateCheckExceptionInput {
   @Field(() => CheckKeyEnum) @IsIn(CHECK_KEYS) check: CheckKey;
-  @Field({ description: 'The excepted item, e.g. an Okta user id' })
+  @Field({ description: "The excepted item: the evidence row's source id, e.g. a user id at the vendor" })
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)

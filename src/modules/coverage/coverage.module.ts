@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AuditModule } from '#src/modules/audit/audit.module';
 import { ConnectionsModule } from '#src/modules/connections/connections.module';
-import { ConnectorsModule } from '#src/modules/connectors/connectors.module';
 import { LeaseModule } from '#src/common/scheduling/lease.module';
 import { SyncModule } from '#src/modules/connectors/sync/sync.module';
 import { EvidenceModule } from '#src/modules/evidence/evidence.module';
@@ -33,7 +32,6 @@ import { StalenessMonitor } from './staleness.monitor';
     ]),
     AuditModule,
     ConnectionsModule,
-    ConnectorsModule,
     SyncModule,
     LeaseModule,
     EvidenceModule,

@@ -46,7 +46,7 @@ export class CoverageStateDocument {
   @Prop({ type: MongooseSchema.Types.Mixed, default: null }) passwordBaseline: Record<string, unknown> | null;
   @Prop({ type: Number, default: null }) dormantDays: number | null;
   @Prop({ type: [MongooseSchema.Types.Mixed], default: [] }) checks: Record<string, unknown>[];
-  /** Current rows per connection and type (a list: FerretDB refuses dotted keys like "okta.user_mfa"). */
+  /** Current rows per connection and type (a list: FerretDB refuses dotted keys, and evidence types are dotted). */
   @Prop({ type: [MongooseSchema.Types.Mixed], default: [] }) evidenceCounts: {
     connectionId: string;
     type: string;

@@ -9,6 +9,7 @@ import { AuditService } from '#src/modules/audit/audit.service';
 import { type Connection } from '#src/modules/connections/connection.types';
 import { ConnectionsService } from '#src/modules/connections/connections.service';
 import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
+import { type EvidenceSubject } from '#src/modules/connectors/connector-definition';
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
 import { EvidenceService } from '#src/modules/evidence/evidence.service';
 import {
@@ -60,12 +61,12 @@ export interface StoredException extends CheckException {
 }
 
 const MAX_EXCEPTION_MS = 366 * 86_400_000;
-/** The evidence type each check reads, from the checks' own definitions. */
-const CHECK_EVIDENCE = Object.fromEntries(
+/** What each check's evidence describes, from the checks' own definitions. */
+const CHECK_SUBJECT = Object.fromEntries(
   checkDefinitions({ passwordBaseline: DEFAULT_BASELINE, dormantDays: DEFAULT_DORMANT_DAYS }, new Date()).map(
-    (d) => [d.base.key, d.type],
+    (d) => [d.base.key, d.subject],
   ),
-) as Record<CheckKey, string>;
+) as Record<CheckKey, EvidenceSubject>;
 
 @Injectable()
 export class CheckExceptionsRepository extends TenantRepository<CheckExceptionDocument> {
@@ -179,8 +180,8 @@ export class CoverageService {
     return storedChecks(state).map((stored) => {
       const check = { ...asOf(stored, now), generation };
       if (check.status === 'INCONCLUSIVE') return check;
-      const type = CHECK_EVIDENCE[check.key];
-      const providers = connections.filter((c) => (c.evidenceCounts[type] ?? 0) > 0);
+      const types = this.registry.typesOf(CHECK_SUBJECT[check.key]);
+      const providers = connections.filter((c) => types.some((t) => (c.evidenceCounts[t] ?? 0) > 0));
       const untrusted = providers.some((c) => freshnessProblem(c, now) !== undefined);
       return untrusted ? { ...check, status: 'INCONCLUSIVE', reason: DISTRUST.stale } : check;
     });
@@ -231,8 +232,13 @@ export class CoverageService {
   async refresh(now = new Date()): Promise<CheckResult[]> {
     const live = await this.liveConnections();
     const checks = checkDefinitions(await this.settings(), now).map((d) => new StreamedCheck(d));
+    const subjectOf = new Map(
+      this.registry.all().flatMap((d) => d.evidence.map((e) => [e.type, e.subject] as const)),
+    );
     const counts = await this.evidence.scan(CHECK_FIELDS, (type, key, item, replaces) => {
-      for (const check of checks) if (check.definition.type === type) check.item(key, item, replaces);
+      const subject = subjectOf.get(type);
+      if (subject === undefined) return;
+      for (const check of checks) if (check.definition.subject === subject) check.item(key, item, replaces);
     });
     const evidenceCounts = live.flatMap((connection) =>
       this.registry.get(connection.connectorKey).evidenceTypes.map((type) => ({
@@ -248,10 +254,14 @@ export class CoverageService {
       sourceId,
       expiresAt,
     }));
-    const providers = (type: string): Set<string> =>
-      new Set([...counts].filter(([, perType]) => (perType[type] ?? 0) > 0).map(([id]) => id));
+    const providers = (subject: EvidenceSubject): Set<string> => {
+      const types = this.registry.typesOf(subject);
+      return new Set(
+        [...counts].filter(([, perType]) => types.some((t) => (perType[t] ?? 0) > 0)).map(([id]) => id),
+      );
+    };
     const results = checks.map((check) =>
-      check.result(this.dataState(providers(check.definition.type), live, now), judged, now),
+      check.result(this.dataState(providers(check.definition.subject), live, now), judged, now),
     );
     const generation = newGeneration();
     for (const result of results) await this.failures.write(generation, result.key, result.failing);
@@ -375,7 +385,7 @@ export class CoverageService {
     const definition = this.registry.get(connection.connectorKey);
     return {
       connectionId: connection.id,
-      label: `${definition.name} ${connection.oktaDomain}`,
+      label: `${definition.name} ${connection.externalTenant}`,
       status: connection.status,
       lastSuccessfulSyncAt: connection.lastSuccessfulSyncAt,
       staleThresholdMs: definition.staleThresholdMs,

@@ -93,7 +93,7 @@ export class StalenessMonitor implements OnModuleInit, OnApplicationShutdown {
     let staleCount = 0;
     for (const connection of await this.coverage.liveConnections()) {
       const definition = this.registry.get(connection.connectorKey);
-      const label = `${definition.name} ${connection.oktaDomain}`;
+      const label = `${definition.name} ${connection.externalTenant}`;
       const since = connection.lastSuccessfulSyncAt ?? connection.authorizedAt ?? connection.createdAt;
       const stale =
         connection.lastSuccessfulSyncAt === null

@@ -5,7 +5,7 @@ import { type AppConfig } from '#src/config/app-config';
 import { APP_CONFIG } from '#src/config/config.module';
 import { OrgContext } from '#src/common/tenancy/org-context';
 import { AuditService } from '#src/modules/audit/audit.service';
-import { ConnectionsRepository } from '#src/modules/connections/connections.repository';
+import { ConnectionsService } from '#src/modules/connections/connections.service';
 import { ConnectorRunsRepository } from '#src/modules/connectors/sync/connector-runs.repository';
 import { EvidenceService } from '#src/modules/evidence/evidence.service';
 import { OrganizationsSystemRepository } from '#src/modules/organizations/organizations.system-repository';
@@ -29,7 +29,7 @@ export class RetentionJob implements OnModuleInit, OnApplicationShutdown {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly scheduler: SchedulerRegistry,
     private readonly organizations: OrganizationsSystemRepository,
-    private readonly connections: ConnectionsRepository,
+    private readonly connections: ConnectionsService,
     private readonly runs: ConnectorRunsRepository,
     private readonly evidence: EvidenceService,
     private readonly retained: RetainedEvidenceRepository,
@@ -52,7 +52,7 @@ export class RetentionJob implements OnModuleInit, OnApplicationShutdown {
       for await (const organizationId of this.organizations.allOrganizationIds()) {
         purged += await OrgContext.runAsSystem(organizationId, 'retention', async () => {
           let count = 0;
-          for (const connection of await this.connections.findRevokedBefore(cutoff)) {
+          for (const connection of await this.connections.revokedBefore(cutoff)) {
             const evidenceRows = await this.evidence.purgeUnattached(connection.id);
             // Runs the remaining (attached or locked) evidence points to stay with it.
             const keep = await this.retained.runIdsOf(connection.id);

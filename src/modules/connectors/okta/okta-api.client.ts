@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type HttpResponse, request } from '#src/common/net/http-client';
-import { type OktaOrigin } from '#src/common/net/outbound-guard';
+import { type VendorOrigin } from '#src/common/net/outbound-guard';
 import { type RunBounds } from '#src/modules/connectors/connector-driver.port';
 
 /** Where the access token comes from; `refreshed()` is called once when Okta says the token is invalid. */
@@ -99,7 +99,7 @@ export class OktaConnectionSession {
   readonly semaphore: Semaphore;
 
   constructor(
-    readonly origin: OktaOrigin,
+    readonly origin: VendorOrigin,
     readonly tokens: TokenSource,
     readonly options: OktaApiClientOptions = DEFAULT_CLIENT_OPTIONS,
   ) {

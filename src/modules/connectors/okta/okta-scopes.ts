@@ -1,3 +1,5 @@
+import { type ScopeCheck } from '#src/modules/connectors/connector-driver.port';
+
 /** The Okta API scopes the connector needs: read-only, nothing else. */
 export const REQUIRED_OKTA_SCOPES = [
   'okta.users.read',
@@ -10,14 +12,6 @@ export const REQUIRED_OKTA_SCOPES = [
 export const REQUESTED_SCOPES = ['openid', 'offline_access', ...REQUIRED_OKTA_SCOPES] as const;
 
 const HARMLESS_OIDC_SCOPES = new Set(['openid', 'offline_access', 'profile', 'email']);
-
-export interface ScopeCheck {
-  readonly ok: boolean;
-  readonly granted: string[];
-  readonly missing: string[];
-  /** Granted scopes that are not read-only (`okta.*.manage`, anything unknown). */
-  readonly excess: string[];
-}
 
 /**
  * Checks the `scope` of a token response: all four Okta read scopes present, and nothing that could

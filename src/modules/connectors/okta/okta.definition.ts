@@ -15,8 +15,13 @@ export const DEPROVISIONING_EVENT = 'okta.deprovisioning_event';
 
 /** The one place Okta's evidence types, their controls and their labels are declared. */
 export const OKTA_EVIDENCE: readonly EvidenceTypeDefinition[] = [
-  { type: USER_MFA, label: 'user MFA', controls: ['CC6.1', 'CC6.2'] },
-  { type: PASSWORD_POLICY, label: 'password policy', controls: ['CC6.1'] },
+  { type: USER_MFA, label: 'user MFA', controls: ['CC6.1', 'CC6.2'], subject: 'identity.user' },
+  {
+    type: PASSWORD_POLICY,
+    label: 'password policy',
+    controls: ['CC6.1'],
+    subject: 'identity.password_policy',
+  },
   { type: DEPROVISIONING_EVENT, label: 'deprovisioning event', controls: ['CC6.2', 'CC6.3'] },
 ];
 export const OKTA_EVIDENCE_TYPES = OKTA_EVIDENCE.map((e) => e.type);
@@ -33,6 +38,8 @@ export function oktaDefinition(publicUrl: string): ConnectorDefinition {
     syncCadenceMs: HOUR_MS,
     staleThreshold: 'PT6H',
     staleThresholdMs: 6 * HOUR_MS,
+    // The org authorization server does not extend refresh tokens: 90 days from authorization.
+    grantLifetimeMs: 90 * 24 * HOUR_MS,
     evidence: OKTA_EVIDENCE,
     controls: controlsOf(OKTA_EVIDENCE),
     evidenceTypes: [...OKTA_EVIDENCE_TYPES],

@@ -1,49 +1,65 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type AppConfig } from '#src/config/app-config';
 import { APP_CONFIG } from '#src/config/config.module';
-import { originOf } from '#src/common/net/outbound-guard';
 import {
   type AccessTokenSource,
   type Collector,
+  ConnectorError,
+  type ConnectorErrorCode,
   type ConnectorDriver,
   type DriverConnection,
 } from '#src/modules/connectors/connector-driver.port';
-import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
 import { type ConnectorDefinition } from '#src/modules/connectors/connector-definition';
 import { DeprovisioningCollector } from './collectors/deprovisioning.collector';
 import { PasswordPolicyCollector } from './collectors/password-policy.collector';
 import { UserMfaCollector } from './collectors/user-mfa.collector';
-import { DEFAULT_CLIENT_OPTIONS, OktaConnectionSession } from './okta-api.client';
-import { OKTA_CONNECTOR_KEY } from './okta.definition';
+import {
+  DEFAULT_CLIENT_OPTIONS,
+  OktaApiError,
+  type OktaApiErrorKind,
+  OktaConnectionSession,
+} from './okta-api.client';
+import { OktaAuth } from './okta.auth';
+import { oktaDefinition } from './okta.definition';
+
+const CODES: Record<OktaApiErrorKind, ConnectorErrorCode> = {
+  insufficient_scope: 'INSUFFICIENT_SCOPE',
+  permission_denied: 'PERMISSION_DENIED',
+  unauthorized: 'UNAUTHORIZED',
+  rate_limited: 'RATE_LIMITED',
+  unavailable: 'UNAVAILABLE',
+  bad_response: 'BAD_RESPONSE',
+  client_error: 'CLIENT_ERROR',
+};
 
 /** The Okta driver: its three collectors share one API session (rate limits, concurrency cap, token). */
 @Injectable()
 export class OktaDriver implements ConnectorDriver {
   readonly definition: ConnectorDefinition;
+  readonly auth: OktaAuth;
 
-  constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    registry: ConnectorRegistry,
-  ) {
-    this.definition = registry.get(OKTA_CONNECTOR_KEY);
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.definition = oktaDefinition(config.publicUrl);
+    this.auth = new OktaAuth(config.oktaAllowedInsecureHosts, config.oktaHttpTimeoutMs);
   }
 
   collectors(connection: DriverConnection, tokens: AccessTokenSource): Collector[] {
-    const session = new OktaConnectionSession(
-      originOf(connection.oktaDomain, this.config.oktaAllowedInsecureHosts),
-      tokens,
-      {
-        ...DEFAULT_CLIENT_OPTIONS,
-        timeoutMs: this.config.oktaHttpTimeoutMs,
-        concurrency: this.config.sync.oktaConcurrency,
-        backoffBaseMs: this.config.sync.retryBaseMs,
-      },
-    );
+    const session = new OktaConnectionSession(this.auth.origin(connection.externalTenant), tokens, {
+      ...DEFAULT_CLIENT_OPTIONS,
+      timeoutMs: this.config.oktaHttpTimeoutMs,
+      concurrency: this.config.sync.oktaConcurrency,
+      backoffBaseMs: this.config.sync.retryBaseMs,
+    });
     const client = session.client.bind(session);
     return [
       new UserMfaCollector(client, this.config.sync.factorSweepIntervalMs),
       new PasswordPolicyCollector(client),
       new DeprovisioningCollector(client),
     ];
+  }
+
+  classify(error: unknown): ConnectorError | undefined {
+    if (!(error instanceof OktaApiError)) return undefined;
+    return new ConnectorError(CODES[error.kind], error.message, error.detail.scope);
   }
 }

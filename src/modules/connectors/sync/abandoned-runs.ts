@@ -4,7 +4,7 @@ import { type AppConfig } from '#src/config/app-config';
 import { APP_CONFIG } from '#src/config/config.module';
 import { LeaseLock } from '#src/common/scheduling/lease-lock';
 import { AuditService } from '#src/modules/audit/audit.service';
-import { ConnectionsRepository } from '#src/modules/connections/connections.repository';
+import { ConnectionsService } from '#src/modules/connections/connections.service';
 import { type ConnectorRun, ConnectorRunsRepository } from './connector-runs.repository';
 
 /**
@@ -23,7 +23,7 @@ export class AbandonedRuns {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly runs: ConnectorRunsRepository,
     private readonly leases: LeaseLock,
-    private readonly connections: ConnectionsRepository,
+    private readonly connections: ConnectionsService,
     private readonly audit: AuditService,
   ) {}
 

@@ -3,8 +3,6 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { LeaseModule } from '#src/common/scheduling/lease.module';
 import { AuditModule } from '#src/modules/audit/audit.module';
 import { ConnectionsModule } from '#src/modules/connections/connections.module';
-import { ConnectorsModule } from '#src/modules/connectors/connectors.module';
-import { OktaDriver } from '#src/modules/connectors/okta/okta.driver';
 import { EvidenceModule } from '#src/modules/evidence/evidence.module';
 import { OrganizationsModule } from '#src/modules/organizations/organizations.module';
 import { AbandonedRuns } from './abandoned-runs';
@@ -22,7 +20,6 @@ import { RecordRunOutcome } from './use-cases/record-run-outcome.use-case';
     LeaseModule,
     AuditModule,
     ConnectionsModule,
-    ConnectorsModule,
     EvidenceModule,
     OrganizationsModule,
   ],
@@ -34,7 +31,6 @@ import { RecordRunOutcome } from './use-cases/record-run-outcome.use-case';
     SyncService,
     SyncScheduler,
     ConnectorRunsResolver,
-    OktaDriver,
   ],
   exports: [SyncService, SyncScheduler, ConnectorRunsRepository],
 })

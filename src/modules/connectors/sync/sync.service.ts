@@ -5,14 +5,14 @@ import { APP_CONFIG } from '#src/config/config.module';
 import { DomainError } from '#src/common/errors/domain.error';
 import { LeaseLock } from '#src/common/scheduling/lease-lock';
 import { AccessTokenProvider } from '#src/modules/connections/access-token.provider';
+import { ConnectionsService } from '#src/modules/connections/connections.service';
 import { DomainEvents, OnDomainEvent } from '#src/common/events/domain-events';
 import '#src/modules/connections/connection.events';
 import './sync.events';
 import { type Connection } from '#src/modules/connections/connection.types';
 import { RunTokenSource } from '#src/modules/connections/run-token-source';
-import { ConnectionsRepository } from '#src/modules/connections/connections.repository';
 import { type RunContext } from '#src/modules/connectors/connector-driver.port';
-import { OktaDriver } from '#src/modules/connectors/okta/okta.driver';
+import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
 import { EvidenceService } from '#src/modules/evidence/evidence.service';
 import { type CollectorStats, type RunTrigger } from './connector-run.schema';
 import { AbandonedRuns } from './abandoned-runs';
@@ -45,13 +45,13 @@ export class SyncService implements BeforeApplicationShutdown {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly connections: ConnectionsRepository,
+    private readonly connections: ConnectionsService,
     private readonly runs: ConnectorRunsRepository,
     private readonly leases: LeaseLock,
     private readonly tokens: AccessTokenProvider,
     private readonly events: DomainEvents,
     private readonly evidence: EvidenceService,
-    private readonly okta: OktaDriver,
+    private readonly registry: ConnectorRegistry,
     private readonly abandoned: AbandonedRuns,
     private readonly collectEvidence: CollectEvidence,
     private readonly outcome: RecordRunOutcome,
@@ -85,7 +85,7 @@ export class SyncService implements BeforeApplicationShutdown {
     trigger: RunTrigger,
   ): Promise<{ run: ConnectorRun | undefined; started: boolean }> {
     if (this.stopping) throw new DomainError('CONNECTOR_UNAVAILABLE', 'This instance is shutting down');
-    const connection = await this.connections.findById(connectionId);
+    const connection = await this.connections.find(connectionId);
     if (connection === undefined) throw DomainError.notFound('Connection');
     if (connection.status !== 'ACTIVE') {
       throw new DomainError(
@@ -125,7 +125,7 @@ export class SyncService implements BeforeApplicationShutdown {
     }
     let run: ConnectorRun;
     try {
-      const fresh = await this.connections.findById(connectionId);
+      const fresh = await this.connections.find(connectionId);
       const now = new Date();
       if (
         fresh === undefined ||
@@ -138,7 +138,7 @@ export class SyncService implements BeforeApplicationShutdown {
       await this.abandoned.abandonAll(connectionId, now); // we hold the lease: their owner is gone
       run = await this.runs.start({ connectionId, trigger, owner, grantedScopes: fresh.grantedScopes });
       await this.connections.recordSync(connectionId, {
-        nextSyncAt: new Date(now.getTime() + this.okta.definition.syncCadenceMs),
+        nextSyncAt: new Date(now.getTime() + this.registry.get(fresh.connectorKey).syncCadenceMs),
       });
     } catch (error) {
       await this.leases.release(key, owner);
@@ -263,7 +263,8 @@ export class SyncService implements BeforeApplicationShutdown {
         current: () => this.tokens.accessToken(connection.id),
         refreshed: () => this.tokens.accessToken(connection.id, { force: true }),
       });
-      const collectors = this.okta.collectors(connection, tokens);
+      const driver = this.registry.driver(connection.connectorKey);
+      const collectors = driver.collectors(connection, tokens);
       const context: RunContext = {
         now: started,
         cursor: connection.syncState,
@@ -276,7 +277,11 @@ export class SyncService implements BeforeApplicationShutdown {
       );
       for (const collector of collectors) {
         stop.signal.throwIfAborted();
-        const entry = await this.collectEvidence.run(connection, run, collector, context, stats, current);
+        const entry = await this.collectEvidence.run(
+          { connection, driver, run, collector, context },
+          stats,
+          current,
+        );
         if (entry.complete) Object.assign(cursor, collector.cursorAfter(context));
         else if (entry.code !== undefined) failures.push(entry.code);
       }
@@ -310,7 +315,7 @@ export class SyncService implements BeforeApplicationShutdown {
 
   /** For the scheduler: due connections of the organization in context. */
   due(now: Date, limit: number): Promise<Connection[]> {
-    return this.connections.findDue(now, limit);
+    return this.connections.due(now, limit);
   }
 
   page(connectionId: string, limit: number, beforeId?: string): Promise<ConnectorRun[]> {

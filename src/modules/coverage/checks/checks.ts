@@ -1,3 +1,4 @@
+import { type EvidenceSubject } from '#src/modules/connectors/connector-definition';
 import {
   applyExceptions,
   type CheckException,
@@ -122,10 +123,10 @@ export function asOf(check: CheckSummary, now: Date): CheckView {
 
 type Judgement = { failing: CheckItem } | { unknown: CheckItem } | undefined;
 
-/** One check: which evidence type it reads, and its judgement of one item of it. */
+/** One check: what its evidence describes (every installed type of that subject), and its judgement of one item. */
 export interface CheckDefinition {
   readonly base: Pick<CheckResult, 'key' | 'title' | 'control'>;
-  readonly type: string;
+  readonly subject: EvidenceSubject;
   readonly passReason: string;
   judge(row: Row): Judgement;
 }
@@ -134,7 +135,7 @@ export interface CheckDefinition {
 export function mfaDefinition(): CheckDefinition {
   return {
     base: { key: 'mfa_enrolled', title: 'Every active user has MFA', control: 'CC6.1' },
-    type: 'okta.user_mfa',
+    subject: 'identity.user',
     passReason: 'every active user has an ACTIVE MFA factor',
     judge: (user) =>
       user.data.status === 'ACTIVE' && user.data.mfaEnrolled !== true
@@ -153,7 +154,7 @@ function atLeast(value: unknown, min: number): Verdict {
 export function passwordBaselineDefinition(baseline: PasswordBaseline): CheckDefinition {
   return {
     base: { key: 'password_baseline', title: 'Password policies meet the baseline', control: 'CC6.1' },
-    type: 'okta.password_policy',
+    subject: 'identity.password_policy',
     passReason: 'every active password policy meets the baseline',
     judge: (policy) => {
       if (policy.data.status !== 'ACTIVE') return undefined;
@@ -194,7 +195,7 @@ export function dormantDefinition(days: number, now: Date): CheckDefinition {
   const cutoff = now.getTime() - days * DAY;
   return {
     base: { key: 'no_dormant_users', title: `No user dormant for more than ${days} days`, control: 'CC6.2' },
-    type: 'okta.user_mfa',
+    subject: 'identity.user',
     passReason: `every active user signed in within ${days} days`,
     judge: (user) => {
       if (user.data.status !== 'ACTIVE') return undefined;

@@ -1,12 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { SecretIntegrityError } from '#src/common/crypto/key-provider';
 import { DomainError } from '#src/common/errors/domain.error';
-import { DomainEvents } from '#src/common/events/domain-events';
-import '#src/modules/connections/connection.events';
 import { type Connection } from '#src/modules/connections/connection.types';
-import { ConnectionsRepository } from '#src/modules/connections/connections.repository';
-import { type Collector, type RunContext } from '#src/modules/connectors/connector-driver.port';
-import { OktaApiError } from '#src/modules/connectors/okta/okta-api.client';
+import { ConnectionsService } from '#src/modules/connections/connections.service';
+import {
+  type Collector,
+  type ConnectorDriver,
+  type RunContext,
+} from '#src/modules/connectors/connector-driver.port';
 import { EvidenceService, type RunCurrentRows } from '#src/modules/evidence/evidence.service';
 import { type CollectorStats } from '../connector-run.schema';
 import { type ConnectorRun, ConnectorRunsRepository } from '../connector-runs.repository';
@@ -28,18 +29,21 @@ export class CollectEvidence {
   constructor(
     private readonly evidence: EvidenceService,
     private readonly runs: ConnectorRunsRepository,
-    private readonly connections: ConnectionsRepository,
-    private readonly events: DomainEvents,
+    private readonly connections: ConnectionsService,
   ) {}
 
   async run(
-    connection: Connection,
-    run: ConnectorRun,
-    collector: Collector,
-    context: RunContext,
+    of: {
+      readonly connection: Connection;
+      readonly driver: ConnectorDriver;
+      readonly run: ConnectorRun;
+      readonly collector: Collector;
+      readonly context: RunContext;
+    },
     all: CollectorStats[],
     current: RunCurrentRows,
   ): Promise<CollectorStats & { code?: string }> {
+    const { connection, run, collector, context } = of;
     const entry: CollectorStats = {
       collector: collector.evidenceType,
       endpoint: collector.endpoint,
@@ -97,7 +101,7 @@ export class CollectEvidence {
       if (collector.closesVanished) entry.closed += await this.evidence.closeVanished(index, context.now);
       entry.complete = true;
     } catch (error) {
-      const failure = await this.classify(connection, error);
+      const failure = await this.classify(of.driver, connection, error);
       entry.error = failure.message;
       return Object.assign(entry, { code: failure.code });
     } finally {
@@ -107,36 +111,35 @@ export class CollectEvidence {
   }
 
   /** A safe description of a collector failure; aborts the run when nothing else can succeed either. */
-  private async classify(connection: Connection, error: unknown): Promise<RunError> {
+  private async classify(driver: ConnectorDriver, connection: Connection, error: unknown): Promise<RunError> {
     if (error instanceof RunAborted) throw error;
-    if (error instanceof OktaApiError) {
-      if (error.kind === 'insufficient_scope') {
-        const scope = error.detail.scope ?? 'unknown';
-        await this.connections.update(connection.id, {
-          status: 'NEEDS_REAUTH',
-          statusReason: `insufficient_scope: ${scope}`,
-        });
-        await this.events.emit('connection.needsReauth', {
-          connectionId: connection.id,
-          reason: `The Okta token lacks the ${scope} scope`,
-        });
+    const vendor = driver.definition.name;
+    const failure = driver.classify(error);
+    if (failure !== undefined) {
+      if (failure.code === 'INSUFFICIENT_SCOPE') {
+        const scope = failure.scope ?? 'unknown';
+        await this.connections.markNeedsReauth(
+          connection.id,
+          `insufficient_scope: ${scope}`,
+          `The ${vendor} token lacks the ${scope} scope`,
+        );
         throw new RunAborted({
           code: 'INSUFFICIENT_SCOPE',
-          message: `The Okta token lacks the ${scope} scope; re-authorize the connection`,
+          message: `The ${vendor} token lacks the ${scope} scope; re-authorize the connection`,
         });
       }
-      if (error.kind === 'unauthorized')
-        throw new RunAborted({ code: 'UNAUTHORIZED', message: error.message });
+      if (failure.code === 'UNAUTHORIZED')
+        throw new RunAborted({ code: 'UNAUTHORIZED', message: failure.message });
       return {
-        code: error.kind === 'rate_limited' ? 'RATE_LIMITED' : 'COLLECTOR_FAILED',
-        message: `${error.kind}: ${error.message}`,
+        code: failure.code === 'RATE_LIMITED' ? 'RATE_LIMITED' : 'COLLECTOR_FAILED',
+        message: `${failure.code.toLowerCase()}: ${failure.message}`,
       };
     }
     if (error instanceof DomainError) throw new RunAborted({ code: error.code, message: error.message });
     if (error instanceof SecretIntegrityError) {
       throw new RunAborted({
         code: 'CREDENTIALS_UNREADABLE',
-        message: 'The stored Okta credentials could not be decrypted',
+        message: `The stored ${vendor} credentials could not be decrypted`,
       });
     }
     this.logger.error(

@@ -1,7 +1,7 @@
 import { Metrics } from '#src/common/metrics/metrics';
 import { type AuditRecord, type AuditService } from '#src/modules/audit/audit.service';
 import { type Connection } from '#src/modules/connections/connection.types';
-import { type ConnectionsRepository } from '#src/modules/connections/connections.repository';
+import { type ConnectionsService } from '#src/modules/connections/connections.service';
 import { type CollectorStats } from '../connector-run.schema';
 import { type ConnectorRun, type ConnectorRunsRepository } from '../connector-runs.repository';
 import { RecordRunOutcome, type RunResult } from './record-run-outcome.use-case';
@@ -39,7 +39,7 @@ function fakes(finishes = true) {
       synced.push([id, fields]);
       return Promise.resolve();
     },
-  } as unknown as ConnectionsRepository;
+  } as unknown as ConnectionsService;
   const audit = {
     append: (record: AuditRecord) => {
       audited.push(record);

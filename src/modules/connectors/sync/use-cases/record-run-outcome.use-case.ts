@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Metrics } from '#src/common/metrics/metrics';
 import { AuditService } from '#src/modules/audit/audit.service';
 import { type Connection } from '#src/modules/connections/connection.types';
-import { ConnectionsRepository } from '#src/modules/connections/connections.repository';
+import { ConnectionsService } from '#src/modules/connections/connections.service';
 import { type CollectorStats, type RunStatus } from '../connector-run.schema';
 import { type ConnectorRun, ConnectorRunsRepository } from '../connector-runs.repository';
 import { type RunError, runOutcome } from '../run-outcome';
@@ -32,7 +32,7 @@ export class RecordRunOutcome {
 
   constructor(
     private readonly runs: ConnectorRunsRepository,
-    private readonly connections: ConnectionsRepository,
+    private readonly connections: ConnectionsService,
     private readonly audit: AuditService,
     private readonly metrics: Metrics,
   ) {}

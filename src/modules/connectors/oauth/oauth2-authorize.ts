@@ -1,42 +1,21 @@
 import { type Request } from 'express';
 import { Strategy as OAuth2Strategy } from 'passport-oauth2';
-import { type OktaOrigin } from '#src/common/net/outbound-guard';
-import { type ClientAuthMethod } from '#src/modules/connectors/connector-driver.port';
-import { REQUESTED_SCOPES } from './okta-scopes';
+import { OAuthExchangeError } from '#src/modules/connectors/connector-driver.port';
 
-export interface OktaClientCredentials {
-  readonly origin: OktaOrigin;
+/** What the authorize redirect needs: the vendor's endpoint, the connection's client and the scopes to ask for. */
+export interface AuthorizeRequest {
+  /** The vendor, as admins know it (for messages). */
+  readonly vendor: string;
+  readonly authorizationUrl: string;
+  readonly tokenUrl: string;
   readonly clientId: string;
-  readonly clientSecret: string;
-  /** How the secret goes to the token endpoint; the Okta app's "Client authentication" must match. */
-  readonly authMethod: ClientAuthMethod;
   readonly redirectUri: string;
-}
-
-export interface TokenSet {
-  readonly accessToken: string;
-  readonly refreshToken: string | undefined;
-  readonly expiresInSeconds: number;
-  /** Space-separated, as the token endpoint returned it. */
-  readonly scope: string | undefined;
-}
-
-/** The token exchange failed: `code` is the OAuth error (`invalid_grant`, …) or a transport reason. Safe to show. */
-export class OAuthExchangeError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    /** What the admin can check, when the code alone does not say it. Safe to show. */
-    readonly hint?: string,
-  ) {
-    super(message);
-    this.name = 'OAuthExchangeError';
-  }
+  readonly scopes: readonly string[];
 }
 
 type Outcome =
   | { kind: 'redirect'; url: string }
-  | { kind: 'success'; user: TokenSet }
+  | { kind: 'success'; user: unknown }
   | { kind: 'fail'; info: unknown }
   | { kind: 'error'; error: unknown };
 
@@ -49,13 +28,18 @@ interface PassportActions {
 }
 
 /** Runs a passport strategy once, outside Express middleware, and reports how it ended. */
-function run(strategy: OAuth2Strategy, req: Partial<Request>, timeoutMs: number): Promise<Outcome> {
+function run(
+  strategy: OAuth2Strategy,
+  req: Partial<Request>,
+  timeoutMs: number,
+  vendor: string,
+): Promise<Outcome> {
   return new Promise<Outcome>((resolve) => {
     const timer = setTimeout(
       () =>
         resolve({
           kind: 'error',
-          error: new OAuthExchangeError('timeout', `Okta did not answer within ${timeoutMs} ms`),
+          error: new OAuthExchangeError('timeout', `${vendor} did not answer within ${timeoutMs} ms`),
         }),
       timeoutMs,
     );
@@ -65,7 +49,7 @@ function run(strategy: OAuth2Strategy, req: Partial<Request>, timeoutMs: number)
     };
     const actions: PassportActions = {
       redirect: (url) => done({ kind: 'redirect', url }),
-      success: (user) => done({ kind: 'success', user: user as TokenSet }),
+      success: (user) => done({ kind: 'success', user }),
       fail: (info) => done({ kind: 'fail', info }),
       error: (error) => done({ kind: 'error', error }),
       pass: () => done({ kind: 'fail', info: 'pass' }),
@@ -83,15 +67,15 @@ function run(strategy: OAuth2Strategy, req: Partial<Request>, timeoutMs: number)
  * The authorize step, by a per-connection passport-oauth2 strategy (each connection has its own client):
  * PKCE (S256) and a state, whose store is the connection's OAuth attempt (the caller persists the verifier
  * and returns the state). The strategy only builds the redirect: the code exchange, refresh and revocation go
- * through `OktaTokenClient`, which sends the client secret the way the connection's Okta app expects
+ * through `OAuth2TokenClient`, which sends the client secret the way the connection's vendor app expects
  * (`client_secret_basic` or `client_secret_post`; passport-oauth2's client can only post it in the body) over
  * the SSRF-guarded HTTP client. See ADR 9.
  */
-export class OktaOAuthAdapter {
+export class OAuth2Authorize {
   constructor(private readonly timeoutMs = 15_000) {}
 
-  async authorizeUrl(
-    client: Omit<OktaClientCredentials, 'clientSecret' | 'authMethod'>,
+  async url(
+    request: AuthorizeRequest,
     persistVerifier: (verifier: string) => Promise<string>,
   ): Promise<string> {
     const store = {
@@ -108,13 +92,13 @@ export class OktaOAuthAdapter {
     };
     const strategy = new OAuth2Strategy(
       {
-        authorizationURL: `${client.origin.baseUrl}/oauth2/v1/authorize`,
-        tokenURL: `${client.origin.baseUrl}/oauth2/v1/token`,
-        clientID: client.clientId,
-        // Not sent by the authorize step; the token endpoint is OktaTokenClient's.
+        authorizationURL: request.authorizationUrl,
+        tokenURL: request.tokenUrl,
+        clientID: request.clientId,
+        // Not sent by the authorize step; the token endpoint is OAuth2TokenClient's.
         clientSecret: 'not-used-by-the-authorize-step',
-        callbackURL: client.redirectUri,
-        scope: [...REQUESTED_SCOPES],
+        callbackURL: request.redirectUri,
+        scope: [...request.scopes],
         scopeSeparator: ' ',
         pkce: true,
         state: true,
@@ -122,11 +106,13 @@ export class OktaOAuthAdapter {
         skipUserProfile: true,
       },
       () => {
-        throw new Error('The code exchange goes through OktaTokenClient, never the strategy');
+        throw new Error('The code exchange goes through OAuth2TokenClient, never the strategy');
       },
     );
-    const outcome = await run(strategy, { query: {} }, this.timeoutMs);
+    const outcome = await run(strategy, { query: {} }, this.timeoutMs, request.vendor);
     if (outcome.kind === 'redirect') return outcome.url;
-    throw outcome.kind === 'error' ? outcome.error : new Error('Could not build the Okta authorize URL');
+    throw outcome.kind === 'error'
+      ? outcome.error
+      : new Error(`Could not build the ${request.vendor} authorize URL`);
   }
 }
