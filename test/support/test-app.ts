@@ -7,6 +7,7 @@ import { Test } from '@nestjs/testing';
 import { type Connection } from 'mongoose';
 import request from 'supertest';
 import { AppModule } from '#src/app.module';
+import { type ConnectorModule } from '#src/modules/connectors/connector-driver.port';
 import { configureApp } from '#src/bootstrap';
 import { type AppConfig, type Env } from '#src/config/app-config';
 import { OrgContext } from '#src/common/tenancy/org-context';
@@ -49,11 +50,12 @@ export class TestApp {
     readonly logger: CapturedLogs,
   ) {}
 
-  static async start(overrides: Env = {}): Promise<TestApp> {
+  /** `connectors`: the installed connectors, for a test that adds its own (default: the deployment's). */
+  static async start(overrides: Env = {}, connectors?: readonly ConnectorModule[]): Promise<TestApp> {
     const config = testConfig(overrides);
     const logger = new CapturedLogs();
     const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot(config, logger)],
+      imports: [AppModule.forRoot(config, logger, connectors)],
     }).compile();
     const app = configureApp(moduleRef.createNestApplication({ bufferLogs: true }), config);
     app.useLogger(app.get(PinoLogger));
