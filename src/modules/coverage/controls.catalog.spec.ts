@@ -1,8 +1,10 @@
 import { type ConnectorDefinition } from '#src/modules/connectors/connector-definition';
-import { oktaDefinition } from '#src/modules/connectors/okta/okta.definition';
+import { type AppConfig } from '#src/config/app-config';
+import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
 import { controlCatalog, evidenceLabels } from './controls.catalog';
 
-const okta = oktaDefinition('https://app.example');
+// Okta's definition as the app reads it, through the registry (a connector's own folder is private).
+const okta = new ConnectorRegistry({ publicUrl: 'https://app.example' } as AppConfig).get('okta');
 const hr = {
   ...okta,
   key: 'acme-hr',

@@ -1,9 +1,12 @@
 import { type CheckResult } from './checks/check.types';
-import { oktaDefinition } from '#src/modules/connectors/okta/okta.definition';
+import { type AppConfig } from '#src/config/app-config';
+import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
 import { controlCatalog, evidenceLabels } from './controls.catalog';
 
-const CONTROLS = controlCatalog([oktaDefinition('https://app.example')]);
-const LABELS = evidenceLabels([oktaDefinition('https://app.example')]);
+// The installed connectors' definitions, as the app reads them (a connector's own folder is private).
+const DEFINITIONS = new ConnectorRegistry({ publicUrl: 'https://app.example' } as AppConfig).all();
+const CONTROLS = controlCatalog(DEFINITIONS);
+const LABELS = evidenceLabels(DEFINITIONS);
 const calculate = (...args: Parameters<typeof calculateCoverage>) =>
   calculateCoverage(args[0], args[1], args[2], args[3], LABELS);
 import { calculateCoverage, type ConnectionFreshness } from './coverage.calculator';
