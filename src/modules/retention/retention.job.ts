@@ -8,7 +8,7 @@ import { AuditService } from '#src/modules/audit/audit.service';
 import { ConnectionsRepository } from '#src/modules/connections/connections.repository';
 import { ConnectorRunsRepository } from '#src/modules/connectors/sync/connector-runs.repository';
 import { EvidenceService } from '#src/modules/evidence/evidence.service';
-import { OrganizationsSystemRepository } from '#src/modules/organizations/organizations.system-repository';
+import { OrganizationsSystemService } from '#src/modules/organizations/organizations-system.service';
 import { RetainedEvidenceRepository } from './retained-evidence.repository';
 
 const JOB = 'retention-purge';
@@ -28,7 +28,7 @@ export class RetentionJob implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly scheduler: SchedulerRegistry,
-    private readonly organizations: OrganizationsSystemRepository,
+    private readonly organizations: OrganizationsSystemService,
     private readonly connections: ConnectionsRepository,
     private readonly runs: ConnectorRunsRepository,
     private readonly evidence: EvidenceService,
