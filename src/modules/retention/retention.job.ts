@@ -7,9 +7,9 @@ import { OrgContext } from '#src/common/tenancy/org-context';
 import { AuditService } from '#src/modules/audit/audit.service';
 import { ConnectionsRepository } from '#src/modules/connections/connections.repository';
 import { ConnectorRunsRepository } from '#src/modules/connectors/sync/connector-runs.repository';
+import { EvidenceRetentionService } from '#src/modules/evidence/evidence-retention.service';
 import { EvidenceService } from '#src/modules/evidence/evidence.service';
 import { OrganizationsSystemService } from '#src/modules/organizations/organizations-system.service';
-import { RetainedEvidenceRepository } from './retained-evidence.repository';
 
 const JOB = 'retention-purge';
 const EVERY_MS = 3_600_000;
@@ -32,7 +32,7 @@ export class RetentionJob implements OnModuleInit, OnApplicationShutdown {
     private readonly connections: ConnectionsRepository,
     private readonly runs: ConnectorRunsRepository,
     private readonly evidence: EvidenceService,
-    private readonly retained: RetainedEvidenceRepository,
+    private readonly retained: EvidenceRetentionService,
     private readonly audit: AuditService,
   ) {}
 
@@ -55,7 +55,7 @@ export class RetentionJob implements OnModuleInit, OnApplicationShutdown {
           for (const connection of await this.connections.findRevokedBefore(cutoff)) {
             const evidenceRows = await this.evidence.purgeUnattached(connection.id);
             // Runs the remaining (attached or locked) evidence points to stay with it.
-            const keep = await this.retained.runIdsOf(connection.id);
+            const keep = await this.retained.retainedRunIds(connection.id);
             const runs = await this.runs.deleteForConnection(connection.id, keep);
             await this.connections.markPurged(connection.id, now);
             await this.audit.append({
