@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import { boundaries, boundaryRules } from './eslint-rules/boundaries.mjs';
 
 export default tseslint.config(
   {
@@ -34,6 +35,17 @@ export default tseslint.config(
         { patterns: [{ group: ['../../*'], message: 'Import through the #src/ alias.' }] },
       ],
     },
+  },
+  {
+    // The lint plugin itself is plain JavaScript, outside the TypeScript project.
+    files: ['eslint-rules/**/*.mjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+  },
+  {
+    // Module boundaries (docs/adr/0011-module-boundaries.md); src/common/lint/boundaries.spec.ts runs the same.
+    files: ['src/**/*.ts'],
+    plugins: { boundaries },
+    rules: boundaryRules,
   },
   {
     files: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'test/**/*.ts'],

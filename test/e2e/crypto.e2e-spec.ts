@@ -7,7 +7,7 @@ import { EnvelopeService } from '#src/common/crypto/envelope.service';
 import { KEY_PROVIDER, type KeyProvider, SecretIntegrityError } from '#src/common/crypto/key-provider';
 import { LocalKeyProvider } from '#src/common/crypto/local-key.provider';
 import { DomainError } from '#src/common/errors/domain.error';
-import { OrganizationsSystemRepository } from '#src/modules/organizations/organizations.system-repository';
+import { OrganizationsSystemRepository } from '#src/modules/organizations/organizations-system.repository';
 import { TestApp, type TestOrg } from '../support/test-app';
 import { awsKmsConfigured } from '../support/test-config';
 

@@ -7,7 +7,8 @@ import { ConnectionCredentialsDocument } from '#src/modules/connections/connecti
 import { type ConnectionCredentials } from '#src/modules/connections/connection.types';
 import { ConnectionCredentialsStore } from '#src/modules/connections/credentials.store';
 import { tenantChannel } from '#src/common/graphql/tenant-events';
-import { type Alert, ALERTS_CHANNEL, AlertsService } from '#src/modules/coverage/alerts.service';
+import { type Alert } from '#src/modules/coverage/alerts.repository';
+import { ALERTS_CHANNEL, AlertsService } from '#src/modules/coverage/alerts.service';
 import { EvidenceDocument } from '#src/modules/evidence/evidence.schema';
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
 import { followRedirects } from '../support/browser';

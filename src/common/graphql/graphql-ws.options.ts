@@ -17,7 +17,7 @@ export interface WsExtra {
 
 type WsContext = Context<Record<string, unknown> | undefined, Extra & WsExtra>;
 
-/** Tells whether an organization still exists (the organizations system repository). */
+/** Tells whether an organization still exists (`OrganizationsSystemService`). */
 export interface OrganizationDirectory {
   exists(organizationId: string): Promise<boolean>;
 }

@@ -8,7 +8,7 @@ import { type GraphqlRequestContext } from '#src/common/tenancy/request-context'
 import { TenancyModule } from '#src/common/tenancy/tenancy.module';
 import { TokenService } from '#src/common/tenancy/token.service';
 import { OrganizationsModule } from '#src/modules/organizations/organizations.module';
-import { OrganizationsSystemRepository } from '#src/modules/organizations/organizations.system-repository';
+import { OrganizationsSystemService } from '#src/modules/organizations/organizations-system.service';
 import { GRAPHQL_PATH } from './graphql-path';
 import { graphqlWsOptions, type WsExtra } from './graphql-ws.options';
 import { OperationRules } from './operation-rules';
@@ -24,11 +24,11 @@ import { PubSubModule } from './pubsub.module';
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
       imports: [TenancyModule, OrganizationsModule],
-      inject: [APP_CONFIG, TokenService, OrganizationsSystemRepository],
+      inject: [APP_CONFIG, TokenService, OrganizationsSystemService],
       useFactory: (
         config: AppConfig,
         tokens: TokenService,
-        organizations: OrganizationsSystemRepository,
+        organizations: OrganizationsSystemService,
       ): ApolloDriverConfig => {
         const rules = OperationRules.fromConfig(config);
         return {

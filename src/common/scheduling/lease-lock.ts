@@ -1,9 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
-import { type Model } from 'mongoose';
-import { TenantRepository } from '#src/common/tenancy/tenant.repository';
-import { LeaseDocument } from './lease.schema';
+import { Injectable } from '@nestjs/common';
+import { LeaseRepository } from './lease.repository';
 
 /**
  * Time-bounded mutual exclusion across instances, per organization and key (`refresh:<connectionId>`,
@@ -13,25 +10,13 @@ import { LeaseDocument } from './lease.schema';
  * next claimant, so a crashed holder blocks others for at most its TTL.
  */
 @Injectable()
-export class LeaseLock extends TenantRepository<LeaseDocument> implements OnModuleInit {
-  constructor(@InjectModel(LeaseDocument.name) model: Model<LeaseDocument>) {
-    super(model);
-  }
-
-  async onModuleInit(): Promise<void> {
-    await this.model.init();
-  }
+export class LeaseLock {
+  constructor(private readonly leases: LeaseRepository) {}
 
   async tryAcquire(key: string, owner: string, ttlMs: number): Promise<boolean> {
     const now = new Date();
-    await this.model.deleteOne(this.scope({ key, until: { $lte: now } }));
-    try {
-      await this.model.create(this.owned({ key, owner, until: new Date(now.getTime() + ttlMs) }));
-      return true;
-    } catch (error) {
-      if ((error as { code?: unknown }).code === 11000) return false;
-      throw error;
-    }
+    await this.leases.deleteExpired(key, now);
+    return this.leases.insert(key, owner, new Date(now.getTime() + ttlMs));
   }
 
   /**
@@ -48,14 +33,11 @@ export class LeaseLock extends TenantRepository<LeaseDocument> implements OnModu
   }
 
   /** Extends a lease still held by `owner`; false when it was lost (expired and taken). */
-  async renew(key: string, owner: string, ttlMs: number): Promise<boolean> {
-    const result = await this.model.updateOne(this.scope({ key, owner }), {
-      $set: { until: new Date(Date.now() + ttlMs) },
-    });
-    return result.matchedCount === 1;
+  renew(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    return this.leases.extend(key, owner, new Date(Date.now() + ttlMs));
   }
 
-  async release(key: string, owner: string): Promise<void> {
-    await this.model.deleteOne(this.scope({ key, owner }));
+  release(key: string, owner: string): Promise<void> {
+    return this.leases.delete(key, owner);
   }
 }

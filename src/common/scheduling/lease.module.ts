@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { ClaimDocument, ClaimSchema } from './claim.schema';
+import { ClaimsRepository } from './claims.repository';
 import { LeaseLock } from './lease-lock';
+import { LeaseRepository } from './lease.repository';
 import { LeaseDocument, LeaseSchema } from './lease.schema';
-import { ClaimDocument, ClaimSchema, OnceClaims } from './once-claim';
+import { OnceClaims } from './once-claim';
 
 @Module({
   imports: [
@@ -11,7 +14,7 @@ import { ClaimDocument, ClaimSchema, OnceClaims } from './once-claim';
       { name: ClaimDocument.name, schema: ClaimSchema },
     ]),
   ],
-  providers: [LeaseLock, OnceClaims],
+  providers: [LeaseRepository, LeaseLock, ClaimsRepository, OnceClaims],
   exports: [LeaseLock, OnceClaims],
 })
 export class LeaseModule {}

@@ -7,6 +7,8 @@ import { SyncModule } from '#src/modules/connectors/sync/sync.module';
 import { EvidenceModule } from '#src/modules/evidence/evidence.module';
 import { OrganizationsModule } from '#src/modules/organizations/organizations.module';
 import { AlertsService } from './alerts.service';
+import { AlertsRepository } from './alerts.repository';
+import { CheckExceptionsRepository } from './check-exceptions.repository';
 import { CheckFailuresRepository } from './check-failures.repository';
 import {
   AlertDocument,
@@ -19,7 +21,8 @@ import {
   CoverageStateSchema,
 } from './coverage.schema';
 import { CheckResultResolver, CoverageResolver } from './coverage.resolver';
-import { CheckExceptionsRepository, CoverageService, CoverageStateRepository } from './coverage.service';
+import { CoverageService } from './coverage.service';
+import { CoverageStateRepository } from './coverage-state.repository';
 import { StalenessMonitor } from './staleness.monitor';
 
 @Module({
@@ -38,6 +41,7 @@ import { StalenessMonitor } from './staleness.monitor';
     OrganizationsModule,
   ],
   providers: [
+    AlertsRepository,
     AlertsService,
     CheckExceptionsRepository,
     CheckFailuresRepository,

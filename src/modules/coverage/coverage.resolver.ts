@@ -26,7 +26,8 @@ import {
 } from '#src/common/graphql/relay';
 import { Roles } from '#src/common/tenancy/decorators';
 import { type GraphqlRequestContext } from '#src/common/tenancy/request-context';
-import { type Alert, ALERTS_CHANNEL, AlertsService } from './alerts.service';
+import { type Alert } from './alerts.repository';
+import { ALERTS_CHANNEL, AlertsService } from './alerts.service';
 import { CHECK_KEYS, type CheckItem, type CheckKey } from './checks/check.types';
 import { type ControlDefinition } from './controls.catalog';
 import { type CoverageResult } from './coverage.calculator';
@@ -45,12 +46,8 @@ import {
   CreateCheckExceptionInput,
   UpdateCheckSettingsInput,
 } from './coverage.model';
-import {
-  type CheckReport,
-  type CheckSettings,
-  CoverageService,
-  type StoredException,
-} from './coverage.service';
+import { type StoredException } from './check-exceptions.repository';
+import { type CheckReport, type CheckSettings, CoverageService } from './coverage.service';
 
 @ArgsType()
 class AlertsArgs extends PageArgs {

@@ -1,10 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
-import { type Model } from 'mongoose';
 import { DomainError } from '#src/common/errors/domain.error';
-import { OnceClaims } from '#src/common/scheduling/once-claim';
 import { OrgContext } from '#src/common/tenancy/org-context';
-import { TenantRepository } from '#src/common/tenancy/tenant.repository';
 import { AuditService } from '#src/modules/audit/audit.service';
 import { type Connection } from '#src/modules/connections/connection.types';
 import { ConnectionsService } from '#src/modules/connections/connections.service';
@@ -13,7 +9,6 @@ import { type EvidenceSubject } from '#src/modules/connectors/connector-definiti
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
 import { EvidenceService } from '#src/modules/evidence/evidence.service';
 import {
-  type CheckException,
   type CheckItem,
   type CheckKey,
   type CheckResult,
@@ -23,6 +18,7 @@ import {
   DISTRUST,
   type PasswordBaseline,
 } from './checks/check.types';
+import { CheckExceptionsRepository, type StoredException } from './check-exceptions.repository';
 import { CheckFailuresRepository, newGeneration } from './check-failures.repository';
 import {
   asOf,
@@ -41,7 +37,8 @@ import {
   freshnessProblem,
   type IncompleteCollection,
 } from './coverage.calculator';
-import { CheckExceptionDocument, CoverageStateDocument } from './coverage.schema';
+import { type CoverageStateDocument } from './coverage.schema';
+import { CoverageStateRepository } from './coverage-state.repository';
 
 export interface CheckSettings {
   readonly passwordBaseline: PasswordBaseline;
@@ -53,13 +50,6 @@ export interface CheckReport extends CheckView {
   readonly generation: string | null;
 }
 
-export interface StoredException extends CheckException {
-  readonly reason: string;
-  readonly approvedBy: string;
-  readonly createdAt: Date;
-  readonly active: boolean;
-}
-
 const MAX_EXCEPTION_MS = 366 * 86_400_000;
 /** What each check's evidence describes, from the checks' own definitions. */
 const CHECK_SUBJECT = Object.fromEntries(
@@ -68,75 +58,8 @@ const CHECK_SUBJECT = Object.fromEntries(
   ),
 ) as Record<CheckKey, EvidenceSubject>;
 
-@Injectable()
-export class CheckExceptionsRepository extends TenantRepository<CheckExceptionDocument> {
-  constructor(
-    @InjectModel(CheckExceptionDocument.name) model: Model<CheckExceptionDocument>,
-    private readonly claims: OnceClaims,
-  ) {
-    super(model);
-  }
-
-  async insert(
-    fields: Omit<CheckExceptionDocument, '_id' | 'organizationId' | 'expiryAuditedAt'>,
-  ): Promise<StoredException> {
-    const doc = await this.model.create(this.owned(fields));
-    return toException(doc.toObject());
-  }
-
-  async all(): Promise<StoredException[]> {
-    const docs = await this.model.find(this.scope()).sort({ createdAt: -1 }).lean<CheckExceptionDocument[]>();
-    return docs.map(toException);
-  }
-
-  /**
-   * Expired exceptions whose expiry has not been audited yet, each returned to exactly one caller across
-   * instances (a claim, not a conditional update: see OnceClaims); marks them audited.
-   */
-  async claimNewlyExpired(now: Date): Promise<StoredException[]> {
-    const docs = await this.model
-      .find(this.scope({ expiresAt: { $lte: now }, expiryAuditedAt: null }))
-      .lean<CheckExceptionDocument[]>();
-    const claimed: StoredException[] = [];
-    for (const doc of docs) {
-      if (!(await this.claims.claim(`exception-expiry:${doc._id.toHexString()}`))) continue;
-      await this.model.updateOne(this.scope({ _id: doc._id }), { $set: { expiryAuditedAt: now } });
-      claimed.push(toException(doc));
-    }
-    return claimed;
-  }
-}
-
 function storedChecks(state: CoverageStateDocument | undefined): CheckSummary[] {
   return (state?.checks ?? []) as unknown as CheckSummary[];
-}
-
-function toException(doc: CheckExceptionDocument): StoredException {
-  return {
-    id: doc._id.toHexString(),
-    check: doc.check,
-    sourceId: doc.sourceId,
-    reason: doc.reason,
-    expiresAt: doc.expiresAt,
-    approvedBy: doc.approvedBy,
-    createdAt: doc.createdAt,
-    active: doc.expiresAt.getTime() > Date.now(),
-  };
-}
-
-@Injectable()
-export class CoverageStateRepository extends TenantRepository<CoverageStateDocument> {
-  constructor(@InjectModel(CoverageStateDocument.name) model: Model<CoverageStateDocument>) {
-    super(model);
-  }
-
-  async get(): Promise<CoverageStateDocument | undefined> {
-    return (await this.model.findOne(this.scope()).lean<CoverageStateDocument>()) ?? undefined;
-  }
-
-  async save(fields: Partial<Omit<CoverageStateDocument, 'organizationId'>>): Promise<void> {
-    await this.model.updateOne(this.scope(), { $set: fields }, { upsert: true });
-  }
 }
 
 /**

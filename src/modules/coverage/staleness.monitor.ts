@@ -9,7 +9,7 @@ import { OnDomainEvent } from '#src/common/events/domain-events';
 import '#src/modules/connections/connection.events';
 import '#src/modules/connectors/sync/sync.events';
 import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
-import { OrganizationsSystemRepository } from '#src/modules/organizations/organizations.system-repository';
+import { OrganizationsSystemService } from '#src/modules/organizations/organizations-system.service';
 import { AlertsService } from './alerts.service';
 import { freshnessProblem } from './coverage.calculator';
 import { CoverageService } from './coverage.service';
@@ -32,7 +32,7 @@ export class StalenessMonitor implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly scheduler: SchedulerRegistry,
-    private readonly organizations: OrganizationsSystemRepository,
+    private readonly organizations: OrganizationsSystemService,
     private readonly coverage: CoverageService,
     private readonly alerts: AlertsService,
     private readonly registry: ConnectorRegistry,

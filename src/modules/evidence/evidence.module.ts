@@ -2,11 +2,14 @@ import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { LeaseModule } from '#src/common/scheduling/lease.module';
 import { AuditModule } from '#src/modules/audit/audit.module';
-import { AssessmentsRepository, AssessmentsService } from './assessments.service';
+import { AssessmentsRepository } from './assessments.repository';
+import { AssessmentsService } from './assessments.service';
+import { EvidenceRetentionService } from './evidence-retention.service';
 import { EvidenceRepository } from './evidence.repository';
 import { EvidenceResolver } from './evidence.resolver';
 import { AssessmentDocument, AssessmentSchema, EvidenceDocument, EvidenceSchema } from './evidence.schema';
 import { EvidenceService } from './evidence.service';
+import { RetainedEvidenceRepository } from './retained-evidence.repository';
 
 @Module({
   imports: [
@@ -23,7 +26,9 @@ import { EvidenceService } from './evidence.service';
     AssessmentsRepository,
     AssessmentsService,
     EvidenceResolver,
+    RetainedEvidenceRepository,
+    EvidenceRetentionService,
   ],
-  exports: [EvidenceService],
+  exports: [EvidenceService, EvidenceRetentionService],
 })
 export class EvidenceModule {}

@@ -3,7 +3,8 @@ import { Type } from 'class-transformer';
 import { IsOptional, ValidateNested } from 'class-validator';
 import { type Connection, PageArgs, paginateById } from '#src/common/graphql/relay';
 import { Roles } from '#src/common/tenancy/decorators';
-import { type Assessment, AssessmentsService } from './assessments.service';
+import { type Assessment } from './assessments.repository';
+import { AssessmentsService } from './assessments.service';
 import {
   AssessmentConnection,
   AssessmentIdInput,

@@ -5,7 +5,8 @@ import { AuditModule } from '#src/modules/audit/audit.module';
 import { OrganizationResolver } from './organization.resolver';
 import { OrganizationDocument, OrganizationSchema } from './organization.schema';
 import { OrganizationsService } from './organizations.service';
-import { OrganizationsSystemRepository } from './organizations.system-repository';
+import { OrganizationsSystemRepository } from './organizations-system.repository';
+import { OrganizationsSystemService } from './organizations-system.service';
 
 @Module({
   imports: [
@@ -14,10 +15,11 @@ import { OrganizationsSystemRepository } from './organizations.system-repository
   ],
   providers: [
     OrganizationsSystemRepository,
+    OrganizationsSystemService,
     OrganizationsService,
     OrganizationResolver,
     { provide: DATA_KEY_SOURCE, useExisting: OrganizationsSystemRepository },
   ],
-  exports: [OrganizationsService, OrganizationsSystemRepository, DATA_KEY_SOURCE],
+  exports: [OrganizationsService, OrganizationsSystemService, DATA_KEY_SOURCE],
 })
 export class OrganizationsModule {}

@@ -4,7 +4,7 @@ import { KEY_PROVIDER, type KeyProvider } from '#src/common/crypto/key-provider'
 import { DomainError } from '#src/common/errors/domain.error';
 import { OrgContext } from '#src/common/tenancy/org-context';
 import { AuditService } from '#src/modules/audit/audit.service';
-import { type Organization, OrganizationsSystemRepository } from './organizations.system-repository';
+import { type Organization, OrganizationsSystemRepository } from './organizations-system.repository';
 
 /** Creating a tenant: its id, its KMS data key (stored wrapped only) and the first audit entry. */
 @Injectable()

@@ -6,10 +6,10 @@ import { APP_CONFIG } from '#src/config/config.module';
 import { OrgContext } from '#src/common/tenancy/org-context';
 import { AuditService } from '#src/modules/audit/audit.service';
 import { ConnectionsService } from '#src/modules/connections/connections.service';
-import { ConnectorRunsRepository } from '#src/modules/connectors/sync/connector-runs.repository';
+import { SyncService } from '#src/modules/connectors/sync/sync.service';
+import { EvidenceRetentionService } from '#src/modules/evidence/evidence-retention.service';
 import { EvidenceService } from '#src/modules/evidence/evidence.service';
-import { OrganizationsSystemRepository } from '#src/modules/organizations/organizations.system-repository';
-import { RetainedEvidenceRepository } from './retained-evidence.repository';
+import { OrganizationsSystemService } from '#src/modules/organizations/organizations-system.service';
 
 const JOB = 'retention-purge';
 const EVERY_MS = 3_600_000;
@@ -28,11 +28,11 @@ export class RetentionJob implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly scheduler: SchedulerRegistry,
-    private readonly organizations: OrganizationsSystemRepository,
+    private readonly organizations: OrganizationsSystemService,
     private readonly connections: ConnectionsService,
-    private readonly runs: ConnectorRunsRepository,
+    private readonly runs: SyncService,
     private readonly evidence: EvidenceService,
-    private readonly retained: RetainedEvidenceRepository,
+    private readonly retained: EvidenceRetentionService,
     private readonly audit: AuditService,
   ) {}
 
@@ -55,8 +55,8 @@ export class RetentionJob implements OnModuleInit, OnApplicationShutdown {
           for (const connection of await this.connections.revokedBefore(cutoff)) {
             const evidenceRows = await this.evidence.purgeUnattached(connection.id);
             // Runs the remaining (attached or locked) evidence points to stay with it.
-            const keep = await this.retained.runIdsOf(connection.id);
-            const runs = await this.runs.deleteForConnection(connection.id, keep);
+            const keep = await this.retained.retainedRunIds(connection.id);
+            const runs = await this.runs.purgeRuns(connection.id, keep);
             await this.connections.markPurged(connection.id, now);
             await this.audit.append({
               action: 'RETENTION_PURGE',

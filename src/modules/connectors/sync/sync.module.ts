@@ -32,6 +32,6 @@ import { RecordRunOutcome } from './use-cases/record-run-outcome.use-case';
     SyncScheduler,
     ConnectorRunsResolver,
   ],
-  exports: [SyncService, SyncScheduler, ConnectorRunsRepository],
+  exports: [SyncService, SyncScheduler],
 })
 export class SyncModule {}

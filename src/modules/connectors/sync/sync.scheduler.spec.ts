@@ -1,6 +1,6 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { type AppConfig } from '#src/config/app-config';
-import { type OrganizationsSystemRepository } from '#src/modules/organizations/organizations.system-repository';
+import { type OrganizationsSystemService } from '#src/modules/organizations/organizations-system.service';
 import { SyncScheduler } from './sync.scheduler';
 import { type SyncService } from './sync.service';
 
@@ -17,7 +17,7 @@ describe('SyncScheduler shutdown (collaborators faked)', () => {
         await gate;
         yield ORG;
       },
-    } as unknown as OrganizationsSystemRepository;
+    } as unknown as OrganizationsSystemService;
     const sync = {
       isStopping: false,
       reclaimAbandoned: () => Promise.resolve(),
@@ -43,7 +43,7 @@ describe('SyncScheduler shutdown (collaborators faked)', () => {
     const scheduler = new SyncScheduler(
       { role: 'all', schedulerTickMs: 60_000 } as AppConfig,
       new SchedulerRegistry(),
-      {} as OrganizationsSystemRepository,
+      {} as OrganizationsSystemService,
       {} as SyncService,
     );
     await expect(scheduler.beforeApplicationShutdown()).resolves.toBeUndefined();

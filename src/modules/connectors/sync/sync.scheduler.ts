@@ -10,7 +10,7 @@ import { startIntervalJob, stopIntervalJob } from '#src/common/scheduling/interv
 import { type AppConfig } from '#src/config/app-config';
 import { APP_CONFIG } from '#src/config/config.module';
 import { OrgContext } from '#src/common/tenancy/org-context';
-import { OrganizationsSystemRepository } from '#src/modules/organizations/organizations.system-repository';
+import { OrganizationsSystemService } from '#src/modules/organizations/organizations-system.service';
 import { SyncService } from './sync.service';
 
 const TICK = 'connector-sync-tick';
@@ -39,7 +39,7 @@ export class SyncScheduler implements OnModuleInit, BeforeApplicationShutdown {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly registry: SchedulerRegistry,
-    private readonly organizations: OrganizationsSystemRepository,
+    private readonly organizations: OrganizationsSystemService,
     private readonly sync: SyncService,
   ) {}
 

@@ -318,6 +318,11 @@ export class SyncService implements BeforeApplicationShutdown {
     return this.connections.due(now, limit);
   }
 
+  /** For retention: deletes a connection's finished runs, except those in `keep`. Returns how many. */
+  purgeRuns(connectionId: string, keep: readonly string[]): Promise<number> {
+    return this.runs.deleteForConnection(connectionId, keep);
+  }
+
   page(connectionId: string, limit: number, beforeId?: string): Promise<ConnectorRun[]> {
     return this.runs.page(connectionId, limit, beforeId);
   }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { type Model, Types } from 'mongoose';
 import { TenantRepository } from '#src/common/tenancy/tenant.repository';
-import { EvidenceDocument } from '#src/modules/evidence/evidence.schema';
+import { EvidenceDocument } from './evidence.schema';
 
 /**
  * What retention must keep besides evidence: the runs that a connection's remaining evidence rows (attached
