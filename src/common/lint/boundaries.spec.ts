@@ -155,9 +155,6 @@ describe('boundaries/no-foreign-persistence', () => {
     expect(plugin.moduleOf(ROOT, 'src/modules/connectors/sync/use-cases/x.ts')).toBe(
       'src/modules/connectors/sync',
     );
-    expect(plugin.moduleOf(ROOT, 'src/modules/connectors/okta/okta.driver.ts')).toBe(
-      'src/modules/connectors/okta',
-    );
     expect(plugin.moduleOf(ROOT, 'src/modules/connectors/oauth/oauth2-token.client.ts')).toBe(
       'src/modules/connectors',
     );
@@ -173,39 +170,44 @@ describe('boundaries/connector-private', () => {
     [
       'another module (a spec too)',
       'src/modules/coverage/x.spec.ts',
-      `import { oktaDefinition } from '#src/modules/connectors/okta/okta.definition';`,
+      `import { acmeDefinition } from '#src/modules/connectors/acme/acme.definition';`,
     ],
     [
       'the sync module',
       'src/modules/connectors/sync/x.ts',
-      `import { OktaDriver } from '../okta/okta.driver';`,
+      `import { AcmeDriver } from '../acme/acme.driver';`,
     ],
     [
       'the connectors folder itself',
       'src/modules/connectors/connectors.module.ts',
-      `import { OktaTokenClient } from './okta/okta-token.client';`,
+      `import { AcmeClient } from './acme/acme.client';`,
     ],
   ])('refuses an import of a connector file from %s', (_, path, code) => {
     const messages = lint(path, code);
     expect(messages.map((m) => m.rule)).toEqual([rule]);
-    expect(messages[0]?.message).toContain("connector 'okta'");
+    expect(messages[0]?.message).toContain("connector 'acme'");
   });
 
   it.each([
     [
       'the registry file',
       'src/modules/connectors/installed-connectors.ts',
-      `import { oktaDefinition } from './okta/okta.definition';`,
+      `import { AcmeModule } from './acme/acme.module';`,
     ],
     [
       'inside the connector',
-      'src/modules/connectors/okta/collectors/x.ts',
-      `import { OktaApiClient } from '#src/modules/connectors/okta/okta-api.client';`,
+      'src/modules/connectors/acme/collectors/x.ts',
+      `import { AcmeClient } from '#src/modules/connectors/acme/acme.client';`,
     ],
     [
       'a public file beside the connector folders',
       'src/modules/coverage/x.ts',
       `import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';`,
+    ],
+    [
+      'the OAuth kit, which is not a connector',
+      'src/modules/connectors/acme/acme.auth.ts',
+      `import { OAuth2TokenClient } from '#src/modules/connectors/oauth/oauth2-token.client';`,
     ],
     [
       'sync, which is not a connector',

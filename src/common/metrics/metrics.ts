@@ -25,14 +25,14 @@ export class Metrics {
 
   readonly apiCalls = new Counter({
     name: 'okta_evidence_okta_api_calls_total',
-    help: 'Calls to the Okta API by evidence type collected',
+    help: 'Calls to the vendor API by evidence type collected',
     labelNames: ['collector'] as const,
     registers: [this.registry],
   });
 
   readonly rateLimitWaits = new Counter({
     name: 'okta_evidence_okta_rate_limit_waits_total',
-    help: 'Pauses for Okta rate limits (before a bucket ran dry, or after a 429)',
+    help: 'Pauses for vendor rate limits (before a bucket ran dry, or after a 429)',
     labelNames: ['collector'] as const,
     registers: [this.registry],
   });

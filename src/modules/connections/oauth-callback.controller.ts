@@ -11,7 +11,8 @@ const REASONS: Record<string, string> = {
     'This authorization link was already used. Start the connection again from the dashboard.',
   state_expired:
     'This authorization link expired (links are valid for 10 minutes). Start again from the dashboard.',
-  missing_code: 'Okta did not return an authorization code. Start the connection again from the dashboard.',
+  missing_code:
+    'The vendor did not return an authorization code. Start the connection again from the dashboard.',
   connection_not_found: 'The connection no longer exists.',
   wrong_integration:
     'This authorization link belongs to another integration. Check the redirect URI set on the app, then start again from the dashboard.',

@@ -20,6 +20,7 @@ export class IntegrationModel {
   @Field(() => [String]) evidenceTypes: string[];
   @Field(() => [String]) requiredScopes: string[];
   @Field(() => [TitledTextModel]) setupSteps: TitledTextModel[];
-  @Field({ description: 'The sign-in redirect URI to register in the Okta app' }) redirectUri: string;
+  @Field({ description: "The sign-in redirect URI to register in the vendor's app" })
+  redirectUri: string;
   @Field(() => [TitledTextModel]) securityModel: TitledTextModel[];
 }

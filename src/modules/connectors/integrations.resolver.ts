@@ -30,7 +30,7 @@ export class IntegrationsResolver {
 
   @Query(() => IntegrationModel, {
     nullable: true,
-    description: 'One integration by key ("okta"); null when unknown',
+    description: 'One integration by its catalog key; null when unknown',
   })
   integration(@Args() args: IntegrationArgs): ConnectorDefinition | null {
     return this.registry.find(args.key) ?? null;

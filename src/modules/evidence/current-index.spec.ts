@@ -6,7 +6,7 @@ const print = (text: string): string => createHash('sha256').update(text).digest
 
 describe('CurrentIndex', () => {
   it('keeps every row exactly past its initial capacity: ids, fingerprints, carried fields and what was seen', () => {
-    const index = new CurrentIndex('okta.user_mfa');
+    const index = new CurrentIndex('idp.user_mfa');
     const rows = Array.from({ length: 3000 }, (_, i) => ({
       id: new Types.ObjectId().toHexString(),
       sourceId: `00u${i}`,
@@ -29,7 +29,7 @@ describe('CurrentIndex', () => {
   });
 
   it('keeps the newest of two current rows of an item and hands the older one over to be closed as of the newer', () => {
-    const index = new CurrentIndex('okta.user_mfa');
+    const index = new CurrentIndex('idp.user_mfa');
     const older = { id: '64b000000000000000000001', at: new Date('2026-11-29T10:00:00Z') };
     const newer = { id: '64b000000000000000000002', at: new Date('2026-11-29T11:00:00Z') };
     index.add({ id: newer.id, sourceId: 'u1', fingerprint: print('b'), collectedAt: newer.at });

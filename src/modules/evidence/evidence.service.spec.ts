@@ -12,12 +12,12 @@ const OLD = '64b00000000000000000001d';
 const NEW = '64b00000000000000000000e';
 const target = {
   connectionId: CONNECTION,
-  connectorKey: 'okta',
+  connectorKey: 'idp',
   runId: RUN,
   collectedAt: new Date('2026-11-29T12:00:00Z'),
 };
 const item = (sourceId: string, mfa: boolean) => ({
-  type: 'okta.user_mfa',
+  type: 'idp.user_mfa',
   sourceId,
   controls: ['CC6.1'],
   data: { mfa },
@@ -33,7 +33,7 @@ const row = (
   fingerprint: fingerprint(item(sourceId, mfa)),
   carried: { mfa },
   collectedAt: new Date(collectedAt),
-  type: 'okta.user_mfa',
+  type: 'idp.user_mfa',
 });
 
 /** A repository double recording the order of writes; `insertMany` can be made to fail like a dropped DB. */
@@ -65,8 +65,8 @@ function repository(current: (IndexedRow & { type: string })[], options: { inser
 async function openAndWrite(repo: EvidenceRepository, items: ReturnType<typeof item>[]) {
   const service = new EvidenceService(repo);
   const index = await service
-    .forRun(CONNECTION, [{ type: 'okta.user_mfa', carries: ['mfa'] }])
-    .of('okta.user_mfa');
+    .forRun(CONNECTION, [{ type: 'idp.user_mfa', carries: ['mfa'] }])
+    .of('idp.user_mfa');
   const healed = await service.heal(index);
   const counts = await service.write(target, index, items);
   return { service, index, healed, counts };
@@ -93,17 +93,17 @@ describe('EvidenceService', () => {
     const { repo } = repository([row(A1, 'u1', false, '2026-11-29T11:00:00Z')]);
     const service = new EvidenceService(repo);
     const run = service.forRun(CONNECTION, [
-      { type: 'okta.user_mfa', carries: ['mfa'] },
-      { type: 'okta.password_policy', carries: [] },
+      { type: 'idp.user_mfa', carries: ['mfa'] },
+      { type: 'idp.password_policy', carries: [] },
     ]);
-    const index = await run.of('okta.user_mfa');
-    expect((await run.of('okta.password_policy')).size).toBe(0);
+    const index = await run.of('idp.user_mfa');
+    expect((await run.of('idp.password_policy')).size).toBe(0);
     expect(index.carried('u1')).toEqual({ mfa: false });
     expect(index.carried('u9')).toBeUndefined();
     for (const batch of [[item('u1', false)], [item('u2', true)], [item('u3', true)]])
       await service.write(target, index, batch);
     expect((repo.currentRows as jest.Mock).mock.calls).toEqual([
-      [CONNECTION, ['okta.user_mfa', 'okta.password_policy'], ['mfa']],
+      [CONNECTION, ['idp.user_mfa', 'idp.password_policy'], ['mfa']],
     ]);
   });
 

@@ -60,11 +60,11 @@ describe('runOutcome (how a finished run is reported)', () => {
 
   it('names each failed collector and its error in the message', () => {
     const outcome = runOutcome(
-      [failed('okta.user_mfa', 'HTTP 503'), failed('okta.password_policy', 'timeout')],
+      [failed('idp.user_mfa', 'HTTP 503'), failed('idp.password_policy', 'timeout')],
       [],
       null,
     );
-    expect(outcome.error?.message).toBe('okta.user_mfa: HTTP 503; okta.password_policy: timeout');
+    expect(outcome.error?.message).toBe('idp.user_mfa: HTTP 503; idp.password_policy: timeout');
   });
 
   it("reports the abort's own error, never a collector's, when the run was stopped", () => {

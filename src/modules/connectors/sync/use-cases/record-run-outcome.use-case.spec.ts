@@ -7,7 +7,7 @@ import { type ConnectorRun, type ConnectorRunsRepository } from '../connector-ru
 import { RecordRunOutcome, type RunResult } from './record-run-outcome.use-case';
 
 const complete: CollectorStats = {
-  collector: 'okta.user_mfa',
+  collector: 'idp.user_mfa',
   endpoint: '/api/v1/users',
   filter: 'status eq "ACTIVE"',
   pages: 2,
@@ -52,7 +52,7 @@ function fakes(finishes = true) {
 
 function result(overrides: Partial<RunResult> = {}): RunResult {
   return {
-    connection: { id: 'c1', connectorKey: 'okta' } as Connection,
+    connection: { id: 'c1', connectorKey: 'idp' } as Connection,
     run: { id: 'r1', trigger: 'schedule' } as Pick<ConnectorRun, 'id' | 'trigger'> as ConnectorRun,
     started: new Date(Date.now() - 1000),
     stats: [complete],
@@ -84,7 +84,7 @@ describe('RecordRunOutcome (the sync outcome rules, collaborators faked)', () =>
 
   it('a failed collector: PARTIAL, no new last successful sync, a SYNC_FAILURE entry with the code', async () => {
     const f = fakes();
-    const broken = { ...complete, collector: 'okta.password_policy', complete: false, error: 'HTTP 503' };
+    const broken = { ...complete, collector: 'idp.password_policy', complete: false, error: 'HTTP 503' };
     await expect(
       f.use.record(result({ stats: [complete, broken], failures: ['COLLECTOR_FAILED'] })),
     ).resolves.toBe('PARTIAL');
