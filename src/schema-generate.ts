@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { GraphQLSchemaBuilderModule, GraphQLSchemaFactory } from '@nestjs/graphql';
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { breakingChanges, CONTRACT_FILE } from './schema-contract';
 import { SCHEMA_RESOLVERS } from './schema-resolvers';
 
 export const SCHEMA_HEADER =
@@ -36,7 +37,14 @@ async function main(): Promise<void> {
     process.stderr.write('schema.gql is out of date: run `npm run schema:generate` and commit the result.\n');
     process.exit(1);
   }
-  process.stdout.write('schema.gql is up to date.\n');
+  const breaking = breakingChanges(readFileSync(join(process.cwd(), CONTRACT_FILE), 'utf8'), printed);
+  if (breaking.length > 0) {
+    process.stderr.write(
+      `schema.gql breaks the contract in ${CONTRACT_FILE} (add and deprecate instead):\n${breaking.map((b) => `  - ${b}`).join('\n')}\n`,
+    );
+    process.exit(1);
+  }
+  process.stdout.write(`schema.gql is up to date and keeps every operation of ${CONTRACT_FILE}.\n`);
 }
 
 if (require.main === module) {
