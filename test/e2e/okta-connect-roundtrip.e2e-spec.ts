@@ -56,6 +56,7 @@ describe('Okta connection lifecycle: the authorization round trip (e2e, oidc-pro
       expect(connect_?.actor).toEqual({ type: 'user', id: 'user-admin' });
       expect(connect_?.details).toMatchObject({
         externalTenant: ctx.okta.host,
+        oktaDomain: ctx.okta.host,
         grantedScopes: [...READ_SCOPES, 'openid'],
       });
       expect(

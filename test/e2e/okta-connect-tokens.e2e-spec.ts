@@ -143,7 +143,13 @@ describe('Okta connection lifecycle: access tokens and revocation (e2e, oidc-pro
       expect(second.data?.revokeConnection).toEqual(first.data?.revokeConnection);
       const audits = (await ctx.auditActions(org)).filter((e) => e.action === 'REVOKE');
       expect(audits).toHaveLength(1);
-      expect(audits[0]?.details).toEqual({ externalTenant: ctx.okta.host, revocation: 'revoked' });
+      expect(audits[0]?.details).toEqual({
+        externalTenant: ctx.okta.host,
+        revocation: 'revoked',
+        // The deprecated names, still written for Okta:
+        oktaDomain: ctx.okta.host,
+        oktaRevocation: 'revoked',
+      });
 
       const live = await ctx.t.gql<{ connections: { edges: unknown[] } }>(
         org.adminToken,

@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { type Model, type QueryFilter, Types } from 'mongoose';
 import { LEGACY_TENANT_FIELD } from './migrations/legacy-tenant-field';
@@ -218,30 +218,52 @@ export class ConnectionsRepository extends TenantRepository<ConnectionDocument> 
  * Connections stored before connectors were generic name the external tenant by the first connector's own
  * field, and their live slot is the bare tenant. Rewrites each such document once, at start-up (idempotent;
  * a system task over every organization, so through the driver collection, not the tenant-scoped model).
+ * Reads fall back on the old field meanwhile (`toConnection`). A document that cannot be migrated (no
+ * tenant, or another live connection already holds the new slot) is logged and left as it is: the service
+ * starts all the same. Instances of the previous release write the old shape: stop them before this one
+ * starts (README, "Upgrading").
  */
 async function migrateExternalTenant(collection: Model<ConnectionDocument>['collection']): Promise<void> {
-  const legacyField = LEGACY_TENANT_FIELD;
+  const logger = new Logger('Connections');
   const legacy = await collection
     .find(
       { externalTenant: { $exists: false } },
-      { projection: { [legacyField]: 1, connectorKey: 1, domainSlot: 1 } },
+      { projection: { [LEGACY_TENANT_FIELD]: 1, connectorKey: 1, domainSlot: 1 } },
     )
     .maxTimeMS(60_000)
     .toArray();
   for (const doc of legacy) {
-    const tenant = doc[legacyField] as unknown;
-    if (typeof tenant !== 'string') continue;
+    const id = String(doc._id);
+    const tenant = doc[LEGACY_TENANT_FIELD] as unknown;
+    if (typeof tenant !== 'string' || tenant === '') {
+      logger.error(`connection ${id}: no external tenant to migrate; left as it is`);
+      continue;
+    }
     const live = doc.domainSlot === tenant;
-    await collection.updateOne(
-      { _id: doc._id, externalTenant: { $exists: false } },
-      {
-        $set: {
-          externalTenant: tenant,
-          ...(live ? { domainSlot: liveSlot(String(doc.connectorKey), tenant) } : {}),
+    try {
+      await collection.updateOne(
+        // The slot as read: a revoke in between (its slot rewritten) is not undone.
+        { _id: doc._id, externalTenant: { $exists: false }, domainSlot: doc.domainSlot as unknown },
+        {
+          $set: {
+            externalTenant: tenant,
+            ...(live ? { domainSlot: liveSlot(String(doc.connectorKey), tenant) } : {}),
+          },
         },
-      },
-    );
+      );
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 11000) throw error;
+      logger.error(
+        `connection ${id}: another live connection to ${tenant} holds its slot; left unmigrated (revoke one of them)`,
+      );
+    }
   }
+}
+
+/** The tenant of a document written before `externalTenant` existed, until the start-up migration reaches it. */
+function legacyTenant(doc: ConnectionDocument): string {
+  const value = (doc as unknown as Record<string, unknown>)[LEGACY_TENANT_FIELD];
+  return typeof value === 'string' ? value : '';
 }
 
 export function toConnection(doc: ConnectionDocument): Connection {
@@ -249,7 +271,7 @@ export function toConnection(doc: ConnectionDocument): Connection {
     id: doc._id.toHexString(),
     organizationId: doc.organizationId.toHexString(),
     connectorKey: doc.connectorKey,
-    externalTenant: doc.externalTenant,
+    externalTenant: doc.externalTenant ?? legacyTenant(doc),
     clientId: doc.clientId,
     clientAuthMethod: doc.clientAuthMethod ?? 'CLIENT_SECRET_POST',
     status: doc.status,

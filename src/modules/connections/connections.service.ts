@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Types } from 'mongoose';
 import { DomainError } from '#src/common/errors/domain.error';
 import { DomainEvents } from '#src/common/events/domain-events';
+import { HostInputError } from '#src/common/net/outbound-guard';
 import { OrgContext } from '#src/common/tenancy/org-context';
 import {
   ConnectorInputError,
@@ -9,6 +10,7 @@ import {
   type RevocationOutcome,
 } from '#src/modules/connectors/connector-driver.port';
 import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
+import { withLegacyAuditKeys } from '#src/modules/connectors/connector-definition';
 import { AuditService } from '#src/modules/audit/audit.service';
 import './connection.events';
 import { ConnectionAuthLock } from './connection-auth-lock';
@@ -125,7 +127,10 @@ export class ConnectionsService {
       await this.audit.append({
         action: 'REVOKE',
         target: { type: 'connection', id: connection.id },
-        details: { externalTenant: connection.externalTenant, revocation },
+        details: withLegacyAuditKeys(this.registry.get(connection.connectorKey), {
+          externalTenant: connection.externalTenant,
+          revocation,
+        }),
       });
       await this.events.emit('connection.revoked', { connectionId: connection.id });
     }
@@ -142,6 +147,7 @@ export class ConnectionsService {
   private async revokeAtVendor(connection: Connection): Promise<RevocationOutcome> {
     const creds = await this.credentials.read(connection.id);
     if (creds === undefined) return 'no_token';
+    if (this.registry.find(connection.connectorKey) === undefined) return 'failed: connector not installed';
     return this.registry.driver(connection.connectorKey).auth.revoke(
       {
         externalTenant: connection.externalTenant,
@@ -234,8 +240,13 @@ function parseInput(driver: ConnectorDriver, externalTenant: string, fields: Con
   try {
     return driver.auth.parseExternalTenant(externalTenant);
   } catch (error) {
-    if (!(error instanceof ConnectorInputError)) throw error;
-    const field = fields[error.field];
-    throw new DomainError('BAD_USER_INPUT', `${field}: ${error.reason}`, { field });
+    const refused =
+      error instanceof ConnectorInputError
+        ? { field: fields[error.field], reason: error.reason }
+        : error instanceof HostInputError
+          ? { field: fields.externalTenant, reason: error.reason }
+          : undefined;
+    if (refused === undefined) throw error;
+    throw new DomainError('BAD_USER_INPUT', `${refused.field}: ${refused.reason}`, { field: refused.field });
   }
 }

@@ -14,6 +14,7 @@ import {
   type TokenSet,
 } from '#src/modules/connectors/connector-driver.port';
 import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
+import { withLegacyAuditKeys } from '#src/modules/connectors/connector-definition';
 import { AuditService } from '#src/modules/audit/audit.service';
 import { DomainEvents } from '#src/common/events/domain-events';
 import './connection.events';
@@ -218,11 +219,11 @@ export class OAuthFlowService {
       await this.audit.append({
         action: attempt.purpose === 'CONNECT' ? 'CONNECT' : 'REAUTH',
         target: { type: 'connection', id: connection.id },
-        details: {
+        details: withLegacyAuditKeys(this.registry.get(connection.connectorKey), {
           externalTenant: connection.externalTenant,
           grantedScopes: granted,
           offlineAccess: tokens.refreshToken !== undefined,
-        },
+        }),
       });
       return true;
     });

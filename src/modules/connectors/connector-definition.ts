@@ -42,6 +42,25 @@ export interface ConnectorDefinition {
   readonly redirectUri: string;
   readonly setupSteps: readonly TitledText[];
   readonly securityModel: readonly TitledText[];
+  /**
+   * Deprecated names of generic audit detail keys, written beside them for readers of entries written
+   * before the connector port (Okta: `oktaDomain` for `externalTenant`, `oktaRevocation` for `revocation`).
+   */
+  readonly legacyAuditKeys?: Readonly<Partial<Record<AuditDetailKey, string>>>;
+}
+
+/** The audit detail keys the platform writes about a connection's account at the vendor. */
+export type AuditDetailKey = 'externalTenant' | 'revocation';
+
+/** `details` with the connector's deprecated key names added beside the generic ones. */
+export function withLegacyAuditKeys(
+  definition: Pick<ConnectorDefinition, 'legacyAuditKeys'>,
+  details: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...details };
+  for (const [key, legacy] of Object.entries(definition.legacyAuditKeys ?? {}))
+    if (legacy !== undefined && key in details) out[legacy] = details[key];
+  return out;
 }
 
 /** The one OAuth callback route: `/api/integrations/:key/callback`, one path per connector key. */

@@ -26,14 +26,19 @@ export class ConnectorRegistry {
     return this.drivers.get(key)?.definition;
   }
 
-  /** A stored connection's connector: always installed (a missing one is a deployment error). */
+  /**
+   * A stored connection's connector. One whose registry line was removed reads as an uninstalled connector
+   * with no evidence types, so its connections still list, go stale and can be revoked.
+   */
   get(key: string): ConnectorDefinition {
-    return this.driver(key).definition;
+    return this.drivers.get(key)?.definition ?? uninstalled(key);
   }
 
+  /** A stored connection's driver; CONNECTOR_UNAVAILABLE when its connector is no longer installed. */
   driver(key: string): ConnectorDriver {
     const driver = this.drivers.get(key);
-    if (driver === undefined) throw new Error(`Unknown connector ${key}`);
+    if (driver === undefined)
+      throw new DomainError('CONNECTOR_UNAVAILABLE', `The ${key} connector is not installed here`);
     return driver;
   }
 
@@ -48,4 +53,27 @@ export class ConnectorRegistry {
   typesOf(subject: EvidenceSubject): string[] {
     return this.all().flatMap((d) => d.evidence.filter((e) => e.subject === subject).map((e) => e.type));
   }
+}
+
+const HOUR_MS = 3_600_000;
+
+function uninstalled(key: string): ConnectorDefinition {
+  return {
+    key,
+    name: `${key} (not installed)`,
+    category: 'Uninstalled',
+    authMethod: '',
+    syncCadence: 'PT1H',
+    syncCadenceMs: HOUR_MS,
+    staleThreshold: 'PT6H',
+    staleThresholdMs: 6 * HOUR_MS,
+    grantLifetimeMs: 0,
+    evidence: [],
+    controls: [],
+    evidenceTypes: [],
+    requiredScopes: [],
+    redirectUri: '',
+    setupSteps: [],
+    securityModel: [],
+  };
 }

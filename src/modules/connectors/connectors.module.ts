@@ -23,7 +23,13 @@ export class ConnectorsModule {
         {
           provide: CONNECTOR_DRIVERS,
           inject: connectors.map((c) => driverToken(c.connectorKey)),
-          useFactory: (...drivers: ConnectorDriver[]) => drivers,
+          useFactory: (...drivers: ConnectorDriver[]) =>
+            drivers.map((driver, i) => {
+              const registered = connectors[i]?.connectorKey;
+              if (driver.definition.key !== registered)
+                throw new Error(`${registered} registered a driver whose key is ${driver.definition.key}`);
+              return driver;
+            }),
         },
         ConnectorRegistry,
       ],

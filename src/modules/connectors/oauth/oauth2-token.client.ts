@@ -1,4 +1,5 @@
 import { request } from '#src/common/net/http-client';
+import { type VendorOrigin } from '#src/common/net/outbound-guard';
 import {
   type ClientAuthMethod,
   OAuthExchangeError,
@@ -10,10 +11,14 @@ import {
 export interface OAuthServer {
   /** The vendor, as admins know it (for messages). */
   readonly vendor: string;
-  readonly tokenUrl: string;
-  readonly revokeUrl: string;
-  /** Allow-listed hosts (tests, demo) may resolve to loopback or private addresses. */
-  readonly allowPrivateAddresses: boolean;
+  /**
+   * Where the authorization server is: from `parsePublicHost`, which lets only allow-listed hosts reach
+   * loopback or private addresses.
+   */
+  readonly origin: VendorOrigin;
+  /** Paths on the origin, e.g. `/oauth2/v1/token`. */
+  readonly tokenPath: string;
+  readonly revokePath: string;
 }
 
 export interface TokenClientCredentials {
@@ -37,7 +42,7 @@ export class OAuth2TokenClient {
     code: string,
     verifier: string,
   ): Promise<TokenSet> {
-    const response = await this.post(server, client, server.tokenUrl, {
+    const response = await this.post(server, client, server.tokenPath, {
       grant_type: 'authorization_code',
       code,
       redirect_uri: client.redirectUri,
@@ -51,7 +56,7 @@ export class OAuth2TokenClient {
     client: TokenClientCredentials,
     refreshToken: string,
   ): Promise<TokenSet> {
-    const response = await this.post(server, client, server.tokenUrl, {
+    const response = await this.post(server, client, server.tokenPath, {
       grant_type: 'refresh_token',
       refresh_token: refreshToken,
     });
@@ -67,7 +72,7 @@ export class OAuth2TokenClient {
   ): Promise<RevocationOutcome> {
     if (token === undefined) return 'no_token';
     try {
-      const response = await this.post(server, client, server.revokeUrl, { token, token_type_hint: hint });
+      const response = await this.post(server, client, server.revokePath, { token, token_type_hint: hint });
       if (response.status === 200) return 'revoked';
       const code = parseJson(response.body)?.error;
       return `failed: ${typeof code === 'string' ? code : `HTTP ${response.status}`}`;
@@ -108,7 +113,7 @@ export class OAuth2TokenClient {
   private async post(
     server: OAuthServer,
     client: TokenClientCredentials,
-    url: string,
+    path: string,
     form: Record<string, string>,
   ) {
     const basic = client.authMethod === 'CLIENT_SECRET_BASIC';
@@ -118,7 +123,7 @@ export class OAuth2TokenClient {
       basic ? form : { ...form, client_id: client.clientId, client_secret: client.clientSecret },
     ).toString();
     try {
-      return await request(url, {
+      return await request(`${server.origin.baseUrl}${path}`, {
         method: 'POST',
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
@@ -127,7 +132,7 @@ export class OAuth2TokenClient {
         },
         body,
         timeoutMs: this.timeoutMs,
-        allowPrivateAddresses: server.allowPrivateAddresses,
+        allowPrivateAddresses: server.origin.allowPrivateAddresses,
         maxBodyBytes: 1024 * 1024,
       });
     } catch (error) {

@@ -75,12 +75,11 @@ export class OktaAuth implements ConnectorAuth {
   }
 
   private server(externalTenant: string): OAuthServer {
-    const origin = this.origin(externalTenant);
     return {
       vendor: 'Okta',
-      tokenUrl: `${origin.baseUrl}/oauth2/v1/token`,
-      revokeUrl: `${origin.baseUrl}/oauth2/v1/revoke`,
-      allowPrivateAddresses: origin.allowPrivateAddresses,
+      origin: this.origin(externalTenant),
+      tokenPath: '/oauth2/v1/token',
+      revokePath: '/oauth2/v1/revoke',
     };
   }
 }

@@ -68,6 +68,7 @@ export function oktaDefinition(publicUrl: string): ConnectorDefinition {
           'users, policies and logs.',
       },
     ],
+    legacyAuditKeys: { externalTenant: 'oktaDomain', revocation: 'oktaRevocation' },
     securityModel: [
       {
         title: 'Read-only',

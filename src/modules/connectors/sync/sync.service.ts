@@ -289,8 +289,10 @@ export class SyncService implements BeforeApplicationShutdown {
       runError =
         error instanceof RunAborted
           ? error.runError
-          : { code: 'INTERNAL', message: 'The sync failed unexpectedly' };
-      if (!(error instanceof RunAborted))
+          : error instanceof DomainError
+            ? { code: error.code, message: error.message }
+            : { code: 'INTERNAL', message: 'The sync failed unexpectedly' };
+      if (!(error instanceof RunAborted) && !(error instanceof DomainError))
         this.logger.error(
           `sync ${run.id}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
         );

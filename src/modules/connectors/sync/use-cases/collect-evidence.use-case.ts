@@ -114,6 +114,14 @@ export class CollectEvidence {
   private async classify(driver: ConnectorDriver, connection: Connection, error: unknown): Promise<RunError> {
     if (error instanceof RunAborted) throw error;
     const vendor = driver.definition.name;
+    // The platform's own failures first: a driver's classifier never sees (or softens) them.
+    if (error instanceof DomainError) throw new RunAborted({ code: error.code, message: error.message });
+    if (error instanceof SecretIntegrityError) {
+      throw new RunAborted({
+        code: 'CREDENTIALS_UNREADABLE',
+        message: `The stored ${vendor} credentials could not be decrypted`,
+      });
+    }
     const failure = driver.classify(error);
     if (failure !== undefined) {
       if (failure.code === 'INSUFFICIENT_SCOPE') {
@@ -134,13 +142,6 @@ export class CollectEvidence {
         code: failure.code === 'RATE_LIMITED' ? 'RATE_LIMITED' : 'COLLECTOR_FAILED',
         message: `${failure.code.toLowerCase()}: ${failure.message}`,
       };
-    }
-    if (error instanceof DomainError) throw new RunAborted({ code: error.code, message: error.message });
-    if (error instanceof SecretIntegrityError) {
-      throw new RunAborted({
-        code: 'CREDENTIALS_UNREADABLE',
-        message: `The stored ${vendor} credentials could not be decrypted`,
-      });
     }
     this.logger.error(
       `collector failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
