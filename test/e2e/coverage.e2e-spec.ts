@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Types } from 'mongoose';
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
 import { followRedirects } from '../support/browser';
 import { OktaOrgState, OktaSimulator } from '../support/okta-simulator';
@@ -127,12 +126,7 @@ describe('coverage, checks, staleness and live alerts (e2e)', () => {
     await Promise.all([mine.connected, theirs.connected]);
     await sleep(200);
     try {
-      await t.connection.db
-        ?.collection('connections')
-        .updateOne(
-          { _id: new Types.ObjectId(connectionId) },
-          { $set: { lastSuccessfulSyncAt: new Date(Date.now() - 7 * HOUR) } },
-        );
+      await t.backdateLastSync(connectionId, 7 * HOUR);
       const opened = await mine.next(5000);
       expect(opened.staleAlerts).toMatchObject({ kind: 'STALE_CONNECTOR', connectionId, resolvedAt: null });
       expect(opened.staleAlerts.message).toBe(`Okta ${sim.host} last synced 7 h ago (threshold 6 h)`);

@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Types } from 'mongoose';
 import { type ConnectorModule } from '#src/modules/connectors/connector-driver.port';
 import { INSTALLED_CONNECTORS } from '#src/modules/connectors/installed-connectors';
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
@@ -180,12 +179,7 @@ describe('a second connector through the generic platform (fixture "acme-hr", e2
       await alerts.connected;
       await sleep(100);
       try {
-        await t.connection.db
-          ?.collection('connections')
-          .updateOne(
-            { _id: new Types.ObjectId(connectionId) },
-            { $set: { lastSuccessfulSyncAt: new Date(Date.now() - 7 * HOUR) } },
-          );
+        await t.backdateLastSync(connectionId, 7 * HOUR);
         const opened = await alerts.next(10_000);
         expect(opened.staleAlerts).toMatchObject({ kind: 'STALE_CONNECTOR', connectionId });
         expect(opened.staleAlerts.message).toBe('Acme HR acme-corp last synced 7 h ago (threshold 6 h)');

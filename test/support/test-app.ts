@@ -4,7 +4,7 @@ import { type INestApplication } from '@nestjs/common';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { Test } from '@nestjs/testing';
-import { type Connection } from 'mongoose';
+import { type Connection, Types } from 'mongoose';
 import request from 'supertest';
 import { AppModule } from '#src/app.module';
 import { type ConnectorModule } from '#src/modules/connectors/connector-driver.port';
@@ -106,6 +106,16 @@ export class TestApp {
     this.responses.push(res.text);
     const body = res.body as { data?: T | null; errors?: GqlResult['errors'] };
     return { status: res.status, data: body.data, errors: body.errors };
+  }
+
+  /** Makes a connection's last successful sync `agoMs` old, as if it had not synced since (staleness tests). */
+  async backdateLastSync(connectionId: string, agoMs: number): Promise<void> {
+    await this.connection.db
+      ?.collection('connections')
+      .updateOne(
+        { _id: new Types.ObjectId(connectionId) },
+        { $set: { lastSuccessfulSyncAt: new Date(Date.now() - agoMs) } },
+      );
   }
 
   async close(): Promise<void> {
