@@ -44,7 +44,7 @@ export interface ConnectorDefinition {
   readonly securityModel: readonly TitledText[];
   /**
    * Deprecated names of generic audit detail keys, written beside them for readers of entries written
-   * before the connector port (Okta: `oktaDomain` for `externalTenant`, `oktaRevocation` for `revocation`).
+   * before the connector port, when the connector used vendor-named keys (its definition lists them).
    */
   readonly legacyAuditKeys?: Readonly<Partial<Record<AuditDetailKey, string>>>;
 }
