@@ -21,6 +21,7 @@ import { SyncModule } from './modules/connectors/sync/sync.module';
 import { CoverageModule } from './modules/coverage/coverage.module';
 import { RetentionModule } from './modules/retention/retention.module';
 import { EvidenceModule } from './modules/evidence/evidence.module';
+import { DashboardModule } from './modules/dashboard/dashboard.module';
 import { HealthModule } from './modules/health/health.module';
 import { OrganizationsModule } from './modules/organizations/organizations.module';
 
@@ -58,6 +59,7 @@ export class AppModule {
         RetentionModule,
         HealthModule,
         MetricsModule,
+        DashboardModule.forRoot(),
       ],
     };
   }

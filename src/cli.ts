@@ -23,6 +23,8 @@ const USAGE = `Usage:
       Creates an organization and its data key; prints {"organizationId","adminToken"}.
   npm run cli -- token --org <organizationId> --role <ADMIN|MEMBER|AUDITOR> --sub <userId> [--ttl <seconds>]
       Mints an access token; prints it.
+  npm run cli -- login --org <organizationId> [--role ADMIN|MEMBER|AUDITOR] [--sub <userId>] [--ttl <seconds>]
+      Prints a dashboard sign-in URL (PUBLIC_URL) with a token in its fragment (default role ADMIN).
 `;
 
 const DEFAULT_TTL_S = 24 * 3600;
@@ -75,13 +77,14 @@ async function run(argv: readonly string[]): Promise<string> {
   const { command, flags } = parse(argv);
   let config = withDevelopmentDefaults(loadConfig(process.env));
   const verb = command.join(' ');
-  if (verb !== 'org create' && verb !== 'token')
+  if (verb !== 'org create' && verb !== 'token' && verb !== 'login')
     throw new UsageError(verb === '' ? 'No command given' : `Unknown command "${verb}"`);
 
-  if (verb === 'token') {
+  if (verb === 'token' || verb === 'login') {
     const org = flags.org;
-    const role = flags.role as Role | undefined;
-    const sub = flags.sub;
+    const login = verb === 'login';
+    const role = (flags.role ?? (login ? 'ADMIN' : undefined)) as Role | undefined;
+    const sub = flags.sub ?? (login ? `dashboard-${(role ?? 'user').toLowerCase()}` : undefined);
     if (!isObjectIdHex(org)) throw new UsageError('--org must be a 24-character hex organization id');
     if (role === undefined || !ROLES.includes(role))
       throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
@@ -91,9 +94,11 @@ async function run(argv: readonly string[]): Promise<string> {
       logger: ['error'],
     });
     try {
-      return await app
+      const token = await app
         .get(TokenService)
         .issue({ organizationId: org, role, userId: sub }, ttl(flags, config.auth.maxTokenLifetimeSeconds));
+      // In the fragment: never sent to a server, and the app removes it from the address bar at once.
+      return login ? `${config.publicUrl}/integrations#token=${encodeURIComponent(token)}` : token;
     } finally {
       await app.close();
     }

@@ -1,0 +1,130 @@
+import { useMemo, useState } from 'react';
+import { Provider, useQuery } from 'urql';
+import { currentSession, type Session, signOut } from './auth';
+import { graphqlClient } from './client';
+import { graphql } from './gql';
+import { AlertBanner } from './AlertBanner';
+import { AlertsPage } from './pages/AlertsPage';
+import { AuditPage } from './pages/AuditPage';
+import { CoveragePage } from './pages/CoveragePage';
+import { EvidencePage } from './pages/EvidencePage';
+import { IntegrationPage } from './pages/IntegrationPage';
+import { IntegrationsPage } from './pages/IntegrationsPage';
+import { SignIn } from './pages/SignIn';
+import { Link, useLocation } from './router';
+import { errorCode, Loading } from './ui';
+
+export function App() {
+  const [refused, setRefused] = useState<string | undefined>(undefined);
+  const state = currentSession();
+  if (refused !== undefined) return <SignIn reason={refused} />;
+  if ('signedOut' in state) return <SignIn reason={state.signedOut} />;
+  return <SignedIn session={state.session} onRefused={setRefused} />;
+}
+
+const ME = graphql(`
+  query Me {
+    me {
+      userId
+      role
+      organization {
+        name
+      }
+    }
+  }
+`);
+
+function SignedIn({ session, onRefused }: { session: Session; onRefused: (reason: string) => void }) {
+  const client = useMemo(
+    () =>
+      graphqlClient(session.token, (reason) => {
+        signOut();
+        onRefused(reason);
+      }),
+    [session.token, onRefused],
+  );
+  return (
+    <Provider value={client}>
+      <Shell session={session} onRefused={onRefused} />
+    </Provider>
+  );
+}
+
+const NAV = [
+  ['/integrations', 'Integrations'],
+  ['/coverage', 'Coverage'],
+  ['/evidence', 'Evidence'],
+  ['/alerts', 'Alerts'],
+  ['/audit', 'Audit log'],
+] as const;
+
+function Shell({ session, onRefused }: { session: Session; onRefused: (reason: string) => void }) {
+  const location = useLocation();
+  const [me] = useQuery({ query: ME });
+  if (errorCode(me.error) === 'UNAUTHENTICATED') {
+    signOut();
+    onRefused(`The server refused your sign-in: ${me.error?.graphQLErrors[0]?.message ?? 'invalid token'}.`);
+  }
+  const path = location.pathname === '/' ? '/integrations' : location.pathname;
+  const admin = session.role === 'ADMIN';
+  return (
+    <>
+      <header>
+        <strong>SOC 2 evidence</strong>
+        <nav aria-label="Main">
+          <ul>
+            {NAV.map(([href, label]) => (
+              <li key={href}>
+                <Link href={href} aria-current={path.startsWith(href) ? 'page' : undefined}>
+                  {label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <span className="who">
+          {me.data === undefined
+            ? ''
+            : `${me.data.me.organization.name} · ${me.data.me.userId} (${me.data.me.role})`}{' '}
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => {
+              signOut();
+              onRefused('You signed out.');
+            }}
+          >
+            Sign out
+          </button>
+        </span>
+      </header>
+      <main>
+        <AlertBanner />
+        {me.fetching && me.data === undefined ? (
+          <Loading what="your organization" />
+        ) : (
+          <Page path={path} admin={admin} />
+        )}
+      </main>
+    </>
+  );
+}
+
+function Page({ path, admin }: { path: string; admin: boolean }) {
+  const integration = /^\/integrations\/([a-z0-9_-]+)$/.exec(path);
+  if (integration?.[1] !== undefined)
+    return <IntegrationPage integrationKey={integration[1]} admin={admin} />;
+  if (path.startsWith('/integrations')) return <IntegrationsPage />;
+  if (path.startsWith('/coverage')) return <CoveragePage admin={admin} />;
+  if (path.startsWith('/evidence')) return <EvidencePage />;
+  if (path.startsWith('/alerts')) return <AlertsPage />;
+  if (path.startsWith('/audit')) return <AuditPage />;
+  return (
+    <>
+      <h1>Not found</h1>
+      <p>
+        There is no page at {path}. <Link href="/integrations">See all integrations</Link>.
+      </p>
+    </>
+  );
+}

@@ -1,0 +1,130 @@
+import { useState } from 'react';
+import { useQuery } from 'urql';
+import { graphql } from '../gql';
+import { Empty, ErrorMessage, Loading, when } from '../ui';
+
+const AUDIT = graphql(`
+  query AuditPage($filter: AuditLogFilter) {
+    auditLog(first: 50, filter: $filter) {
+      edges {
+        node {
+          id
+          seq
+          at
+          action
+          actor {
+            type
+            id
+          }
+          target {
+            type
+            id
+          }
+          hash
+        }
+      }
+    }
+  }
+`);
+
+const VERIFY = graphql(`
+  query VerifyChain {
+    verifyAuditChain {
+      ok
+      checked
+      firstBrokenSeq
+    }
+  }
+`);
+
+const ACTIONS = [
+  '',
+  'CONNECT',
+  'REAUTH',
+  'REVOKE',
+  'SYNC',
+  'SYNC_FAILURE',
+  'EXCEPTION_CREATE',
+  'EXCEPTION_EXPIRE',
+  'CHECK_SETTINGS_UPDATE',
+  'OAUTH_CALLBACK_REFUSED',
+  'RETENTION_PURGE',
+];
+
+export function AuditPage() {
+  const [action, setAction] = useState('');
+  const [result] = useQuery({
+    query: AUDIT,
+    variables: { filter: action === '' ? {} : { action: action as never } },
+    requestPolicy: 'network-only',
+  });
+  const [verify, runVerify] = useQuery({ query: VERIFY, pause: true, requestPolicy: 'network-only' });
+  const edges = result.data?.auditLog.edges ?? [];
+  return (
+    <>
+      <h1>Audit log</h1>
+      <div className="actions">
+        <button
+          type="button"
+          onClick={() => runVerify({ requestPolicy: 'network-only' })}
+          disabled={verify.fetching}
+        >
+          Verify chain
+        </button>
+      </div>
+      {verify.data !== undefined && (
+        <p className={`banner ${verify.data.verifyAuditChain.ok ? 'ok' : 'bad'}`} role="status">
+          {verify.data.verifyAuditChain.ok
+            ? `The chain is intact: ${verify.data.verifyAuditChain.checked} entries checked.`
+            : `The chain is broken at entry ${verify.data.verifyAuditChain.firstBrokenSeq ?? '?'}.`}
+        </p>
+      )}
+      <ErrorMessage error={verify.error} />
+      <div className="field">
+        <label htmlFor="audit-action">Action</label>
+        <select id="audit-action" value={action} onChange={(e) => setAction(e.target.value)}>
+          {ACTIONS.map((a) => (
+            <option key={a} value={a}>
+              {a === '' ? 'All actions' : a}
+            </option>
+          ))}
+        </select>
+      </div>
+      <ErrorMessage error={result.error} />
+      {result.fetching && result.data === undefined && <Loading what="the audit log" />}
+      {result.data !== undefined && edges.length === 0 && <Empty>No entries.</Empty>}
+      {edges.length > 0 && (
+        <table aria-label="Audit log">
+          <thead>
+            <tr>
+              <th scope="col">#</th>
+              <th scope="col">When</th>
+              <th scope="col">Action</th>
+              <th scope="col">Actor</th>
+              <th scope="col">Target</th>
+              <th scope="col">Hash</th>
+            </tr>
+          </thead>
+          <tbody>
+            {edges.map(({ node }) => (
+              <tr key={node.id}>
+                <td>{node.seq}</td>
+                <td>{when(node.at)}</td>
+                <td>{node.action}</td>
+                <td>
+                  {node.actor.type} {node.actor.id}
+                </td>
+                <td>
+                  {node.target.type} {node.target.id}
+                </td>
+                <td>
+                  <code>{node.hash.slice(0, 12)}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}

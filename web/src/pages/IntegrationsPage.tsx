@@ -1,0 +1,58 @@
+import { useEffect } from 'react';
+import { useQuery } from 'urql';
+import { graphql } from '../gql';
+import { Link, navigate, useLocation } from '../router';
+import { Empty, ErrorMessage, Loading, when } from '../ui';
+
+const CATALOG = graphql(`
+  query Catalog {
+    integrations {
+      key
+      name
+      category
+      connections {
+        id
+        status
+        lastSuccessfulSyncAt
+      }
+    }
+  }
+`);
+
+/** All integrations: one card per catalog entry, with its connection's status and last sync. */
+export function IntegrationsPage() {
+  const [result] = useQuery({ query: CATALOG, requestPolicy: 'cache-and-network' });
+  const location = useLocation();
+  const connectionId = location.searchParams.get('connection');
+  // The OAuth callback lands here (DASHBOARD_URL): forward its result to the connection's integration page.
+  const owner = result.data?.integrations.find((i) => i.connections.some((c) => c.id === connectionId));
+  useEffect(() => {
+    if (owner !== undefined) {
+      window.history.replaceState(null, '', `/integrations/${owner.key}${location.search}`);
+      navigate(`/integrations/${owner.key}${location.search}`);
+    }
+  }, [owner, location.search]);
+  return (
+    <>
+      <h1>Integrations</h1>
+      <ErrorMessage error={result.error} />
+      {result.fetching && result.data === undefined && <Loading what="the integrations" />}
+      {result.data?.integrations.length === 0 && <Empty>No integrations are installed.</Empty>}
+      <ul className="cards">
+        {result.data?.integrations.map((i) => {
+          const live = i.connections[0];
+          return (
+            <li key={i.key} className="card">
+              <h2>
+                <Link href={`/integrations/${i.key}`}>{i.name}</Link>
+              </h2>
+              <p>{i.category}</p>
+              <p>Status: {live === undefined ? 'Not connected' : live.status}</p>
+              <p>Last sync: {when(live?.lastSuccessfulSyncAt)}</p>
+            </li>
+          );
+        })}
+      </ul>
+    </>
+  );
+}
