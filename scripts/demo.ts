@@ -159,11 +159,17 @@ async function main(): Promise<void> {
     await okta.close();
     await embedded?.stop();
   };
+  const dashboard = await fetch(`${api}/integrations/okta`);
+  if (!dashboard.ok || !(dashboard.headers.get('content-type') ?? '').includes('text/html'))
+    throw new Error(`the dashboard is not served (HTTP ${dashboard.status}): run \`npm run build\``);
+  const signIn = `${publicUrl}/integrations/okta#token=${encodeURIComponent(token)}`;
   if (exitAfter) {
+    say(`\nDashboard (signed in as the admin): ${signIn}`);
     await stop();
     process.exit(0);
   }
   say('\nThe API keeps running; Ctrl-C to stop.');
+  say(`Dashboard (signed in as the admin): ${signIn}`);
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.once(signal, () => void stop().then(() => process.exit(0)));
 }

@@ -53,6 +53,10 @@ describe('npm run demo (non-interactive, --exit)', () => {
     expect(stdout).toMatch(/okta\.user_mfa: 500\n/);
     expect(stdout).toMatch(/Admin token \(valid 24 h\): [\w-]+\.[\w-]+\.[\w-]+/);
     expect(stdout).toContain('/graphql');
+    // It ends with the dashboard's sign-in URL, and the dashboard was served.
+    expect(stdout.trimEnd().split('\n').at(-1)).toMatch(
+      /^Dashboard \(signed in as the admin\): http:\/\/127\.0\.0\.1:\d+\/integrations\/okta#token=[\w.-]+$/,
+    );
     expect(Date.now() - started).toBeLessThan(90_000);
   });
 });

@@ -3,6 +3,7 @@ import { type AddressInfo } from 'node:net';
 import { type INestApplication } from '@nestjs/common';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { getConnectionToken } from '@nestjs/mongoose';
+import { AbstractLoader, ExpressLoader } from '@nestjs/serve-static';
 import { Test } from '@nestjs/testing';
 import { type Connection, Types } from 'mongoose';
 import request from 'supertest';
@@ -51,15 +52,24 @@ export class TestApp {
   ) {}
 
   /** `connectors`: the installed connectors, for a test that adds its own (default: the deployment's). */
-  static async start(overrides: Env = {}, connectors?: readonly ConnectorModule[]): Promise<TestApp> {
+  static async start(
+    overrides: Env = {},
+    connectors?: readonly ConnectorModule[],
+    port = 0,
+  ): Promise<TestApp> {
     const config = testConfig(overrides);
     const logger = new CapturedLogs();
     const moduleRef = await Test.createTestingModule({
       imports: [AppModule.forRoot(config, logger, connectors)],
-    }).compile();
+    })
+      // serve-static picks its loader when the module compiles, and a testing module has no HTTP adapter yet
+      // then (NestFactory.create has): give it the Express one the application will have.
+      .overrideProvider(AbstractLoader)
+      .useValue(new ExpressLoader())
+      .compile();
     const app = configureApp(moduleRef.createNestApplication({ bufferLogs: true }), config);
     app.useLogger(app.get(PinoLogger));
-    await app.listen(0, '127.0.0.1');
+    await app.listen(port, '127.0.0.1');
     const address = (app.getHttpServer() as Server).address() as AddressInfo;
     return new TestApp(app, config, `http://127.0.0.1:${address.port}`, logger);
   }

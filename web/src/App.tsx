@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Provider, useQuery } from 'urql';
 import { currentSession, type Session, signOut } from './auth';
 import { graphqlClient } from './client';
@@ -12,7 +12,7 @@ import { IntegrationPage } from './pages/IntegrationPage';
 import { IntegrationsPage } from './pages/IntegrationsPage';
 import { SignIn } from './pages/SignIn';
 import { Link, useLocation } from './router';
-import { errorCode, Loading } from './ui';
+import { errorCode, Loading, present } from './ui';
 
 export function App() {
   const [refused, setRefused] = useState<string | undefined>(undefined);
@@ -61,10 +61,16 @@ const NAV = [
 function Shell({ session, onRefused }: { session: Session; onRefused: (reason: string) => void }) {
   const location = useLocation();
   const [me] = useQuery({ query: ME });
-  if (errorCode(me.error) === 'UNAUTHENTICATED') {
+  const refusedBecause =
+    errorCode(me.error) === 'UNAUTHENTICATED' ||
+    (me.error?.response as { status?: number } | undefined)?.status === 401
+      ? (me.error?.graphQLErrors[0]?.message ?? 'invalid token')
+      : undefined;
+  useEffect(() => {
+    if (refusedBecause === undefined) return;
     signOut();
-    onRefused(`The server refused your sign-in: ${me.error?.graphQLErrors[0]?.message ?? 'invalid token'}.`);
-  }
+    onRefused(`The server refused your sign-in: ${refusedBecause}.`);
+  }, [refusedBecause, onRefused]);
   const path = location.pathname === '/' ? '/integrations' : location.pathname;
   const admin = session.role === 'ADMIN';
   return (
@@ -83,7 +89,7 @@ function Shell({ session, onRefused }: { session: Session; onRefused: (reason: s
           </ul>
         </nav>
         <span className="who">
-          {me.data === undefined
+          {!present(me.data)
             ? ''
             : `${me.data.me.organization.name} · ${me.data.me.userId} (${me.data.me.role})`}{' '}
           <button
@@ -100,7 +106,7 @@ function Shell({ session, onRefused }: { session: Session; onRefused: (reason: s
       </header>
       <main>
         <AlertBanner />
-        {me.fetching && me.data === undefined ? (
+        {me.fetching && !present(me.data) ? (
           <Loading what="your organization" />
         ) : (
           <Page path={path} admin={admin} />

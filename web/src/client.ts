@@ -12,7 +12,7 @@ export function graphqlClient(token: string, onRefused: (reason: string) => void
     on: {
       closed: (event) => {
         const code = (event as { code?: number }).code;
-        if (code === 4401 || code === 4403) onRefused('The server refused the sign-in for live updates.');
+        if (code === 4401 || code === 4403) onRefused('The server refused your sign-in for live updates.');
       },
     },
   });

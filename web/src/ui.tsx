@@ -42,3 +42,8 @@ export function errorCode(error: CombinedError | undefined): string | undefined 
 export function when(value: string | null | undefined): string {
   return value === null || value === undefined ? '—' : new Date(value).toLocaleString();
 }
+
+/** urql gives `data: null` alongside errors, `undefined` before the first result: both mean "no data". */
+export function present<T>(value: T | null | undefined): value is T {
+  return value !== null && value !== undefined;
+}

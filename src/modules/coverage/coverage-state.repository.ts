@@ -14,7 +14,16 @@ export class CoverageStateRepository extends TenantRepository<CoverageStateDocum
     return (await this.model.findOne(this.scope()).lean<CoverageStateDocument>()) ?? undefined;
   }
 
+  /**
+   * Writes the organization's one state document. Two first writes at once (two requests computing the
+   * first state) race in the upsert: the loser's insert hits the unique index, and it updates the winner's.
+   */
   async save(fields: Partial<Omit<CoverageStateDocument, 'organizationId'>>): Promise<void> {
-    await this.model.updateOne(this.scope(), { $set: fields }, { upsert: true });
+    try {
+      await this.model.updateOne(this.scope(), { $set: fields }, { upsert: true });
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 11000) throw error;
+      await this.model.updateOne(this.scope(), { $set: fields });
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
-import { Empty, ErrorMessage, Loading, when } from '../ui';
+import { Empty, ErrorMessage, Loading, when, present } from '../ui';
 
 const ALERTS = graphql(`
   query AlertsPage {
@@ -25,8 +25,8 @@ export function AlertsPage() {
     <>
       <h1>Alerts</h1>
       <ErrorMessage error={result.error} />
-      {result.fetching && result.data === undefined && <Loading what="alerts" />}
-      {result.data !== undefined && edges.length === 0 && <Empty>No alerts.</Empty>}
+      {result.fetching && !present(result.data) && <Loading what="alerts" />}
+      {present(result.data) && edges.length === 0 && <Empty>No alerts.</Empty>}
       {edges.length > 0 && (
         <table aria-label="Alerts">
           <thead>

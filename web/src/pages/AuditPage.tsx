@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
-import { Empty, ErrorMessage, Loading, when } from '../ui';
+import { Empty, ErrorMessage, Loading, when, present } from '../ui';
 
 const AUDIT = graphql(`
   query AuditPage($filter: AuditLogFilter) {
@@ -72,7 +72,7 @@ export function AuditPage() {
           Verify chain
         </button>
       </div>
-      {verify.data !== undefined && (
+      {present(verify.data) && (
         <p className={`banner ${verify.data.verifyAuditChain.ok ? 'ok' : 'bad'}`} role="status">
           {verify.data.verifyAuditChain.ok
             ? `The chain is intact: ${verify.data.verifyAuditChain.checked} entries checked.`
@@ -91,8 +91,8 @@ export function AuditPage() {
         </select>
       </div>
       <ErrorMessage error={result.error} />
-      {result.fetching && result.data === undefined && <Loading what="the audit log" />}
-      {result.data !== undefined && edges.length === 0 && <Empty>No entries.</Empty>}
+      {result.fetching && !present(result.data) && <Loading what="the audit log" />}
+      {present(result.data) && edges.length === 0 && <Empty>No entries.</Empty>}
       {edges.length > 0 && (
         <table aria-label="Audit log">
           <thead>

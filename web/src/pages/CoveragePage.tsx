@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { graphql } from '../gql';
-import { Empty, ErrorMessage, Loading, when } from '../ui';
+import { Empty, ErrorMessage, Loading, when, present } from '../ui';
 
 const COVERAGE = graphql(`
   query CoveragePage {
@@ -67,13 +67,13 @@ type CheckKey = 'mfa_enrolled' | 'no_dormant_users' | 'password_baseline';
 /** The organization's coverage, its checks with their failing items, exceptions and check settings. */
 export function CoveragePage({ admin }: { admin: boolean }) {
   const [result, refetch] = useQuery({ query: COVERAGE, requestPolicy: 'cache-and-network' });
-  if (result.fetching && result.data === undefined) return <Loading what="coverage" />;
+  if (result.fetching && !present(result.data)) return <Loading what="coverage" />;
   const data = result.data;
   return (
     <>
       <h1>Coverage</h1>
       <ErrorMessage error={result.error} />
-      {data !== undefined && (
+      {present(data) && (
         <>
           <p>
             <strong>{Math.round(data.coverage.percent)} %</strong> of the controls are covered.

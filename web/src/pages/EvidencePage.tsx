@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
-import { Empty, ErrorMessage, Loading, when } from '../ui';
+import { Empty, ErrorMessage, Loading, when, present } from '../ui';
 
 const EVIDENCE = graphql(`
   query EvidencePage($first: Int, $after: String, $filter: EvidenceFilter) {
@@ -79,9 +79,7 @@ export function EvidencePage() {
       </form>
       <ErrorMessage error={result.error} />
       {result.fetching && <Loading what="evidence" />}
-      {!result.fetching && result.data !== undefined && edges.length === 0 && (
-        <Empty>No evidence matches.</Empty>
-      )}
+      {!result.fetching && present(result.data) && edges.length === 0 && <Empty>No evidence matches.</Empty>}
       {edges.length > 0 && (
         <table aria-label="Evidence">
           <thead>

@@ -2,7 +2,7 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { graphql } from '../gql';
 import { useLocation } from '../router';
-import { describe, Empty, ErrorMessage, errorField, Loading, when } from '../ui';
+import { describe, Empty, ErrorMessage, errorField, Loading, when, present } from '../ui';
 
 const INTEGRATION = graphql(`
   query IntegrationPage($key: String!) {
@@ -119,7 +119,7 @@ export function IntegrationPage({ integrationKey, admin }: { integrationKey: str
     variables: { key: integrationKey },
     requestPolicy: 'cache-and-network',
   });
-  if (result.fetching && result.data === undefined) return <Loading what="the integration" />;
+  if (result.fetching && !present(result.data)) return <Loading what="the integration" />;
   const integration = result.data?.integration;
   if (integration === undefined || integration === null) {
     return (
@@ -245,7 +245,7 @@ function ConnectForm({
     externalTenant:
       values.externalTenant.trim() === ''
         ? `${tenantLabel} is required`
-        : okta && !/^(https:\/\/)?[a-z0-9.-]+\.[a-z]{2,}\/?$/i.test(values.externalTenant.trim())
+        : okta && !/^(https?:\/\/)?[^\s/?#@]+\/?$/i.test(values.externalTenant.trim())
           ? 'Enter a bare host name, e.g. acme.okta.com'
           : undefined,
     clientId:
@@ -452,10 +452,10 @@ function RunHistory({ connectionId, onFinished }: { connectionId: string; onFini
     <section aria-labelledby="runs">
       <h3 id="runs">Run history</h3>
       <ErrorMessage error={runs.error} />
-      {runs.fetching && runs.data === undefined && <Loading what="the runs" />}
-      {runs.data !== undefined && nodes.length === 0 && <Empty>No sync has run yet.</Empty>}
+      {runs.fetching && !present(runs.data) && <Loading what="the runs" />}
+      {present(runs.data) && nodes.length === 0 && <Empty>No sync has run yet.</Empty>}
       {nodes.length > 0 && (
-        <table>
+        <table aria-label="Run history">
           <thead>
             <tr>
               <th scope="col">Started</th>

@@ -2,7 +2,7 @@ import { useEffect } from 'react';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
 import { Link, navigate, useLocation } from '../router';
-import { Empty, ErrorMessage, Loading, when } from '../ui';
+import { Empty, ErrorMessage, Loading, when, present } from '../ui';
 
 const CATALOG = graphql(`
   query Catalog {
@@ -36,7 +36,7 @@ export function IntegrationsPage() {
     <>
       <h1>Integrations</h1>
       <ErrorMessage error={result.error} />
-      {result.fetching && result.data === undefined && <Loading what="the integrations" />}
+      {result.fetching && !present(result.data) && <Loading what="the integrations" />}
       {result.data?.integrations.length === 0 && <Empty>No integrations are installed.</Empty>}
       <ul className="cards">
         {result.data?.integrations.map((i) => {
