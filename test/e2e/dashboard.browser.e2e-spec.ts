@@ -116,7 +116,7 @@ run(SUITE, () => {
     await page.getByRole('heading', { name: 'Okta', level: 1 }).waitFor();
     for (const section of ['Overview', 'What we collect', 'Security model', 'Setup'])
       await page.getByRole('heading', { name: section, level: 2 }).waitFor();
-    sim.api.latencyMs = 150; // a first sync long enough to watch
+    sim.api.latencyMs = 300; // a first sync long enough to watch (about 40 calls, 4 at a time)
     await page.getByRole('button', { name: 'Connect Okta' }).click();
     await page.getByText('Okta domain is required').waitFor();
     await page.getByLabel('Okta domain').fill(sim.host);
@@ -143,12 +143,13 @@ run(SUITE, () => {
     const deadline = Date.now() + WAIT;
     for (;;) {
       const cells = await latest.locator('td').allTextContents();
-      seen.push(`${cells[2]}:${cells[4]}`);
+      seen.push(`${cells[2]}:${cells[3]}`); // status:pages
       if (cells[2] === 'SUCCEEDED') break;
       if (Date.now() > deadline) throw new Error(`the first sync did not succeed: ${seen.join(' ')}`);
       await page.waitForTimeout(200);
     }
     sim.api.latencyMs = 0;
+    // While it ran, the row showed it RUNNING with its pages counting up.
     expect(seen.some((s) => /^RUNNING:[1-9]/.test(s))).toBe(true);
     expect(page.url()).not.toContain(CLIENT.clientSecret);
     await page.screenshot({ path: join(OUT, 'okta.png'), fullPage: true });

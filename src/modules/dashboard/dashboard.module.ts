@@ -3,8 +3,12 @@ import { join } from 'node:path';
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { ServeStaticModule } from '@nestjs/serve-static';
 
-/** Every path the API itself answers: never the dashboard's index.html. */
-export const API_PATHS = ['/graphql', '/api/{*path}', '/health/{*path}', '/metrics'];
+/**
+ * The app's own paths, answered with index.html so that a link to `/integrations/okta` or `/coverage` loads
+ * the app. Only these: the API's paths (and their errors: a malformed body on /graphql stays a 400) are
+ * never touched, and an unknown path stays a 404.
+ */
+export const APP_PATHS = /^\/(?:integrations|coverage|evidence|alerts|audit)(?:\/[^.]*)?$/;
 
 /** Where `npm run build` wrote the dashboard: dist/web beside the compiled API (or under the working folder). */
 export function dashboardRoot(): string | undefined {
@@ -14,8 +18,8 @@ export function dashboardRoot(): string | undefined {
 }
 
 /**
- * Serves the dashboard (web/, built to dist/web) at `/`, and its index.html for every app path, so links to
- * `/integrations/okta` or `/coverage` load the app. Static files only: no CDN, no server rendering.
+ * Serves the dashboard (web/, built to dist/web) at `/`, and its index.html for the app's paths
+ * (`APP_PATHS`). Static files only: no CDN, no server rendering.
  */
 @Module({})
 export class DashboardModule {
@@ -32,7 +36,7 @@ export class DashboardModule {
       imports: [
         ServeStaticModule.forRoot({
           rootPath,
-          exclude: API_PATHS,
+          renderPath: APP_PATHS,
           serveStaticOptions: { index: 'index.html', fallthrough: true },
         }),
       ],

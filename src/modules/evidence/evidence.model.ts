@@ -33,6 +33,8 @@ export class EvidenceModel {
   validUntil: Date | null;
   @Field({ description: 'Attached to an approved assessment: can be neither deleted nor purged' })
   locked: boolean;
+  @Field(() => [ID], { description: 'The assessments this row is attached to' })
+  assessmentIds: string[];
 }
 
 export const EvidenceConnection = ConnectionType(EvidenceModel, 'Evidence');

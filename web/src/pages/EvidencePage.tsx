@@ -18,6 +18,7 @@ const EVIDENCE = graphql(`
           collectedAt
           validUntil
           locked
+          assessmentIds
           data
         }
       }
@@ -136,6 +137,7 @@ interface Row {
   collectedAt: string;
   validUntil?: string | null;
   locked: boolean;
+  assessmentIds: string[];
   data: unknown;
 }
 
@@ -172,7 +174,10 @@ function FragmentRow({ node, open, onToggle }: { node: Row; open: boolean; onTog
                 <code>{node.connectionId}</code>
               </dd>
               <dt>Assessments</dt>
-              <dd>{node.locked ? 'Attached to an approved assessment (immutable)' : 'None approved'}</dd>
+              <dd>
+                {node.assessmentIds.length === 0 ? 'None' : node.assessmentIds.join(', ')}
+                {node.locked ? ' (approved: this row is immutable)' : ''}
+              </dd>
             </dl>
             <pre>{JSON.stringify(node.data, null, 2)}</pre>
           </td>
