@@ -109,6 +109,7 @@ run(SUITE, () => {
     for (const name of ['Integrations', 'Coverage', 'Evidence', 'Alerts', 'Audit log'])
       await page.getByRole('link', { name, exact: true }).waitFor();
     await page.getByRole('heading', { name: 'Integrations', level: 1 }).waitFor();
+    await page.screenshot({ path: join(OUT, 'integrations.png'), fullPage: true });
     expect(await accessibilityProblems(page)).toEqual([]);
 
     // The Okta page: sections, the connect form with inline validation.
@@ -173,6 +174,9 @@ run(SUITE, () => {
       .getByRole('table', { name: 'Exceptions' })
       .getByRole('row', { name: new RegExp(sourceId) })
       .waitFor();
+    await page.getByLabel('Dormant after (days)').fill('3650');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Settings saved; the checks were recomputed.').waitFor({ timeout: WAIT });
     await page.screenshot({ path: join(OUT, 'coverage.png'), fullPage: true });
     expect(await accessibilityProblems(page)).toEqual([]);
 
@@ -195,11 +199,13 @@ run(SUITE, () => {
     // Alerts list, evidence explorer (with an as-of instant before anything was collected), audit log.
     await page.getByRole('link', { name: 'Alerts', exact: true }).click();
     await page.getByRole('table', { name: 'Alerts' }).getByText('STALE_CONNECTOR').first().waitFor();
+    await page.screenshot({ path: join(OUT, 'alerts.png'), fullPage: true });
     await page.getByRole('link', { name: 'Evidence', exact: true }).click();
     const evidence = page.getByRole('table', { name: 'Evidence' });
     await evidence.waitFor({ timeout: WAIT });
     await evidence.getByRole('button').first().click();
     await page.getByText('Fingerprint').waitFor();
+    await page.screenshot({ path: join(OUT, 'evidence.png'), fullPage: true });
     await page.getByLabel('As of').fill('2020-01-01T00:00');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.getByText('No evidence matches.').waitFor({ timeout: WAIT });
@@ -212,6 +218,7 @@ run(SUITE, () => {
       .waitFor({ timeout: WAIT });
     await page.getByRole('button', { name: 'Verify chain' }).click();
     await page.getByText(/The chain is intact: \d+ entries checked/).waitFor({ timeout: WAIT });
+    await page.screenshot({ path: join(OUT, 'audit.png'), fullPage: true });
     expect(await accessibilityProblems(page)).toEqual([]);
     await page.context().close();
 

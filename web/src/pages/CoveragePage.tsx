@@ -54,6 +54,14 @@ const COVERAGE = graphql(`
   }
 `);
 
+const UPDATE_SETTINGS = graphql(`
+  mutation UpdateSettings($input: UpdateCheckSettingsInput!) {
+    updateCheckSettings(input: $input) {
+      dormantDays
+    }
+  }
+`);
+
 const CREATE_EXCEPTION = graphql(`
   mutation CreateException($input: CreateCheckExceptionInput!) {
     createCheckException(input: $input) {
@@ -165,16 +173,28 @@ export function CoveragePage({ admin }: { admin: boolean }) {
           )}
           {admin && <ExceptionForm onCreated={() => refetch({ requestPolicy: 'network-only' })} />}
           <h2>Check settings</h2>
-          <dl className="facts">
-            <dt>Dormant after</dt>
-            <dd>{data.checkSettings.dormantDays} days</dd>
-            <dt>Password minimum length</dt>
-            <dd>{data.checkSettings.passwordBaseline.minLength}</dd>
-            <dt>Lockout after at most</dt>
-            <dd>{data.checkSettings.passwordBaseline.maxLockoutAttempts} attempts</dd>
-            <dt>Password history</dt>
-            <dd>{data.checkSettings.passwordBaseline.minHistoryCount}</dd>
-          </dl>
+          {admin ? (
+            <SettingsForm
+              current={{
+                dormantDays: data.checkSettings.dormantDays,
+                minLength: data.checkSettings.passwordBaseline.minLength,
+                maxLockoutAttempts: data.checkSettings.passwordBaseline.maxLockoutAttempts,
+                minHistoryCount: data.checkSettings.passwordBaseline.minHistoryCount,
+              }}
+              onSaved={() => refetch({ requestPolicy: 'network-only' })}
+            />
+          ) : (
+            <dl className="facts">
+              <dt>Dormant after</dt>
+              <dd>{data.checkSettings.dormantDays} days</dd>
+              <dt>Password minimum length</dt>
+              <dd>{data.checkSettings.passwordBaseline.minLength}</dd>
+              <dt>Lockout after at most</dt>
+              <dd>{data.checkSettings.passwordBaseline.maxLockoutAttempts} attempts</dd>
+              <dt>Password history</dt>
+              <dd>{data.checkSettings.passwordBaseline.minHistoryCount}</dd>
+            </dl>
+          )}
         </>
       )}
     </>
@@ -248,6 +268,66 @@ function ExceptionForm({ onCreated }: { onCreated: () => void }) {
       {done && <p role="status">Exception recorded.</p>}
       <button type="submit" disabled={state.fetching}>
         Make exception
+      </button>
+    </form>
+  );
+}
+
+interface Settings {
+  dormantDays: number;
+  minLength: number;
+  maxLockoutAttempts: number;
+  minHistoryCount: number;
+}
+
+const SETTING_LABELS: Readonly<Record<keyof Settings, string>> = {
+  dormantDays: 'Dormant after (days)',
+  minLength: 'Password minimum length',
+  maxLockoutAttempts: 'Lockout after at most (attempts)',
+  minHistoryCount: 'Password history',
+};
+
+/** ADMIN: the check settings; saving recomputes the checks (audited). */
+function SettingsForm({ current, onSaved }: { current: Settings; onSaved: () => void }) {
+  const [values, setValues] = useState<Record<keyof Settings, string>>({
+    dormantDays: String(current.dormantDays),
+    minLength: String(current.minLength),
+    maxLockoutAttempts: String(current.maxLockoutAttempts),
+    minHistoryCount: String(current.minHistoryCount),
+  });
+  const [state, save] = useMutation(UPDATE_SETTINGS);
+  const [saved, setSaved] = useState(false);
+  const submit = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    setSaved(false);
+    const input = Object.fromEntries(
+      Object.entries(values).map(([k, v]) => [k, Number(v)]),
+    ) as unknown as Settings;
+    const result = await save({ input });
+    if (result.error === undefined) {
+      setSaved(true);
+      onSaved();
+    }
+  };
+  return (
+    <form onSubmit={(e) => void submit(e)} aria-label="Check settings">
+      {(Object.keys(SETTING_LABELS) as (keyof Settings)[]).map((key) => (
+        <div className="field" key={key}>
+          <label htmlFor={`setting-${key}`}>{SETTING_LABELS[key]}</label>
+          <input
+            id={`setting-${key}`}
+            type="number"
+            min={0}
+            required
+            value={values[key]}
+            onChange={(e) => setValues({ ...values, [key]: e.target.value })}
+          />
+        </div>
+      ))}
+      <ErrorMessage error={state.error} />
+      {saved && <p role="status">Settings saved; the checks were recomputed.</p>}
+      <button type="submit" disabled={state.fetching}>
+        Save settings
       </button>
     </form>
   );
