@@ -220,11 +220,36 @@ run(SUITE, () => {
     await page.getByText(/The chain is intact: \d+ entries checked/).waitFor({ timeout: WAIT });
     await page.screenshot({ path: join(OUT, 'audit.png'), fullPage: true });
     expect(await accessibilityProblems(page)).toEqual([]);
+
+    // Re-authorize goes through Okta again and comes back connected; Disconnect says what is kept.
+    await page.getByRole('link', { name: 'Integrations', exact: true }).click();
+    await page.getByRole('link', { name: 'Okta' }).click();
+    await page.getByRole('button', { name: 'Re-authorize' }).click();
+    await page.waitForURL(/\/integrations\/okta\?.*result=connected/, { timeout: WAIT });
+    await page.getByTestId('connection-status').getByText('ACTIVE').waitFor({ timeout: WAIT });
+    await page.getByRole('button', { name: 'Disconnect' }).click();
+    const confirm = page.getByRole('dialog');
+    await confirm
+      .getByText(/evidence collected so far, the run\s+history and the audit log are kept/)
+      .waitFor();
+    await confirm.getByRole('button', { name: 'Disconnect and keep history' }).click();
+    await page.getByRole('button', { name: 'Connect Okta' }).waitFor({ timeout: WAIT });
     await page.context().close();
 
     const secrets = [org.adminToken, CLIENT.clientSecret];
     expect(consoleLines.filter((line) => secrets.some((s) => line.includes(s)))).toEqual([]);
   }, 180_000);
+
+  it('is navigable with the keyboard alone', async () => {
+    const page = await open(await t.token(org.organizationId, 'AUDITOR'));
+    await page.getByRole('heading', { name: 'Integrations', level: 1 }).waitFor();
+    await page.keyboard.press('Tab'); // Integrations
+    await page.keyboard.press('Tab'); // Coverage
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Coverage');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Coverage', level: 1 }).waitFor({ timeout: WAIT });
+    await page.context().close();
+  });
 
   it('shows a MEMBER and an AUDITOR no admin action', async () => {
     for (const role of ['MEMBER', 'AUDITOR'] as const) {
