@@ -12,6 +12,7 @@ import { LoggingModule } from './common/logging/logging.module';
 import { MetricsModule } from './common/metrics/metrics';
 import { TenancyModule } from './common/tenancy/tenancy.module';
 import { AuditModule } from './modules/audit/audit.module';
+import { AuditSealModule } from './modules/audit-seal/audit-seal.module';
 import { ConnectionsModule } from './modules/connections/connections.module';
 import { type ConnectorModule } from './modules/connectors/connector-driver.port';
 import { ConnectorsModule } from './modules/connectors/connectors.module';
@@ -49,6 +50,7 @@ export class AppModule {
         GraphqlInfraModule,
         ScheduleModule.forRoot(),
         AuditModule,
+        AuditSealModule,
         OrganizationsModule,
         ConnectorsModule.forRoot(connectors),
         ConnectionsModule,

@@ -1,4 +1,5 @@
 import { AuditResolver } from './modules/audit/audit.resolver';
+import { AuditSealResolver } from './modules/audit-seal/audit-seal.resolver';
 import { ConnectionsResolver } from './modules/connections/connections.resolver';
 import { INSTALLED_CONNECTORS } from './modules/connectors/installed-connectors';
 import { IntegrationsResolver } from './modules/connectors/integrations.resolver';
@@ -15,6 +16,7 @@ import { OrganizationResolver } from './modules/organizations/organization.resol
 export const SCHEMA_RESOLVERS = [
   OrganizationResolver,
   AuditResolver,
+  AuditSealResolver,
   ConnectionsResolver,
   IntegrationsResolver,
   ConnectorRunsResolver,

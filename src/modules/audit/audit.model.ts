@@ -48,6 +48,29 @@ export class AuditChainVerificationModel {
   @Field(() => Int, { description: 'Entries checked (up to and including the first broken one)' })
   checked: number;
   @Field(() => Int, { nullable: true }) firstBrokenSeq: number | null;
+  @Field({
+    description:
+      'Entries the last signed checkpoint vouches for are missing from the end of the chain (deleted newest entries)',
+  })
+  truncated: boolean;
+  @Field(() => Int, { nullable: true, description: 'The first missing seq, when truncated' })
+  missingFromSeq: number | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The last missing seq (the checkpoint’s), when truncated',
+  })
+  missingToSeq: number | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The seq of the last signed checkpoint; null before the first',
+  })
+  checkpointSeq: number | null;
+  @Field(() => Date, { nullable: true }) checkpointAt: Date | null;
+  @Field(() => Boolean, {
+    nullable: true,
+    description: "The checkpoint's Ed25519 signature verifies with the organization's signing key",
+  })
+  checkpointSignatureValid: boolean | null;
 }
 
 @InputType()

@@ -28,11 +28,16 @@ export class AuditRepository extends TenantRepository<AuditLogDocument> implemen
     await this.model.init();
   }
 
-  async head(): Promise<{ seq: number; hash: string } | undefined> {
+  async head(): Promise<{ seq: number; hash: string; at: Date } | undefined> {
     const doc = await this.model
-      .findOne(this.scope(), { seq: 1, hash: 1 })
+      .findOne(this.scope(), { seq: 1, hash: 1, at: 1 })
       .sort({ seq: -1 })
       .lean<AuditLean>();
+    return doc === null ? undefined : { seq: doc.seq, hash: doc.hash, at: doc.at };
+  }
+
+  async findBySeq(seq: number): Promise<{ seq: number; hash: string } | undefined> {
+    const doc = await this.model.findOne(this.scope({ seq }), { seq: 1, hash: 1 }).lean<AuditLean>();
     return doc === null ? undefined : { seq: doc.seq, hash: doc.hash };
   }
 

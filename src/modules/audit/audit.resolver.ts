@@ -3,7 +3,6 @@ import { ArgsType, Field } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
 import { IsOptional, ValidateNested } from 'class-validator';
 import { DomainError } from '#src/common/errors/domain.error';
-import { Roles } from '#src/common/tenancy/decorators';
 import { type TenantEvent } from '#src/common/graphql/pubsub';
 import { TenantEvents } from '#src/common/graphql/tenant-events';
 import {
@@ -15,13 +14,8 @@ import {
   toConnection,
 } from '#src/common/graphql/relay';
 import { type GraphqlRequestContext } from '#src/common/tenancy/request-context';
-import { type AuditEntry, type ChainVerification } from './audit-chain';
-import {
-  AuditChainVerificationModel,
-  AuditLogEntryConnection,
-  AuditLogEntryModel,
-  AuditLogFilter,
-} from './audit.model';
+import { type AuditEntry } from './audit-chain';
+import { AuditLogEntryConnection, AuditLogEntryModel, AuditLogFilter } from './audit.model';
 import { AUDIT_APPENDED, AuditService } from './audit.service';
 
 @ArgsType()
@@ -57,14 +51,6 @@ export class AuditResolver {
     const entry = await this.audit.findById(id);
     if (entry === undefined) throw DomainError.notFound('Audit entry');
     return entry;
-  }
-
-  @Query(() => AuditChainVerificationModel, {
-    description: "Recomputes the organization's audit hash chain (ADMIN, AUDITOR)",
-  })
-  @Roles('ADMIN', 'AUDITOR')
-  verifyAuditChain(): Promise<ChainVerification> {
-    return this.audit.verify();
   }
 
   @Subscription(() => AuditLogEntryModel, {

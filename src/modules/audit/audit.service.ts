@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { DomainEvents } from '#src/common/events/domain-events';
+import './audit.events';
 import { TenantEvents } from '#src/common/graphql/tenant-events';
 import { OrgContext } from '#src/common/tenancy/org-context';
 import {
@@ -32,6 +34,8 @@ export class AuditService {
   constructor(
     private readonly repository: AuditRepository,
     private readonly events: TenantEvents,
+    // Absent in a context without the event bus (the CLI): checkpoints then wait for the hourly pass.
+    @Optional() private readonly domainEvents?: DomainEvents,
   ) {}
 
   async append(record: AuditRecord): Promise<AuditEntry> {
@@ -53,6 +57,7 @@ export class AuditService {
       try {
         const entry = await this.repository.insert({ ...content, hash: hashAuditEntry(content) });
         await this.events.publish(AUDIT_APPENDED, entry);
+        await this.domainEvents?.emit('audit.appended', { seq: entry.seq, hash: entry.hash, at: entry.at });
         return entry;
       } catch (error) {
         if (!isDuplicateKey(error) || attempt >= MAX_APPEND_ATTEMPTS) throw error;
@@ -71,6 +76,16 @@ export class AuditService {
 
   verify(): Promise<ChainVerification> {
     return verifyChain(this.repository.chain());
+  }
+
+  /** The chain's newest entry (seq, hash, time), if any. */
+  head(): Promise<{ seq: number; hash: string; at: Date } | undefined> {
+    return this.repository.head();
+  }
+
+  /** The hash of entry `seq`, if it exists. */
+  async hashAt(seq: number): Promise<string | undefined> {
+    return (await this.repository.findBySeq(seq))?.hash;
   }
 }
 

@@ -33,6 +33,11 @@ const VERIFY = graphql(`
       ok
       checked
       firstBrokenSeq
+      truncated
+      missingFromSeq
+      missingToSeq
+      checkpointSeq
+      checkpointSignatureValid
     }
   }
 `);
@@ -74,9 +79,7 @@ export function AuditPage() {
       </div>
       {present(verify.data) && (
         <p className={`banner ${verify.data.verifyAuditChain.ok ? 'ok' : 'bad'}`} role="status">
-          {verify.data.verifyAuditChain.ok
-            ? `The chain is intact: ${verify.data.verifyAuditChain.checked} entries checked.`
-            : `The chain is broken at entry ${verify.data.verifyAuditChain.firstBrokenSeq ?? '?'}.`}
+          {describeVerification(verify.data.verifyAuditChain)}
         </p>
       )}
       <ErrorMessage error={verify.error} />
@@ -127,4 +130,22 @@ export function AuditPage() {
       )}
     </>
   );
+}
+
+function describeVerification(v: {
+  ok: boolean;
+  checked: number;
+  firstBrokenSeq?: number | null;
+  truncated: boolean;
+  missingFromSeq?: number | null;
+  missingToSeq?: number | null;
+  checkpointSeq?: number | null;
+  checkpointSignatureValid?: boolean | null;
+}): string {
+  if (v.ok)
+    return `The chain is intact: ${v.checked} entries checked${v.checkpointSeq === null || v.checkpointSeq === undefined ? '' : `, up to the signed checkpoint at entry ${v.checkpointSeq}`}.`;
+  if (v.truncated)
+    return `Entries ${v.missingFromSeq ?? '?'} to ${v.missingToSeq ?? '?'} are missing: the chain ends before its last signed checkpoint.`;
+  if (v.checkpointSignatureValid === false) return 'The last checkpoint’s signature does not verify.';
+  return `The chain is broken at entry ${v.firstBrokenSeq ?? '?'}.`;
 }
