@@ -4,6 +4,7 @@ import { ConnectionsResolver } from './modules/connections/connections.resolver'
 import { INSTALLED_CONNECTORS } from './modules/connectors/installed-connectors';
 import { IntegrationsResolver } from './modules/connectors/integrations.resolver';
 import { ConnectorRunsResolver } from './modules/connectors/sync/connector-runs.resolver';
+import { ContinuityResolver } from './modules/connectors/sync/continuity/continuity.resolver';
 import { EvidenceResolver } from './modules/evidence/evidence.resolver';
 import { CheckResultResolver, CoverageResolver } from './modules/coverage/coverage.resolver';
 import { OrganizationResolver } from './modules/organizations/organization.resolver';
@@ -20,6 +21,7 @@ export const SCHEMA_RESOLVERS = [
   ConnectionsResolver,
   IntegrationsResolver,
   ConnectorRunsResolver,
+  ContinuityResolver,
   EvidenceResolver,
   CoverageResolver,
   CheckResultResolver,

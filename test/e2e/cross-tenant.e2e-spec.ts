@@ -34,6 +34,7 @@ const ID_KINDS: Record<string, Kind> = {
   'Query.auditLogEntry.id': 'auditEntry',
   'Query.connection.id': 'connection',
   'Query.connectorRuns.connectionId': 'connection',
+  'Query.continuity.connectionId': 'connection',
   'Query.evidence.filter.connectionId': 'connection',
   'Mutation.approveAssessment.input.assessmentId': 'assessment',
   'Mutation.attachEvidence.input.assessmentId': 'assessment',

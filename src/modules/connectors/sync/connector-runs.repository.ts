@@ -114,6 +114,41 @@ export class ConnectorRunsRepository extends TenantRepository<ConnectorRunDocume
     return result.deletedCount;
   }
 
+  /** Finish times of the connection's successful runs in [since, until), oldest first (bounded). */
+  async successesBetween(connectionId: string, since: Date, until: Date, limit: number): Promise<Date[]> {
+    const docs = await this.model
+      .find(
+        this.scope({
+          connectionId: new Types.ObjectId(connectionId),
+          status: 'SUCCEEDED',
+          finishedAt: { $gte: since, $lt: until },
+        }),
+        { finishedAt: 1 },
+      )
+      .sort({ finishedAt: 1 })
+      .limit(limit)
+      .lean<{ finishedAt: Date }[]>()
+      .maxTimeMS(30_000);
+    return docs.map((d) => d.finishedAt);
+  }
+
+  /** The finish time of the connection's last successful run before `before`. */
+  async lastSuccessBefore(connectionId: string, before: Date): Promise<Date | undefined> {
+    const doc = await this.model
+      .findOne(
+        this.scope({
+          connectionId: new Types.ObjectId(connectionId),
+          status: 'SUCCEEDED',
+          finishedAt: { $lt: before },
+        }),
+        { finishedAt: 1 },
+      )
+      .sort({ finishedAt: -1 })
+      .lean<{ finishedAt: Date }>()
+      .maxTimeMS(30_000);
+    return doc?.finishedAt ?? undefined;
+  }
+
   async findRunning(connectionId: string): Promise<ConnectorRun | undefined> {
     const doc = await this.model
       .findOne(this.scope({ connectionId: new Types.ObjectId(connectionId), status: 'RUNNING' }))

@@ -9,6 +9,8 @@ import { AbandonedRuns } from './abandoned-runs';
 import { ConnectorRunDocument, ConnectorRunSchema } from './connector-run.schema';
 import { ConnectorRunsRepository } from './connector-runs.repository';
 import { ConnectorRunsResolver } from './connector-runs.resolver';
+import { ContinuityResolver } from './continuity/continuity.resolver';
+import { ContinuityService } from './continuity/continuity.service';
 import { SyncScheduler } from './sync.scheduler';
 import { SyncService } from './sync.service';
 import { CollectEvidence } from './use-cases/collect-evidence.use-case';
@@ -31,6 +33,8 @@ import { RecordRunOutcome } from './use-cases/record-run-outcome.use-case';
     SyncService,
     SyncScheduler,
     ConnectorRunsResolver,
+    ContinuityService,
+    ContinuityResolver,
   ],
   exports: [SyncService, SyncScheduler],
 })

@@ -1,0 +1,44 @@
+import { continuity, type StatusChange } from './continuity.calculator';
+
+const H = 3_600_000;
+const T0 = Date.parse('2026-11-01T00:00:00Z');
+const at = (hours: number): Date => new Date(T0 + hours * H);
+const base = { from: at(0), to: at(24), cadenceMs: H, staleMs: 6 * H, graceMs: 10 * 60_000 };
+const hourly = (fromH: number, toH: number): Date[] =>
+  Array.from({ length: toH - fromH }, (_, i) => at(fromH + i + 0.1));
+
+describe('continuity (gaps, stale periods, status periods, hours covered)', () => {
+  it('an hourly sync all day has no gap, no stale period and covers every hour', () => {
+    const result = continuity({ ...base, successes: [at(-0.5), ...hourly(0, 24)], changes: [] });
+    expect(result).toMatchObject({ gaps: [], stale: [], hoursCoveredPercent: 100, successfulSyncs: 24 });
+  });
+
+  it('a 10-hour outage is one gap, stale from 6 h after the last success, and 14 of 24 hours covered', () => {
+    const successes = [at(-0.5), ...hourly(0, 8), ...hourly(18, 24)]; // last at 7.1 h, next at 18.1 h
+    const result = continuity({ ...base, successes, changes: [] });
+    expect(result.gaps).toEqual([{ from: at(7.1), to: at(18.1) }]);
+    expect(result.stale).toEqual([{ from: at(13.1), to: at(18.1) }]);
+    expect(result.hoursCoveredPercent).toBe(58.3);
+  });
+
+  it('runs a little late are not gaps (grace), and edges count: no sync before the window starts it stale', () => {
+    const late = [at(0.1), at(1.2), at(2.3)];
+    expect(continuity({ ...base, to: at(3), successes: late, changes: [] }).gaps).toEqual([]);
+    const none = continuity({ ...base, successes: [], changes: [] });
+    expect(none.gaps).toEqual([{ from: at(0), to: at(24) }]);
+    expect(none.stale).toEqual([{ from: at(6), to: at(24) }]);
+    expect(none.hoursCoveredPercent).toBe(0);
+  });
+
+  it('derives NEEDS_REAUTH and REVOKED periods from status changes, clipped to the window', () => {
+    const changes: StatusChange[] = [
+      { at: at(-5), status: 'ACTIVE' },
+      { at: at(4), status: 'NEEDS_REAUTH' },
+      { at: at(9), status: 'ACTIVE' },
+      { at: at(20), status: 'REVOKED' },
+    ];
+    const result = continuity({ ...base, successes: hourly(0, 24), changes });
+    expect(result.needsReauth).toEqual([{ from: at(4), to: at(9) }]);
+    expect(result.revoked).toEqual([{ from: at(20), to: at(24) }]);
+  });
+});

@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '#src/common/errors/domain.error';
+import { AuditService } from '#src/modules/audit/audit.service';
+import { ConnectionsService } from '#src/modules/connections/connections.service';
+import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
+import { ConnectorRunsRepository } from '../connector-runs.repository';
+import { type Continuity, continuity, type StatusChange } from './continuity.calculator';
+
+const MAX_WINDOW_MS = 548 * 86_400_000; // 18 months
+const GRACE_MS = 10 * 60_000;
+const MAX_SYNCS = 20_000;
+const MAX_CHANGES = 5_000;
+/** SYNC_FAILURE codes that mean the connection needs an admin to authorize it again. */
+const NEEDS_REAUTH_CODES = new Set(['invalid_grant', 'no_refresh_token', 'INSUFFICIENT_SCOPE']);
+
+/** How continuously a connection synced over a window, from its run history and its audited status changes. */
+@Injectable()
+export class ContinuityService {
+  constructor(
+    private readonly connections: ConnectionsService,
+    private readonly registry: ConnectorRegistry,
+    private readonly runs: ConnectorRunsRepository,
+    private readonly audit: AuditService,
+  ) {}
+
+  async of(connectionId: string, from: Date, to: Date, now = new Date()): Promise<Continuity> {
+    // NOT_FOUND first: a foreign or unknown id says nothing else, whatever the window.
+    const connection = await this.connections.get(connectionId, { includeRevoked: true });
+    if (!isDate(from)) throw input('from must be an ISO-8601 date-time');
+    if (!isDate(to)) throw input('to must be an ISO-8601 date-time');
+    if (from.getTime() >= to.getTime()) throw input('from must be before to');
+    if (to.getTime() - from.getTime() > MAX_WINDOW_MS)
+      throw input('the window may be at most 18 months long');
+    if (to.getTime() > now.getTime() + 60_000) throw input('to must not be in the future');
+    const definition = this.registry.get(connection.connectorKey);
+    const [before, within, entries] = await Promise.all([
+      this.runs.lastSuccessBefore(connection.id, from),
+      this.runs.successesBetween(connection.id, from, to, MAX_SYNCS),
+      this.audit.page({ targetType: 'connection', targetId: connection.id, to }, MAX_CHANGES),
+    ]);
+    const changes: StatusChange[] = entries.reverse().flatMap((e): StatusChange[] => {
+      if (e.action === 'CONNECT' || e.action === 'REAUTH') return [{ at: e.at, status: 'ACTIVE' }];
+      if (e.action === 'REVOKE') return [{ at: e.at, status: 'REVOKED' }];
+      const code = (e.details as { code?: unknown }).code;
+      if (e.action === 'SYNC_FAILURE' && typeof code === 'string' && NEEDS_REAUTH_CODES.has(code))
+        return [{ at: e.at, status: 'NEEDS_REAUTH' }];
+      return [];
+    });
+    return continuity({
+      from,
+      to,
+      cadenceMs: definition.syncCadenceMs,
+      staleMs: definition.staleThresholdMs,
+      graceMs: GRACE_MS,
+      successes: before === undefined ? within : [before, ...within],
+      changes,
+    });
+  }
+}
+
+function isDate(value: unknown): value is Date {
+  return value instanceof Date && !Number.isNaN(value.getTime());
+}
+
+function input(message: string): DomainError {
+  return new DomainError('BAD_USER_INPUT', message);
+}

@@ -1,0 +1,131 @@
+import { Types } from 'mongoose';
+import { SyncService } from '#src/modules/connectors/sync/sync.service';
+import { followRedirects } from '../support/browser';
+import { OktaOrgState, OktaSimulator } from '../support/okta-simulator';
+import { errorCode, TestApp, type TestOrg } from '../support/test-app';
+
+const PUBLIC_URL = 'http://app.test';
+const CALLBACK = `${PUBLIC_URL}/api/integrations/okta/callback`;
+const CLIENT = { clientId: 'continuity-client', clientSecret: 'continuity-client-secret' };
+const HOUR = 3_600_000;
+const QUERY = `query($id: ID!, $from: DateTime!, $to: DateTime!) {
+  continuity(connectionId: $id, from: $from, to: $to) {
+    gaps { from to } stale { from to } needsReauth { from to } revoked { from to } hoursCoveredPercent successfulSyncs } }`;
+
+interface Period {
+  from: string;
+  to: string;
+}
+interface Result {
+  continuity: {
+    gaps: Period[];
+    stale: Period[];
+    needsReauth: Period[];
+    revoked: Period[];
+    hoursCoveredPercent: number;
+    successfulSyncs: number;
+  };
+}
+
+/** Continuity over a window, from a real sync history against the simulator with a gap made by backdating. */
+describe('continuity of a connection (e2e)', () => {
+  let sim: OktaSimulator;
+  let t: TestApp;
+  let org: TestOrg;
+  let other: TestOrg;
+  let connectionId = '';
+
+  beforeAll(async () => {
+    sim = await OktaSimulator.start({
+      ...CLIENT,
+      redirectUri: CALLBACK,
+      state: OktaOrgState.seed({ users: 10, seed: 5 }),
+    });
+    t = await TestApp.start({
+      PUBLIC_URL,
+      OKTA_ALLOWED_INSECURE_HOSTS: sim.host,
+      SCHEDULER_TICK_MS: '3600000',
+    });
+    org = await t.createOrg('Continuous');
+    other = await t.createOrg('Elsewhere');
+    const connected = await t.gql<{ connectOkta: { authorizeUrl: string; connection: { id: string } } }>(
+      org.adminToken,
+      'mutation($input: ConnectOktaInput!) { connectOkta(input: $input) { authorizeUrl connection { id } } }',
+      { input: { oktaDomain: sim.host, ...CLIENT } },
+    );
+    connectionId = connected.data?.connectOkta.connection.id ?? '';
+    const back = new URL(await followRedirects(connected.data?.connectOkta.authorizeUrl ?? '', CALLBACK));
+    await t.http().get(`${back.pathname}${back.search}`).expect(302);
+    await t.get<SyncService>(SyncService).idle();
+  });
+  afterAll(async () => {
+    await t.get<SyncService>(SyncService).idle();
+    await t.close();
+    await sim.close();
+  });
+
+  const ask = (from: Date, to: Date, token = org.adminToken, id = connectionId) =>
+    t.gql<Result>(token, QUERY, { id, from: from.toISOString(), to: to.toISOString() });
+
+  it('finds the gap and the stale period a 10-hour outage leaves, then the revoked period', async () => {
+    // The first sync "happened" 10 hours ago; a sync now ends the outage.
+    const db = t.connection.db;
+    if (db === undefined) throw new Error('no database');
+    const tenHoursAgo = new Date(Date.now() - 10 * HOUR);
+    await db
+      .collection('connector_runs')
+      .updateMany(
+        { connectionId: new Types.ObjectId(connectionId) },
+        { $set: { startedAt: tenHoursAgo, finishedAt: tenHoursAgo } },
+      );
+    const synced = await t.gql(
+      org.adminToken,
+      'mutation($id: ID!) { syncConnection(input: { connectionId: $id }) { id } }',
+      {
+        id: connectionId,
+      },
+    );
+    expect(synced.errors).toBeUndefined();
+    await t.get<SyncService>(SyncService).idle();
+
+    const now = new Date();
+    const from = new Date(now.getTime() - 12 * HOUR);
+    const result = (await ask(from, now)).data?.continuity;
+    expect(result?.successfulSyncs).toBe(2);
+    // From the window's start to the first sync (2 h), and the 10-hour outage.
+    expect(result?.gaps.map((g) => [g.from, g.to])).toEqual([
+      [from.toISOString(), tenHoursAgo.toISOString()],
+      [tenHoursAgo.toISOString(), expect.any(String)],
+    ]);
+    expect(result?.stale).toHaveLength(1);
+    expect(Date.parse(result?.stale[0]?.from ?? '')).toBe(tenHoursAgo.getTime() + 6 * HOUR);
+    expect(result?.hoursCoveredPercent).toBe(16.7); // 2 of 12 hours
+    expect(result?.needsReauth).toEqual([]);
+    expect(result?.revoked).toEqual([]);
+
+    const revoked = await t.gql(
+      org.adminToken,
+      'mutation($id: ID!) { revokeConnection(input: { connectionId: $id }) { id } }',
+      {
+        id: connectionId,
+      },
+    );
+    expect(revoked.errors).toBeUndefined();
+    const after = (await ask(from, new Date())).data?.continuity;
+    expect(after?.revoked).toHaveLength(1);
+  });
+
+  it.each([
+    ['from after to', 1, 0],
+    ['a window over 18 months', -19 * 30 * 24, 0],
+    ['a window ending in the future', -1, 2],
+  ])('refuses %s with BAD_USER_INPUT', async (_name, fromH, toH) => {
+    const result = await ask(new Date(Date.now() + fromH * HOUR), new Date(Date.now() + toH * HOUR));
+    expect(errorCode(result)).toBe('BAD_USER_INPUT');
+  });
+
+  it("answers NOT_FOUND for another organization's connection", async () => {
+    const result = await ask(new Date(Date.now() - HOUR), new Date(), other.adminToken);
+    expect(errorCode(result)).toBe('NOT_FOUND');
+  });
+});
