@@ -4,7 +4,10 @@ import { ConnectionsResolver } from './modules/connections/connections.resolver'
 import { INSTALLED_CONNECTORS } from './modules/connectors/installed-connectors';
 import { IntegrationsResolver } from './modules/connectors/integrations.resolver';
 import { ConnectorRunsResolver } from './modules/connectors/sync/connector-runs.resolver';
-import { ContinuityResolver } from './modules/connectors/sync/continuity/continuity.resolver';
+import {
+  AssessmentContinuityResolver,
+  ContinuityResolver,
+} from './modules/connectors/sync/continuity/continuity.resolver';
 import { EvidenceResolver } from './modules/evidence/evidence.resolver';
 import { CheckResultResolver, CoverageResolver } from './modules/coverage/coverage.resolver';
 import { OrganizationResolver } from './modules/organizations/organization.resolver';
@@ -22,6 +25,7 @@ export const SCHEMA_RESOLVERS = [
   IntegrationsResolver,
   ConnectorRunsResolver,
   ContinuityResolver,
+  AssessmentContinuityResolver,
   EvidenceResolver,
   CoverageResolver,
   CheckResultResolver,

@@ -103,6 +103,25 @@ describe('continuity of a connection (e2e)', () => {
     expect(result?.needsReauth).toEqual([]);
     expect(result?.revoked).toEqual([]);
 
+    // An assessment over the same period shows the same continuity for the connection.
+    const created = await t.gql<{ createAssessment: { id: string } }>(
+      org.adminToken,
+      'mutation($input: CreateAssessmentInput!) { createAssessment(input: $input) { id } }',
+      { input: { name: 'FY26', periodStart: from.toISOString(), periodEnd: now.toISOString() } },
+    );
+    const assessment = await t.gql<{
+      assessment: {
+        continuity: { connectionId: string; continuity: { successfulSyncs: number; gaps: Period[] } }[];
+      };
+    }>(
+      org.adminToken,
+      'query($id: ID!) { assessment(id: $id) { continuity { connectionId continuity { successfulSyncs gaps { from to } } } } }',
+      { id: created.data?.createAssessment.id },
+    );
+    expect(assessment.data?.assessment.continuity).toEqual([
+      { connectionId, continuity: { successfulSyncs: 2, gaps: result?.gaps } },
+    ]);
+
     const revoked = await t.gql(
       org.adminToken,
       'mutation($id: ID!) { revokeConnection(input: { connectionId: $id }) { id } }',

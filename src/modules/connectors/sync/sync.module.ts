@@ -9,7 +9,7 @@ import { AbandonedRuns } from './abandoned-runs';
 import { ConnectorRunDocument, ConnectorRunSchema } from './connector-run.schema';
 import { ConnectorRunsRepository } from './connector-runs.repository';
 import { ConnectorRunsResolver } from './connector-runs.resolver';
-import { ContinuityResolver } from './continuity/continuity.resolver';
+import { AssessmentContinuityResolver, ContinuityResolver } from './continuity/continuity.resolver';
 import { ContinuityService } from './continuity/continuity.service';
 import { SyncScheduler } from './sync.scheduler';
 import { SyncService } from './sync.service';
@@ -35,6 +35,7 @@ import { RecordRunOutcome } from './use-cases/record-run-outcome.use-case';
     ConnectorRunsResolver,
     ContinuityService,
     ContinuityResolver,
+    AssessmentContinuityResolver,
   ],
   exports: [SyncService, SyncScheduler],
 })

@@ -1,5 +1,18 @@
-import { Args, Field, Float, ID, Int, ObjectType, Query, Resolver } from '@nestjs/graphql';
+import {
+  Args,
+  Field,
+  Float,
+  ID,
+  Int,
+  ObjectType,
+  Parent,
+  Query,
+  ResolveField,
+  Resolver,
+} from '@nestjs/graphql';
+import { AssessmentModel } from '#src/modules/evidence/evidence.model';
 import { type Continuity } from './continuity.calculator';
+import { type ConnectionContinuity } from './continuity.service';
 import { ContinuityService } from './continuity.service';
 
 @ObjectType('Period')
@@ -41,5 +54,26 @@ export class ContinuityResolver {
     @Args('to') to: Date,
   ): Promise<Continuity> {
     return this.service.of(connectionId, from, to);
+  }
+}
+
+@ObjectType('ConnectionContinuity')
+export class ConnectionContinuityModel {
+  @Field(() => ID) connectionId: string;
+  @Field() connectorKey: string;
+  @Field() externalTenant: string;
+  @Field(() => ContinuityModel) continuity: ContinuityModel;
+}
+
+@Resolver(() => AssessmentModel)
+export class AssessmentContinuityResolver {
+  constructor(private readonly service: ContinuityService) {}
+
+  @ResolveField(() => [ConnectionContinuityModel], {
+    description:
+      "Each of the organization's connections (revoked ones included) over the assessment's period, up to now (its last 18 months at most)",
+  })
+  continuity(@Parent() assessment: AssessmentModel): Promise<ConnectionContinuity[]> {
+    return this.service.overPeriod(assessment.periodStart, assessment.periodEnd);
   }
 }

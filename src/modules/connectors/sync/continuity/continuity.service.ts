@@ -13,6 +13,13 @@ const MAX_CHANGES = 5_000;
 /** SYNC_FAILURE codes that mean the connection needs an admin to authorize it again. */
 const NEEDS_REAUTH_CODES = new Set(['invalid_grant', 'no_refresh_token', 'INSUFFICIENT_SCOPE']);
 
+export interface ConnectionContinuity {
+  readonly connectionId: string;
+  readonly connectorKey: string;
+  readonly externalTenant: string;
+  readonly continuity: Continuity;
+}
+
 /** How continuously a connection synced over a window, from its run history and its audited status changes. */
 @Injectable()
 export class ContinuityService {
@@ -22,6 +29,22 @@ export class ContinuityService {
     private readonly runs: ConnectorRunsRepository,
     private readonly audit: AuditService,
   ) {}
+
+  /** Every connection of the organization over [start, min(end, now)), its last 18 months at most. */
+  async overPeriod(start: Date, end: Date, now = new Date()): Promise<ConnectionContinuity[]> {
+    const to = new Date(Math.min(end.getTime(), now.getTime()));
+    const from = new Date(Math.max(start.getTime(), to.getTime() - MAX_WINDOW_MS));
+    if (from.getTime() >= to.getTime()) return [];
+    const connections = await this.connections.page({ includeRevoked: true }, 100);
+    return Promise.all(
+      connections.map(async (c) => ({
+        connectionId: c.id,
+        connectorKey: c.connectorKey,
+        externalTenant: c.externalTenant,
+        continuity: await this.of(c.id, from, to, now),
+      })),
+    );
+  }
 
   async of(connectionId: string, from: Date, to: Date, now = new Date()): Promise<Continuity> {
     // NOT_FOUND first: a foreign or unknown id says nothing else, whatever the window.
