@@ -85,6 +85,10 @@ export class AuditSealService implements OnModuleInit, OnApplicationShutdown {
     return written;
   }
 
+  latestCheckpoint(): Promise<AuditCheckpoint | undefined> {
+    return this.checkpoints.latest();
+  }
+
   async verify(): Promise<SealedChainVerification> {
     const chain = await this.audit.verify();
     const latest = await this.checkpoints.latest();

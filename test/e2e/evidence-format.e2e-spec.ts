@@ -1,0 +1,141 @@
+import { createHash, createPublicKey, verify } from 'node:crypto';
+import { SyncService } from '#src/modules/connectors/sync/sync.service';
+import { followRedirects } from '../support/browser';
+import { OktaOrgState, OktaSimulator } from '../support/okta-simulator';
+import { TestApp, type TestOrg } from '../support/test-app';
+
+/*
+ * An auditor's own check, written from docs/EVIDENCE_FORMAT.md alone: its canonical JSON, hashes and signature
+ * check are implemented here and import nothing from src/. It reads everything through the GraphQL API.
+ */
+
+/** RFC 8785 (JCS) for the JSON values the API returns. */
+function jcs(value: unknown): string {
+  if (value === null || typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string')
+    return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(jcs).join(',')}]`;
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)); // UTF-16 code units
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${jcs(object[k])}`).join(',')}}`;
+}
+const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+const PUBLIC_URL = 'http://app.test';
+const CALLBACK = `${PUBLIC_URL}/api/integrations/okta/callback`;
+const CLIENT = { clientId: 'format-client', clientSecret: 'format-client-secret' };
+
+interface Entry {
+  seq: number;
+  at: string;
+  action: string;
+  actor: { type: string; id: string };
+  target: { type: string; id: string };
+  details: unknown;
+  prevHash: string;
+  hash: string;
+}
+
+describe('the documented evidence format, checked by an independent implementation (e2e)', () => {
+  let sim: OktaSimulator;
+  let t: TestApp;
+  let org: TestOrg;
+
+  beforeAll(async () => {
+    sim = await OktaSimulator.start({
+      ...CLIENT,
+      redirectUri: CALLBACK,
+      state: OktaOrgState.seed({ users: 12, seed: 9 }),
+    });
+    t = await TestApp.start({
+      PUBLIC_URL,
+      OKTA_ALLOWED_INSECURE_HOSTS: sim.host,
+      SCHEDULER_TICK_MS: '3600000',
+    });
+    org = await t.createOrg('Format');
+    const connected = await t.gql<{ connectOkta: { authorizeUrl: string } }>(
+      org.adminToken,
+      'mutation($input: ConnectOktaInput!) { connectOkta(input: $input) { authorizeUrl } }',
+      { input: { oktaDomain: sim.host, ...CLIENT } },
+    );
+    const back = new URL(await followRedirects(connected.data?.connectOkta.authorizeUrl ?? '', CALLBACK));
+    await t.http().get(`${back.pathname}${back.search}`).expect(302);
+    await t.get<SyncService>(SyncService).idle();
+  });
+  afterAll(async () => {
+    await t.close();
+    await sim.close();
+  });
+
+  it('recomputes every evidence fingerprint', async () => {
+    const result = await t.gql<{
+      evidence: { edges: { node: { type: string; sourceId: string; data: unknown; fingerprint: string } }[] };
+    }>(org.adminToken, '{ evidence(first: 100) { edges { node { type sourceId data fingerprint } } } }');
+    const rows = result.data?.evidence.edges.map((e) => e.node) ?? [];
+    expect(rows.length).toBeGreaterThan(12);
+    for (const row of rows)
+      expect(sha256(jcs({ data: row.data, sourceId: row.sourceId, type: row.type }))).toBe(row.fingerprint);
+  });
+
+  it('recomputes the audit chain from genesis and verifies the signed checkpoint with the pinned key', async () => {
+    const result = await t.gql<{
+      me: { organization: { id: string; signingKey: { publicKey: string; fingerprint: string } } };
+      auditLog: { edges: { node: Entry }[] };
+      auditCheckpoint: { seq: number; hash: string; at: string; signature: string; keyFingerprint: string };
+    }>(
+      org.adminToken,
+      `{ me { organization { id signingKey { publicKey fingerprint } } }
+         auditLog(first: 100) { edges { node { seq at action actor { type id } target { type id } details prevHash hash } } }
+         auditCheckpoint { seq hash at signature keyFingerprint } }`,
+    );
+    const data = result.data;
+    if (data === undefined || data === null) throw new Error(JSON.stringify(result.errors));
+    const organizationId = data.me.organization.id;
+    const entries = data.auditLog.edges.map((e) => e.node).sort((a, b) => a.seq - b.seq);
+    expect(entries.length).toBeGreaterThanOrEqual(3);
+    let prevHash = '0'.repeat(64);
+    entries.forEach((entry, i) => {
+      expect(entry.seq).toBe(i + 1);
+      expect(entry.prevHash).toBe(prevHash);
+      const { seq, at, action, actor, target, details } = entry;
+      expect(sha256(jcs({ action, actor, at, details, organizationId, prevHash, seq, target }))).toBe(
+        entry.hash,
+      );
+      prevHash = entry.hash;
+    });
+
+    const key = data.me.organization.signingKey;
+    const raw = Buffer.from(key.publicKey, 'base64url');
+    expect(createHash('sha256').update(raw).digest('hex')).toBe(key.fingerprint);
+    const checkpoint = data.auditCheckpoint;
+    expect(checkpoint.keyFingerprint).toBe(key.fingerprint);
+    expect(checkpoint.seq).toBe(entries.at(-1)?.seq);
+    expect(checkpoint.hash).toBe(entries.at(-1)?.hash);
+    const payload = jcs({
+      at: checkpoint.at,
+      hash: checkpoint.hash,
+      organizationId,
+      seq: checkpoint.seq,
+      type: 'audit-checkpoint',
+      v: 1,
+    });
+    const publicKey = createPublicKey({
+      key: { kty: 'OKP', crv: 'Ed25519', x: key.publicKey },
+      format: 'jwk',
+    });
+    expect(
+      verify(null, Buffer.from(payload, 'utf8'), publicKey, Buffer.from(checkpoint.signature, 'base64url')),
+    ).toBe(true);
+    // A changed payload does not verify.
+    const forged = jcs({
+      at: checkpoint.at,
+      hash: checkpoint.hash,
+      organizationId,
+      seq: checkpoint.seq + 1,
+      type: 'audit-checkpoint',
+      v: 1,
+    });
+    expect(
+      verify(null, Buffer.from(forged, 'utf8'), publicKey, Buffer.from(checkpoint.signature, 'base64url')),
+    ).toBe(false);
+  });
+});
