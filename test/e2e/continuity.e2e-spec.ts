@@ -1,11 +1,10 @@
 import { Types } from 'mongoose';
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
-import { followRedirects } from '../support/browser';
+import { connectOkta } from '../support/okta-connect';
 import { OktaOrgState, OktaSimulator } from '../support/okta-simulator';
 import { errorCode, TestApp, type TestOrg } from '../support/test-app';
 
 const PUBLIC_URL = 'http://app.test';
-const CALLBACK = `${PUBLIC_URL}/api/integrations/okta/callback`;
 const CLIENT = { clientId: 'continuity-client', clientSecret: 'continuity-client-secret' };
 const HOUR = 3_600_000;
 const QUERY = `query($id: ID!, $from: DateTime!, $to: DateTime!) {
@@ -38,7 +37,7 @@ describe('continuity of a connection (e2e)', () => {
   beforeAll(async () => {
     sim = await OktaSimulator.start({
       ...CLIENT,
-      redirectUri: CALLBACK,
+      redirectUri: `${PUBLIC_URL}/api/integrations/okta/callback`,
       state: OktaOrgState.seed({ users: 10, seed: 5 }),
     });
     t = await TestApp.start({
@@ -48,14 +47,13 @@ describe('continuity of a connection (e2e)', () => {
     });
     org = await t.createOrg('Continuous');
     other = await t.createOrg('Elsewhere');
-    const connected = await t.gql<{ connectOkta: { authorizeUrl: string; connection: { id: string } } }>(
-      org.adminToken,
-      'mutation($input: ConnectOktaInput!) { connectOkta(input: $input) { authorizeUrl connection { id } } }',
-      { input: { oktaDomain: sim.host, ...CLIENT } },
-    );
-    connectionId = connected.data?.connectOkta.connection.id ?? '';
-    const back = new URL(await followRedirects(connected.data?.connectOkta.authorizeUrl ?? '', CALLBACK));
-    await t.http().get(`${back.pathname}${back.search}`).expect(302);
+    connectionId = await connectOkta({
+      baseUrl: t.url,
+      publicUrl: PUBLIC_URL,
+      token: org.adminToken,
+      oktaDomain: sim.host,
+      client: CLIENT,
+    });
     await t.get<SyncService>(SyncService).idle();
   });
   afterAll(async () => {

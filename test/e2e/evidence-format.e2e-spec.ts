@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
-import { followRedirects } from '../support/browser';
+import { connectOkta } from '../support/okta-connect';
 import { OktaOrgState, OktaSimulator } from '../support/okta-simulator';
 import { TestApp, type TestOrg } from '../support/test-app';
 
@@ -21,7 +21,6 @@ function jcs(value: unknown): string {
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
 const PUBLIC_URL = 'http://app.test';
-const CALLBACK = `${PUBLIC_URL}/api/integrations/okta/callback`;
 const CLIENT = { clientId: 'format-client', clientSecret: 'format-client-secret' };
 
 interface Entry {
@@ -43,7 +42,7 @@ describe('the documented evidence format, checked by an independent implementati
   beforeAll(async () => {
     sim = await OktaSimulator.start({
       ...CLIENT,
-      redirectUri: CALLBACK,
+      redirectUri: `${PUBLIC_URL}/api/integrations/okta/callback`,
       state: OktaOrgState.seed({ users: 12, seed: 9 }),
     });
     t = await TestApp.start({
@@ -52,13 +51,13 @@ describe('the documented evidence format, checked by an independent implementati
       SCHEDULER_TICK_MS: '3600000',
     });
     org = await t.createOrg('Format');
-    const connected = await t.gql<{ connectOkta: { authorizeUrl: string } }>(
-      org.adminToken,
-      'mutation($input: ConnectOktaInput!) { connectOkta(input: $input) { authorizeUrl } }',
-      { input: { oktaDomain: sim.host, ...CLIENT } },
-    );
-    const back = new URL(await followRedirects(connected.data?.connectOkta.authorizeUrl ?? '', CALLBACK));
-    await t.http().get(`${back.pathname}${back.search}`).expect(302);
+    await connectOkta({
+      baseUrl: t.url,
+      publicUrl: PUBLIC_URL,
+      token: org.adminToken,
+      oktaDomain: sim.host,
+      client: CLIENT,
+    });
     await t.get<SyncService>(SyncService).idle();
   });
   afterAll(async () => {
