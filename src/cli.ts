@@ -94,9 +94,14 @@ async function run(argv: readonly string[]): Promise<string> {
       logger: ['error'],
     });
     try {
-      const token = await app
-        .get(TokenService)
-        .issue({ organizationId: org, role, userId: sub }, ttl(flags, config.auth.maxTokenLifetimeSeconds));
+      const token = await app.get(TokenService).issue(
+        { organizationId: org, role, userId: sub },
+        // A sign-in link stays in the browser's history: it lives an hour unless asked otherwise.
+        ttl(
+          login && flags.ttl === undefined ? { ...flags, ttl: '3600' } : flags,
+          config.auth.maxTokenLifetimeSeconds,
+        ),
+      );
       // In the fragment: never sent to a server, and the app removes it from the address bar at once.
       return login ? `${config.publicUrl}/integrations#token=${encodeURIComponent(token)}` : token;
     } finally {

@@ -19,7 +19,7 @@ describe('loadConfig', () => {
       nodeEnv: 'development',
       port: 3000,
       publicUrl: 'http://localhost:3000',
-      dashboardUrl: 'http://localhost:3000/integrations',
+      dashboardUrl: 'http://localhost:3000',
       mongoUrl: undefined,
       dataDir: '/srv/app/.data',
       role: 'all',
@@ -38,7 +38,7 @@ describe('loadConfig', () => {
     );
     expect(config.oktaAllowedInsecureHosts).toEqual(['127.0.0.1:8080', 'sim.local']);
     expect(config.publicUrl).toBe('https://api.example.com');
-    expect(config.dashboardUrl).toBe('https://api.example.com/integrations');
+    expect(config.dashboardUrl).toBe('https://api.example.com');
   });
 
   it.each<[string, Record<string, string>, string]>([

@@ -181,8 +181,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
   const nodeEnv = r.oneOf<NodeEnv>('NODE_ENV', ['development', 'test', 'production'], 'development');
   const port = r.int('PORT', 3000, 0, 65535);
   const publicUrl = r.url('PUBLIC_URL', `http://localhost:${port}`, ['http:', 'https:']) as string;
-  // The dashboard's integrations page, which forwards a callback's result to the connection's own page.
-  const dashboardUrl = r.url('DASHBOARD_URL', `${publicUrl}/integrations`, ['http:', 'https:']) as string;
+  // The dashboard (served at PUBLIC_URL): its start page forwards a callback's result to the connection's page.
+  const dashboardUrl = r.url('DASHBOARD_URL', publicUrl, ['http:', 'https:']) as string;
   const mongoUrl = r.url('MONGO_URL', undefined, ['mongodb:', 'mongodb+srv:']);
   const dataDir = absolute(r.raw('DATA_DIR') ?? '.data', cwd);
 

@@ -38,6 +38,8 @@ describe('audit chain checkpoints and the signing key (e2e)', () => {
   });
   afterAll(() => t.close());
 
+  const settled = () => t.get<AuditSealService>(AuditSealService).settled();
+
   const verify = async (token = org.adminToken): Promise<Verification> => {
     const result = await t.gql<{ verifyAuditChain: Verification }>(token, VERIFY);
     if (result.data?.verifyAuditChain === undefined) throw new Error(JSON.stringify(result.errors));
@@ -73,7 +75,8 @@ describe('audit chain checkpoints and the signing key (e2e)', () => {
     expect(theirs.data?.me.organization.signingKey.fingerprint).not.toBe(key?.fingerprint);
   });
 
-  it('checkpoints every append: an intact chain verifies up to its signed head', async () => {
+  it('checkpoints the head after appends (in the background): an intact chain verifies up to it', async () => {
+    await settled();
     expect(await verify()).toMatchObject({
       ok: true,
       checked: 4,
@@ -81,7 +84,10 @@ describe('audit chain checkpoints and the signing key (e2e)', () => {
       checkpointSeq: 4,
       checkpointSignatureValid: true,
     });
-    expect(await db().collection('audit_checkpoints').countDocuments(orgFilter())).toBe(4);
+    // Appends close together coalesce into fewer checkpoints, the last of the newest head.
+    const stored = await db().collection('audit_checkpoints').countDocuments(orgFilter());
+    expect(stored).toBeGreaterThanOrEqual(1);
+    expect(stored).toBeLessThanOrEqual(4);
   });
 
   it('reports a truncated tail when the newest entries are deleted, naming the missing seqs', async () => {

@@ -251,6 +251,18 @@ run(SUITE, () => {
     await page.context().close();
   });
 
+  it('asks before a sign-in link switches a signed-in user to another session', async () => {
+    const page = await open(org.adminToken);
+    await page.getByRole('heading', { name: 'Integrations', level: 1 }).waitFor();
+    const member = await t.token(org.organizationId, 'MEMBER', 'someone-else');
+    await page.goto(`${base}/coverage#token=${encodeURIComponent(member)}`);
+    await page.getByRole('heading', { name: 'Switch session?' }).waitFor();
+    expect(page.url()).not.toContain('token');
+    await page.getByRole('button', { name: 'Keep my current session' }).click();
+    await page.getByText('user-admin (ADMIN)').waitFor({ timeout: WAIT });
+    await page.context().close();
+  });
+
   it('shows a MEMBER and an AUDITOR no admin action', async () => {
     for (const role of ['MEMBER', 'AUDITOR'] as const) {
       const page = await open(await t.token(org.organizationId, role), '/integrations/okta');

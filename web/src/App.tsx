@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Provider, useQuery } from 'urql';
-import { currentSession, type Session, signOut } from './auth';
+import { currentSession, pendingSwitch, resolveSwitch, type Session, signOut } from './auth';
 import { graphqlClient } from './client';
 import { graphql } from './gql';
 import { AlertBanner } from './AlertBanner';
@@ -16,6 +16,32 @@ import { errorCode, Loading, present } from './ui';
 
 export function App() {
   const [refused, setRefused] = useState<string | undefined>(undefined);
+  const [, rerender] = useState(0);
+  const pending = pendingSwitch();
+  if (pending !== undefined) {
+    const decide = (accept: boolean): void => {
+      resolveSwitch(accept);
+      rerender((n) => n + 1);
+    };
+    return (
+      <main>
+        <h1>Switch session?</h1>
+        <p>
+          A sign-in link would switch you to organization {pending.organizationId} as {pending.userId} (
+          {pending.role}
+          ). Only continue if you asked for this link.
+        </p>
+        <div className="actions">
+          <button type="button" onClick={() => decide(true)}>
+            Switch
+          </button>
+          <button type="button" className="secondary" onClick={() => decide(false)}>
+            Keep my current session
+          </button>
+        </div>
+      </main>
+    );
+  }
   const state = currentSession();
   if (refused !== undefined) return <SignIn reason={refused} />;
   if ('signedOut' in state) return <SignIn reason={state.signedOut} />;

@@ -1,5 +1,7 @@
 /** The bearer token the API issued (`npm run cli -- login`), kept for this tab only. */
 const KEY = 'soc2.token';
+/** A handed-over token for another session than the current one, waiting for the user's confirmation. */
+const PENDING = 'soc2.pending';
 
 export interface Session {
   readonly token: string;
@@ -17,8 +19,27 @@ export function adoptTokenFromFragment(): void {
   const fragment = new URLSearchParams(window.location.hash.slice(1));
   const token = fragment.get('token');
   if (token === null) return;
-  sessionStorage.setItem(KEY, token);
   window.history.replaceState(null, '', window.location.pathname + window.location.search);
+  const current = sessionStorage.getItem(KEY);
+  // A link must not silently swap a signed-in user into another session (someone else's organization):
+  // that waits for a confirmation.
+  if (current !== null && current !== token && 'session' in currentSession())
+    sessionStorage.setItem(PENDING, token);
+  else sessionStorage.setItem(KEY, token);
+}
+
+/** The claims of a handed-over token waiting for confirmation, if any. */
+export function pendingSwitch(): { organizationId: string; role: string; userId: string } | undefined {
+  const token = sessionStorage.getItem(PENDING);
+  const claims = token === null ? undefined : decode(token);
+  if (claims === undefined) return undefined;
+  return { organizationId: claims.org, role: claims.role, userId: claims.sub };
+}
+
+export function resolveSwitch(accept: boolean): void {
+  const token = sessionStorage.getItem(PENDING);
+  sessionStorage.removeItem(PENDING);
+  if (accept && token !== null) sessionStorage.setItem(KEY, token);
 }
 
 export type SessionState = { readonly session: Session } | { readonly signedOut: string };

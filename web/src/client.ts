@@ -1,4 +1,4 @@
-import { Client, fetchExchange, subscriptionExchange, cacheExchange } from 'urql';
+import { Client, cacheExchange, fetchExchange, mapExchange, subscriptionExchange } from 'urql';
 import { createClient as createWsClient } from 'graphql-ws';
 
 /** One GraphQL client per session: HTTP for queries and mutations, graphql-ws for subscriptions. */
@@ -20,6 +20,13 @@ export function graphqlClient(token: string, onRefused: (reason: string) => void
     url: '/graphql',
     exchanges: [
       cacheExchange,
+      // Any operation the server refuses as unauthenticated (an expired token, mid-session) signs out.
+      mapExchange({
+        onError(error) {
+          const refused = error.graphQLErrors.find((e) => e.extensions?.code === 'UNAUTHENTICATED');
+          if (refused !== undefined) onRefused(`The server refused your sign-in: ${refused.message}.`);
+        },
+      }),
       fetchExchange,
       subscriptionExchange({
         forwardSubscription(request) {

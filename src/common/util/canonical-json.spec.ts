@@ -22,4 +22,12 @@ describe('canonicalJson', () => {
   it.each([[Number.NaN], [Infinity], [Buffer.from('x')], [() => 1]])('refuses %p', (value) => {
     expect(() => canonicalJson({ value })).toThrow(TypeError);
   });
+
+  it('is RFC 8785: integer-like keys in code-unit order, and "__proto__" kept as a member', () => {
+    expect(canonicalJson({ 10: 'a', 9: 'b', x: { 2: 1, 10: 2 } })).toBe(
+      '{"10":"a","9":"b","x":{"10":2,"2":1}}',
+    );
+    const withProto = JSON.parse('{"__proto__":{"admin":true},"a":1}') as unknown;
+    expect(canonicalJson(withProto)).toBe('{"__proto__":{"admin":true},"a":1}');
+  });
 });

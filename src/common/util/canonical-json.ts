@@ -6,7 +6,21 @@ import { createHash } from 'node:crypto';
  * shape for equal inputs.
  */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(normalize(value));
+  return serialize(normalize(value));
+}
+
+/**
+ * RFC 8785 (JCS) of a normalized value: members in UTF-16 code-unit order. Written out rather than left to
+ * `JSON.stringify`, which puts integer-like keys ("2", "10") first in numeric order.
+ */
+function serialize(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(serialize).join(',')}]`;
+  const object = value as Record<string, unknown>;
+  return `{${Object.keys(object)
+    .sort()
+    .map((key) => `${JSON.stringify(key)}:${serialize(object[key])}`)
+    .join(',')}}`;
 }
 
 export function sha256Hex(text: string): string {
@@ -27,7 +41,8 @@ export function normalize(value: unknown): unknown {
       return (value as { toHexString(): string }).toHexString();
     }
     if (Buffer.isBuffer(value)) throw new TypeError('canonicalJson: binary values are not allowed');
-    const out: Record<string, unknown> = {};
+    // No prototype: a member named "__proto__" stays a member.
+    const out = Object.create(null) as Record<string, unknown>;
     for (const key of Object.keys(value).sort()) {
       const member = (value as Record<string, unknown>)[key];
       if (member !== undefined) out[key] = normalize(member);

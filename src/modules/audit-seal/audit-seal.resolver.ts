@@ -50,7 +50,9 @@ export class AuditSealResolver {
   }
 
   @ResolveField(() => SigningKeyModel, {
-    description: "The organization's public signing key (audit checkpoints); created on first use",
+    nullable: true,
+    description:
+      "The organization's public signing key (audit checkpoints); created on first use (null, with an error, while the key service is unavailable)",
   })
   signingKey(@Parent() _organization: OrganizationModel): Promise<PublicSigningKey> {
     return this.keys.publicKey();

@@ -1,4 +1,11 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { type AppConfig } from '#src/config/app-config';
 import { APP_CONFIG } from '#src/config/config.module';
@@ -41,7 +48,7 @@ export function checkpointPayload(organizationId: string, seq: number, hash: str
  * then shows: the chain still links, but ends before the checkpoint.
  */
 @Injectable()
-export class AuditSealService implements OnModuleInit, OnApplicationShutdown {
+export class AuditSealService implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('AuditSeal');
 
   constructor(
@@ -61,9 +68,45 @@ export class AuditSealService implements OnModuleInit, OnApplicationShutdown {
     stopIntervalJob(this.scheduler, JOB);
   }
 
+  private readonly inFlight = new Map<string, { again: boolean; done: Promise<void> }>();
+
+  /**
+   * Never holds up the append (which may run under a connection's auth lease): the checkpoint is written in
+   * the background, one at a time per organization, always of the newest head (appends in between coalesce).
+   */
   @OnDomainEvent('audit.appended')
-  async onAppended(head: { readonly seq: number; readonly hash: string; readonly at: Date }): Promise<void> {
-    await this.checkpoint(head);
+  onAppended(): void {
+    const organizationId = OrgContext.organizationId();
+    const current = this.inFlight.get(organizationId);
+    if (current !== undefined) {
+      current.again = true;
+      return;
+    }
+    const state = { again: false, done: Promise.resolve() };
+    this.inFlight.set(organizationId, state);
+    state.done = OrgContext.runAsSystem(organizationId, JOB, async () => {
+      try {
+        do {
+          state.again = false;
+          await this.checkpointHead();
+        } while (state.again);
+      } catch (error) {
+        this.logger.warn(
+          `checkpoint of organization ${organizationId} failed (the hourly pass retries): ${error instanceof Error ? error.message : String(error)}`,
+        );
+      } finally {
+        this.inFlight.delete(organizationId);
+      }
+    });
+  }
+
+  /** Waits for the background checkpoints (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight.values()].map((s) => s.done));
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.settled();
   }
 
   /** For every organization whose head has no checkpoint yet (an append whose checkpoint failed, the CLI). */
@@ -71,13 +114,14 @@ export class AuditSealService implements OnModuleInit, OnApplicationShutdown {
     let written = 0;
     try {
       for await (const organizationId of this.organizations.allOrganizationIds()) {
-        written += await OrgContext.runAsSystem(organizationId, JOB, async () => {
-          const head = await this.audit.head();
-          const latest = await this.checkpoints.latest();
-          if (head === undefined || (latest !== undefined && latest.seq >= head.seq)) return 0;
-          await this.checkpoint(head);
-          return 1;
-        });
+        // One organization's failure (its key unusable, a timeout) does not stop the others'.
+        try {
+          written += await OrgContext.runAsSystem(organizationId, JOB, () => this.checkpointHead());
+        } catch (error) {
+          this.logger.error(
+            `checkpoint of organization ${organizationId} failed: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
       }
     } catch (error) {
       this.logger.error(`checkpoint pass failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -90,8 +134,9 @@ export class AuditSealService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async verify(): Promise<SealedChainVerification> {
-    const chain = await this.audit.verify();
+    // The checkpoint first: the chain only grows, so an honest chain walked after it reaches at least its seq.
     const latest = await this.checkpoints.latest();
+    const chain = await this.audit.verify();
     const none = {
       truncated: false,
       missingFromSeq: null,
@@ -117,6 +162,15 @@ export class AuditSealService implements OnModuleInit, OnApplicationShutdown {
       checkpointAt: latest.at,
       checkpointSignatureValid: signed,
     };
+  }
+
+  /** Checkpoints the current head unless it already has one; returns how many it wrote. */
+  private async checkpointHead(): Promise<number> {
+    const head = await this.audit.head();
+    const latest = await this.checkpoints.latest();
+    if (head === undefined || (latest !== undefined && latest.seq >= head.seq)) return 0;
+    await this.checkpoint(head);
+    return 1;
   }
 
   private async checkpoint(head: { seq: number; hash: string; at: Date }): Promise<void> {

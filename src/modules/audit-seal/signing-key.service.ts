@@ -3,6 +3,7 @@ import {
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
+  type KeyObject,
   sign,
   verify,
 } from 'node:crypto';
@@ -10,6 +11,8 @@ import { Injectable } from '@nestjs/common';
 import { EnvelopeService } from '#src/common/crypto/envelope.service';
 import { OrgContext } from '#src/common/tenancy/org-context';
 import { SigningKeysRepository } from './signing-keys.repository';
+
+const OPENED_TTL_MS = 10 * 60_000;
 
 export interface PublicSigningKey {
   readonly algorithm: 'Ed25519';
@@ -36,13 +39,28 @@ export class SigningKeyService {
     return { algorithm, publicKey, fingerprint, createdAt };
   }
 
-  /** Signs `payload` (UTF-8) with the organization's key; the signature is base64url. */
+  /**
+   * Signs `payload` (UTF-8) with the organization's key; the signature is base64url. The opened key is kept
+   * in memory for a few minutes, so signing does not call the key service each time.
+   */
   async sign(payload: string): Promise<{ signature: string; fingerprint: string }> {
-    const key = await this.stored();
-    const pem = await this.envelope.open(recordId(), key.sealedPrivateKey);
-    const signature = sign(null, Buffer.from(payload, 'utf8'), createPrivateKey(pem)).toString('base64url');
-    return { signature, fingerprint: key.fingerprint };
+    const organizationId = OrgContext.organizationId();
+    let opened = this.opened.get(organizationId);
+    if (opened === undefined || opened.until < Date.now()) {
+      const key = await this.stored();
+      const pem = await this.envelope.open(recordId(), key.sealedPrivateKey);
+      opened = {
+        key: createPrivateKey(pem),
+        fingerprint: key.fingerprint,
+        until: Date.now() + OPENED_TTL_MS,
+      };
+      this.opened.set(organizationId, opened);
+    }
+    const signature = sign(null, Buffer.from(payload, 'utf8'), opened.key).toString('base64url');
+    return { signature, fingerprint: opened.fingerprint };
   }
+
+  private readonly opened = new Map<string, { key: KeyObject; fingerprint: string; until: number }>();
 
   private async stored() {
     const existing = await this.keys.find();

@@ -7,6 +7,8 @@ import { type AuditAction, AuditLogDocument } from './audit.schema';
 
 export interface AuditLogQuery {
   readonly action?: AuditAction;
+  /** Any of these actions (with `action`, both must hold). */
+  readonly actions?: readonly AuditAction[];
   readonly targetType?: string;
   readonly targetId?: string;
   readonly from?: Date;
@@ -68,6 +70,7 @@ export class AuditRepository extends TenantRepository<AuditLogDocument> implemen
   async page(query: AuditLogQuery, limit: number): Promise<AuditEntry[]> {
     const filter: QueryFilter<AuditLogDocument> = {};
     if (query.action !== undefined) filter.action = query.action;
+    else if (query.actions !== undefined) filter.action = { $in: [...query.actions] };
     if (query.targetType !== undefined) filter['target.type'] = query.targetType;
     if (query.targetId !== undefined) filter['target.id'] = query.targetId;
     if (query.from !== undefined || query.to !== undefined) {

@@ -42,18 +42,22 @@ const VERIFY = graphql(`
   }
 `);
 
+/** Every audit action (the schema's AuditAction), for the filter. */
 const ACTIONS = [
   '',
+  'ASSESSMENT_APPROVE',
+  'CHECK_SETTINGS_UPDATE',
   'CONNECT',
+  'EXCEPTION_CREATE',
+  'EXCEPTION_EXPIRE',
+  'OAUTH_CALLBACK_REFUSED',
+  'ORGANIZATION_CREATE',
+  'ORGANIZATION_UPDATE',
   'REAUTH',
+  'RETENTION_PURGE',
   'REVOKE',
   'SYNC',
   'SYNC_FAILURE',
-  'EXCEPTION_CREATE',
-  'EXCEPTION_EXPIRE',
-  'CHECK_SETTINGS_UPDATE',
-  'OAUTH_CALLBACK_REFUSED',
-  'RETENTION_PURGE',
 ];
 
 export function AuditPage() {

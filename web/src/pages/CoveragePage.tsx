@@ -213,7 +213,8 @@ function ExceptionForm({ onCreated }: { onCreated: () => void }) {
         check: values.check as CheckKey,
         sourceId: values.sourceId.trim(),
         reason: values.reason.trim(),
-        expiresAt: values.expires === '' ? '' : new Date(values.expires).toISOString(),
+        // The end of the chosen day, in the admin's own time zone.
+        expiresAt: values.expires === '' ? '' : new Date(`${values.expires}T23:59:59.999`).toISOString(),
       },
     });
     if (result.error === undefined) {

@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
-import { Link, navigate, useLocation } from '../router';
+import { Link, useLocation } from '../router';
 import { Empty, ErrorMessage, Loading, when, present } from '../ui';
 
 const CATALOG = graphql(`
@@ -27,14 +27,22 @@ export function IntegrationsPage() {
   // The OAuth callback lands here (DASHBOARD_URL): forward its result to the connection's integration page.
   const owner = result.data?.integrations.find((i) => i.connections.some((c) => c.id === connectionId));
   useEffect(() => {
-    if (owner !== undefined) {
-      window.history.replaceState(null, '', `/integrations/${owner.key}${location.search}`);
-      navigate(`/integrations/${owner.key}${location.search}`);
-    }
+    if (owner === undefined) return;
+    window.history.replaceState(null, '', `/integrations/${owner.key}${location.search}`);
+    window.dispatchEvent(new PopStateEvent('popstate'));
   }, [owner, location.search]);
+  const outcome = location.searchParams.get('result');
+  const reason = location.searchParams.get('reason') ?? '';
   return (
     <>
       <h1>Integrations</h1>
+      {connectionId !== null && owner === undefined && present(result.data) && (
+        <p className={`banner ${outcome === 'connected' ? 'ok' : 'bad'}`} role="status">
+          {outcome === 'connected'
+            ? 'The connection is authorized.'
+            : `The connection could not be completed: ${reason.replace(/_/g, ' ') || 'unknown reason'}.`}
+        </p>
+      )}
       <ErrorMessage error={result.error} />
       {result.fetching && !present(result.data) && <Loading what="the integrations" />}
       {result.data?.integrations.length === 0 && <Empty>No integrations are installed.</Empty>}

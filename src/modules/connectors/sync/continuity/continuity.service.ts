@@ -59,7 +59,16 @@ export class ContinuityService {
     const [before, within, entries] = await Promise.all([
       this.runs.lastSuccessBefore(connection.id, from),
       this.runs.successesBetween(connection.id, from, to, MAX_SYNCS),
-      this.audit.page({ targetType: 'connection', targetId: connection.id, to }, MAX_CHANGES),
+      // Status changes only (not the hourly SYNC entries), so the whole window fits the bound.
+      this.audit.page(
+        {
+          targetType: 'connection',
+          targetId: connection.id,
+          to,
+          actions: ['CONNECT', 'REAUTH', 'REVOKE', 'SYNC_FAILURE'],
+        },
+        MAX_CHANGES,
+      ),
     ]);
     const changes: StatusChange[] = entries.reverse().flatMap((e): StatusChange[] => {
       if (e.action === 'CONNECT' || e.action === 'REAUTH') return [{ at: e.at, status: 'ACTIVE' }];
