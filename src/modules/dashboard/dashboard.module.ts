@@ -4,7 +4,7 @@ import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { ServeStaticModule } from '@nestjs/serve-static';
 
 /**
- * The app's own paths, answered with index.html so that a link to `/integrations/okta` or `/coverage` loads
+ * The app's own paths, answered with index.html so that a link to `/integrations/<key>` or `/coverage` loads
  * the app. Only these: the API's paths (and their errors: a malformed body on /graphql stays a 400) are
  * never touched, and an unknown path stays a 404.
  */
