@@ -1,10 +1,8 @@
 import { Types } from 'mongoose';
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
-import { connectOkta } from '../support/okta-connect';
-import { OktaOrgState, OktaSimulator } from '../support/okta-simulator';
-import { errorCode, TestApp, type TestOrg } from '../support/test-app';
+import { type ConnectedOkta, startConnectedOkta } from '../support/connected-okta';
+import { errorCode, type TestApp, type TestOrg } from '../support/test-app';
 
-const PUBLIC_URL = 'http://app.test';
 const CLIENT = { clientId: 'continuity-client', clientSecret: 'continuity-client-secret' };
 const HOUR = 3_600_000;
 const QUERY = `query($id: ID!, $from: DateTime!, $to: DateTime!) {
@@ -28,39 +26,18 @@ interface Result {
 
 /** Continuity over a window, from a real sync history against the simulator with a gap made by backdating. */
 describe('continuity of a connection (e2e)', () => {
-  let sim: OktaSimulator;
+  let world: ConnectedOkta;
   let t: TestApp;
   let org: TestOrg;
   let other: TestOrg;
   let connectionId = '';
 
   beforeAll(async () => {
-    sim = await OktaSimulator.start({
-      ...CLIENT,
-      redirectUri: `${PUBLIC_URL}/api/integrations/okta/callback`,
-      state: OktaOrgState.seed({ users: 10, seed: 5 }),
-    });
-    t = await TestApp.start({
-      PUBLIC_URL,
-      OKTA_ALLOWED_INSECURE_HOSTS: sim.host,
-      SCHEDULER_TICK_MS: '3600000',
-    });
-    org = await t.createOrg('Continuous');
+    world = await startConnectedOkta({ users: 10, seed: 5, orgName: 'Continuous', client: CLIENT });
+    ({ t, org, connectionId } = world);
     other = await t.createOrg('Elsewhere');
-    connectionId = await connectOkta({
-      baseUrl: t.url,
-      publicUrl: PUBLIC_URL,
-      token: org.adminToken,
-      oktaDomain: sim.host,
-      client: CLIENT,
-    });
-    await t.get<SyncService>(SyncService).idle();
   });
-  afterAll(async () => {
-    await t.get<SyncService>(SyncService).idle();
-    await t.close();
-    await sim.close();
-  });
+  afterAll(() => world.close());
 
   const ask = (from: Date, to: Date, token = org.adminToken, id = connectionId) =>
     t.gql<Result>(token, QUERY, { id, from: from.toISOString(), to: to.toISOString() });

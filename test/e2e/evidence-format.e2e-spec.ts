@@ -1,8 +1,6 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
-import { SyncService } from '#src/modules/connectors/sync/sync.service';
-import { connectOkta } from '../support/okta-connect';
-import { OktaOrgState, OktaSimulator } from '../support/okta-simulator';
-import { TestApp, type TestOrg } from '../support/test-app';
+import { type ConnectedOkta, startConnectedOkta } from '../support/connected-okta';
+import { type TestApp, type TestOrg } from '../support/test-app';
 
 /*
  * An auditor's own check, written from docs/EVIDENCE_FORMAT.md alone: its canonical JSON, hashes and signature
@@ -20,7 +18,6 @@ function jcs(value: unknown): string {
 }
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
-const PUBLIC_URL = 'http://app.test';
 const CLIENT = { clientId: 'format-client', clientSecret: 'format-client-secret' };
 
 interface Entry {
@@ -35,35 +32,15 @@ interface Entry {
 }
 
 describe('the documented evidence format, checked by an independent implementation (e2e)', () => {
-  let sim: OktaSimulator;
+  let world: ConnectedOkta;
   let t: TestApp;
   let org: TestOrg;
 
   beforeAll(async () => {
-    sim = await OktaSimulator.start({
-      ...CLIENT,
-      redirectUri: `${PUBLIC_URL}/api/integrations/okta/callback`,
-      state: OktaOrgState.seed({ users: 12, seed: 9 }),
-    });
-    t = await TestApp.start({
-      PUBLIC_URL,
-      OKTA_ALLOWED_INSECURE_HOSTS: sim.host,
-      SCHEDULER_TICK_MS: '3600000',
-    });
-    org = await t.createOrg('Format');
-    await connectOkta({
-      baseUrl: t.url,
-      publicUrl: PUBLIC_URL,
-      token: org.adminToken,
-      oktaDomain: sim.host,
-      client: CLIENT,
-    });
-    await t.get<SyncService>(SyncService).idle();
+    world = await startConnectedOkta({ users: 12, seed: 9, orgName: 'Format', client: CLIENT });
+    ({ t, org } = world);
   });
-  afterAll(async () => {
-    await t.close();
-    await sim.close();
-  });
+  afterAll(() => world.close());
 
   it('recomputes every evidence fingerprint', async () => {
     const result = await t.gql<{
