@@ -1,8 +1,12 @@
 import { type AnchorHTMLAttributes, type MouseEvent, useEffect, useState } from 'react';
 
-/** A small client-side router over the History API: the API serves index.html for every app path. */
-export function navigate(to: string): void {
-  window.history.pushState(null, '', to);
+/**
+ * A small client-side router over the History API: the API serves index.html for every app path. `replace`
+ * takes the current history entry's place instead of adding one.
+ */
+export function navigate(to: string, options: { replace?: boolean } = {}): void {
+  if (options.replace === true) window.history.replaceState(null, '', to);
+  else window.history.pushState(null, '', to);
   window.dispatchEvent(new PopStateEvent('popstate'));
 }
 

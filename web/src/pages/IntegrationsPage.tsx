@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
-import { Link, useLocation } from '../router';
+import { Link, navigate, useLocation } from '../router';
 import { Empty, ErrorMessage, Loading, when, present } from '../ui';
 
 const CATALOG = graphql(`
@@ -28,8 +28,7 @@ export function IntegrationsPage() {
   const owner = result.data?.integrations.find((i) => i.connections.some((c) => c.id === connectionId));
   useEffect(() => {
     if (owner === undefined) return;
-    window.history.replaceState(null, '', `/integrations/${owner.key}${location.search}`);
-    window.dispatchEvent(new PopStateEvent('popstate'));
+    navigate(`/integrations/${owner.key}${location.search}`, { replace: true });
   }, [owner, location.search]);
   const outcome = location.searchParams.get('result');
   const reason = location.searchParams.get('reason') ?? '';
