@@ -13,6 +13,7 @@ import { MetricsModule } from './common/metrics/metrics';
 import { TenancyModule } from './common/tenancy/tenancy.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuditSealModule } from './modules/audit-seal/audit-seal.module';
+import { AuditorBundleModule } from './modules/auditor-bundle/auditor-bundle.module';
 import { ConnectionsModule } from './modules/connections/connections.module';
 import { type ConnectorModule } from './modules/connectors/connector-driver.port';
 import { ConnectorsModule } from './modules/connectors/connectors.module';
@@ -59,6 +60,7 @@ export class AppModule {
         SyncModule,
         CoverageModule,
         RetentionModule,
+        AuditorBundleModule,
         HealthModule,
         MetricsModule,
         DashboardModule.forRoot(),

@@ -1,10 +1,22 @@
 import 'reflect-metadata';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { ScheduleModule } from '@nestjs/schedule';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { withDevelopmentDefaults } from './config/development-defaults';
+import { CryptoModule } from './common/crypto/crypto.module';
 import { KeyProviderModule } from './common/crypto/key-provider.module';
+import { DomainEventsModule } from './common/events/domain-events';
+import { MetricsModule } from './common/metrics/metrics';
+import { OrgContext } from './common/tenancy/org-context';
+import { AuditorBundleModule } from './modules/auditor-bundle/auditor-bundle.module';
+import { BundleExportsService } from './modules/auditor-bundle/bundle-exports.service';
+import { ConnectorsModule } from './modules/connectors/connectors.module';
+import { INSTALLED_CONNECTORS } from './modules/connectors/installed-connectors';
 import { DatabaseModule } from './common/database/database.module';
 import {
   attachOrStartEmbeddedMongo,
@@ -25,6 +37,9 @@ const USAGE = `Usage:
       Mints an access token; prints it.
   npm run cli -- login --org <organizationId> [--role ADMIN|MEMBER|AUDITOR] [--sub <userId>] [--ttl <seconds>]
       Prints a dashboard sign-in URL (PUBLIC_URL) with a token in its fragment (default role ADMIN).
+  npm run cli -- bundle --org <organizationId> --assessment <assessmentId> --out <file.zip>
+      Writes the assessment's auditor bundle (docs/EVIDENCE_FORMAT.md) and audits it; prints the file,
+      its manifest's SHA-256 and the signing key's fingerprint. Check it with npm run verify.
 `;
 
 const DEFAULT_TTL_S = 24 * 3600;
@@ -59,6 +74,28 @@ function ttl(flags: Flags, maxS: number): number {
   return n;
 }
 
+/** What writing a bundle needs: the data modules, without HTTP, GraphQL or jobs (role `api`). */
+@Module({})
+class BundleCliModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: BundleCliModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        DatabaseModule,
+        KeyProviderModule,
+        CryptoModule,
+        PubSubModule,
+        DomainEventsModule,
+        MetricsModule,
+        ScheduleModule.forRoot(),
+        ConnectorsModule.forRoot(INSTALLED_CONNECTORS),
+        AuditorBundleModule,
+      ],
+    };
+  }
+}
+
 @Module({})
 class CliModule {
   static forRoot(config: AppConfig, withDatabase: boolean): DynamicModule {
@@ -77,8 +114,10 @@ async function run(argv: readonly string[]): Promise<string> {
   const { command, flags } = parse(argv);
   let config = withDevelopmentDefaults(loadConfig(process.env));
   const verb = command.join(' ');
-  if (verb !== 'org create' && verb !== 'token' && verb !== 'login')
+  if (verb !== 'org create' && verb !== 'token' && verb !== 'login' && verb !== 'bundle')
     throw new UsageError(verb === '' ? 'No command given' : `Unknown command "${verb}"`);
+
+  if (verb === 'bundle') return bundle(config, flags);
 
   if (verb === 'token' || verb === 'login') {
     const org = flags.org;
@@ -129,6 +168,41 @@ async function run(argv: readonly string[]): Promise<string> {
   } finally {
     await app.close();
     await embedded?.stop();
+  }
+}
+
+/** Writes an auditor bundle to a file, next to it first and renamed when complete. */
+async function bundle(config: AppConfig, flags: Flags): Promise<string> {
+  const { org, assessment, out } = flags;
+  if (!isObjectIdHex(org)) throw new UsageError('--org must be a 24-character hex organization id');
+  if (!isObjectIdHex(assessment))
+    throw new UsageError('--assessment must be a 24-character hex assessment id');
+  if (out === undefined || out.trim() === '') throw new UsageError('--out <file.zip> is required');
+  if (config.mongoUrl === undefined)
+    throw new UsageError('MONGO_URL must name the database the service uses (a bundle reads its data)');
+  const app = await NestFactory.createApplicationContext(
+    BundleCliModule.forRoot({ ...config, role: 'api' }),
+    { logger: ['error'] },
+  );
+  const target = resolve(out);
+  const partial = `${target}.partial`;
+  try {
+    const built = await OrgContext.runAsSystem(org, 'cli-bundle', async () => {
+      await app.get(OrganizationsService).current();
+      return app.get(BundleExportsService).writeTo(assessment, createWriteStream(partial, { flags: 'wx' }));
+    });
+    await rename(partial, target);
+    return JSON.stringify({
+      file: target,
+      manifestSha256: built.manifestSha256,
+      keyFingerprint: built.manifest.signature.keyFingerprint,
+      draft: built.manifest.assessment.draft,
+    });
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw error;
+  } finally {
+    await app.close();
   }
 }
 

@@ -1,5 +1,6 @@
 import { AuditResolver } from './modules/audit/audit.resolver';
 import { AuditSealResolver } from './modules/audit-seal/audit-seal.resolver';
+import { AssessmentExportsResolver, BundleExportsResolver } from './modules/auditor-bundle/bundle.resolver';
 import { ConnectionsResolver } from './modules/connections/connections.resolver';
 import { INSTALLED_CONNECTORS } from './modules/connectors/installed-connectors';
 import { IntegrationsResolver } from './modules/connectors/integrations.resolver';
@@ -27,6 +28,8 @@ export const SCHEMA_RESOLVERS = [
   ContinuityResolver,
   AssessmentContinuityResolver,
   EvidenceResolver,
+  BundleExportsResolver,
+  AssessmentExportsResolver,
   CoverageResolver,
   CheckResultResolver,
   ...INSTALLED_CONNECTORS.flatMap((c) => c.resolvers ?? []),

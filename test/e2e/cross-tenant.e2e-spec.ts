@@ -17,6 +17,7 @@ import { SyncService } from '#src/modules/connectors/sync/sync.service';
 import { connectOkta } from '../support/okta-connect';
 import { OktaSimulator } from '../support/okta-simulator';
 import { sample } from '../support/resolver-walk';
+import { exportAssessment } from '../support/bundles';
 import { errorCode, TestApp, type TestOrg } from '../support/test-app';
 
 jest.setTimeout(180_000);
@@ -25,12 +26,13 @@ const PUBLIC_URL = 'http://app.test';
 const CLIENT = { clientId: 'tenant-client', clientSecret: 'tenant-client-secret' };
 
 /** What an ID names: each ID argument of the schema must be listed in ID_KINDS, so none goes untested. */
-type Kind = 'connection' | 'assessment' | 'evidence' | 'auditEntry';
+type Kind = 'connection' | 'assessment' | 'evidence' | 'auditEntry' | 'export';
 type Ids = Record<Kind, string[]>;
 
 /** `Type.field.path.to.argument` → what the id names. A new ID-taking operation must be added here. */
 const ID_KINDS: Record<string, Kind> = {
   'Query.assessment.id': 'assessment',
+  'Query.assessmentExport.id': 'export',
   'Query.auditLogEntry.id': 'auditEntry',
   'Query.connection.id': 'connection',
   'Query.connectorRuns.connectionId': 'connection',
@@ -39,6 +41,7 @@ const ID_KINDS: Record<string, Kind> = {
   'Mutation.approveAssessment.input.assessmentId': 'assessment',
   'Mutation.attachEvidence.input.assessmentId': 'assessment',
   'Mutation.attachEvidence.input.evidenceIds': 'evidence',
+  'Mutation.exportAssessment.input.assessmentId': 'assessment',
   'Mutation.reauthorizeConnection.input.connectionId': 'connection',
   'Mutation.revokeConnection.input.connectionId': 'connection',
   'Mutation.syncConnection.input.connectionId': 'connection',
@@ -130,8 +133,8 @@ describe('cross-tenant ids, generated from the schema (e2e)', () => {
   let a: TestOrg;
   let b: TestOrg;
   const ids: Record<'a' | 'b', Ids> = {
-    a: { connection: [], assessment: [], evidence: [], auditEntry: [] },
-    b: { connection: [], assessment: [], evidence: [], auditEntry: [] },
+    a: { connection: [], assessment: [], evidence: [], auditEntry: [], export: [] },
+    b: { connection: [], assessment: [], evidence: [], auditEntry: [], export: [] },
   };
 
   async function fixtures(org: TestOrg, into: Ids): Promise<void> {
@@ -159,6 +162,7 @@ describe('cross-tenant ids, generated from the schema (e2e)', () => {
     into.assessment.push(assessment.data?.createAssessment.id ?? '');
     into.evidence.push(...(evidence.data?.evidence.edges.map((e) => e.node.id) ?? []));
     into.auditEntry.push(audit.data?.auditLog.edges[0]?.node.id ?? '');
+    into.export.push((await exportAssessment(t, org.adminToken, into.assessment[0] ?? '')).id);
     for (const [kind, list] of Object.entries(into))
       if (list.length === 0 || list.includes('')) throw new Error(`no ${kind}`);
   }

@@ -78,6 +78,11 @@ export class AuditService {
     return verifyChain(this.repository.chain());
   }
 
+  /** The whole chain in `seq` order, streamed. */
+  entries(): AsyncGenerator<AuditEntry> {
+    return this.repository.chain();
+  }
+
   /** The chain's newest entry (seq, hash, time), if any. */
   head(): Promise<{ seq: number; hash: string; at: Date } | undefined> {
     return this.repository.head();

@@ -29,6 +29,6 @@ import { RetainedEvidenceRepository } from './retained-evidence.repository';
     RetainedEvidenceRepository,
     EvidenceRetentionService,
   ],
-  exports: [EvidenceService, EvidenceRetentionService],
+  exports: [EvidenceService, EvidenceRetentionService, AssessmentsService],
 })
 export class EvidenceModule {}

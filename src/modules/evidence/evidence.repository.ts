@@ -244,6 +244,31 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
   }
 
   /** Streams every current row of the organization (all types), with `fields` of its data. */
+  /**
+   * Every row of `type` valid at some moment of [start, end] (its population for that period), whole, in
+   * the order stored: one cursor, in batches, closed when done. Sorting would make FerretDB 1.x hold and
+   * sort the whole population in memory.
+   */
+  async *population(type: string, start: Date, end: Date): AsyncGenerator<Evidence> {
+    const cursor = this.model
+      .find(
+        this.scope({
+          type,
+          collectedAt: { $lte: end },
+          $or: [{ validUntil: null }, { validUntil: { $gt: start } }],
+        }),
+      )
+      .maxTimeMS(STREAM_MAX_TIME_MS)
+      .batchSize(STREAM_BATCH / 4)
+      .lean<EvidenceDocument[]>()
+      .cursor();
+    try {
+      for await (const doc of cursor) yield toEvidence(doc);
+    } finally {
+      await cursor.close();
+    }
+  }
+
   async *currentRowsOfOrganization(fields: readonly string[]): AsyncGenerator<RowOfType> {
     const projection: Record<string, 1> = { connectionId: 1, type: 1, sourceId: 1, collectedAt: 1 };
     for (const field of fields) projection[`data.${field}`] = 1;

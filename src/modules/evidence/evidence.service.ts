@@ -169,6 +169,11 @@ export class EvidenceService {
     return this.evidence.purgeUnattached(connectionId);
   }
 
+  /** Every row of `type` valid at some moment of [start, end], streamed in no particular order. */
+  population(type: string, start: Date, end: Date): AsyncGenerator<Evidence> {
+    return this.evidence.population(type, start, end);
+  }
+
   page(query: EvidenceQuery, limit: number): Promise<Evidence[]> {
     return this.evidence.page(query, limit);
   }

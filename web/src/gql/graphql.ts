@@ -15,6 +15,7 @@ export type AlertKind =
 
 export type AuditAction =
   | 'ASSESSMENT_APPROVE'
+  | 'ASSESSMENT_EXPORT'
   | 'CHECK_SETTINGS_UPDATE'
   | 'CONNECT'
   | 'EXCEPTION_CREATE'

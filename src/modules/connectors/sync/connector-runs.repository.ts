@@ -21,6 +21,10 @@ export interface ConnectorRun {
   readonly error: { code: string; message: string } | null;
 }
 
+/** Run history reads for a bundle cover a whole audit period. */
+const RUN_STREAM_MAX_TIME_MS = 300_000;
+const IDS_PER_QUERY = 500;
+
 @Injectable()
 export class ConnectorRunsRepository extends TenantRepository<ConnectorRunDocument> {
   constructor(@InjectModel(ConnectorRunDocument.name) model: Model<ConnectorRunDocument>) {
@@ -147,6 +151,38 @@ export class ConnectorRunsRepository extends TenantRepository<ConnectorRunDocume
       .lean<{ finishedAt: Date }>()
       .maxTimeMS(30_000);
     return doc?.finishedAt ?? undefined;
+  }
+
+  /** Runs of any connection that started by `end` and finished (or are running) after `start`, streamed. */
+  async *overlapping(start: Date, end: Date): AsyncGenerator<ConnectorRun> {
+    const cursor = this.model
+      .find(
+        this.scope({
+          startedAt: { $lte: end },
+          $or: [{ finishedAt: null }, { finishedAt: { $gte: start } }],
+        }),
+      )
+      .maxTimeMS(RUN_STREAM_MAX_TIME_MS)
+      .batchSize(500)
+      .lean<ConnectorRunDocument[]>()
+      .cursor();
+    try {
+      for await (const doc of cursor) yield toRun(doc);
+    } finally {
+      await cursor.close();
+    }
+  }
+
+  /** The runs with these ids (unknown ids are skipped), in batches: `$in` scans on FerretDB 1.x. */
+  async *byIds(ids: readonly string[]): AsyncGenerator<ConnectorRun> {
+    for (let start = 0; start < ids.length; start += IDS_PER_QUERY) {
+      const batch = ids.slice(start, start + IDS_PER_QUERY).flatMap((id) => toObjectId(id) ?? []);
+      const docs = await this.model
+        .find(this.scope({ _id: { $in: batch } }))
+        .maxTimeMS(RUN_STREAM_MAX_TIME_MS)
+        .lean<ConnectorRunDocument[]>();
+      for (const doc of docs) yield toRun(doc);
+    }
   }
 
   async findRunning(connectionId: string): Promise<ConnectorRun | undefined> {

@@ -17,6 +17,8 @@ import { EvidenceService } from '#src/modules/evidence/evidence.service';
 import { type CollectorStats, type RunTrigger } from './connector-run.schema';
 import { AbandonedRuns } from './abandoned-runs';
 import { type ConnectorRun, ConnectorRunsRepository } from './connector-runs.repository';
+
+export type { ConnectorRun } from './connector-runs.repository';
 import { RunHeartbeat } from './run-heartbeat';
 import { RunAborted, type RunError } from './run-outcome';
 import { SyncSlots } from './sync-slots';
@@ -323,6 +325,16 @@ export class SyncService implements BeforeApplicationShutdown {
   /** For retention: deletes a connection's finished runs, except those in `keep`. Returns how many. */
   purgeRuns(connectionId: string, keep: readonly string[]): Promise<number> {
     return this.runs.deleteForConnection(connectionId, keep);
+  }
+
+  /** Runs of any connection that started by `end` and finished (or are running) after `start`, streamed. */
+  runsOverlapping(start: Date, end: Date): AsyncGenerator<ConnectorRun> {
+    return this.runs.overlapping(start, end);
+  }
+
+  /** The runs with these ids; unknown ids are skipped. */
+  runsByIds(ids: readonly string[]): AsyncGenerator<ConnectorRun> {
+    return this.runs.byIds(ids);
   }
 
   page(connectionId: string, limit: number, beforeId?: string): Promise<ConnectorRun[]> {

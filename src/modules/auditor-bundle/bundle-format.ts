@@ -1,0 +1,211 @@
+import { createHash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { canonicalJson } from '#src/common/util/canonical-json';
+import { type ConnectorRun } from '#src/modules/connectors/sync/sync.service';
+import { type Evidence } from '#src/modules/evidence/evidence.types';
+
+/** The bundle format (docs/EVIDENCE_FORMAT.md, "The auditor bundle"). */
+export const BUNDLE_FORMAT = 'okta-evidence-bundle';
+export const BUNDLE_VERSION = 1;
+
+export interface BundleFile {
+  readonly path: string;
+  readonly bytes: number;
+  readonly lines: number;
+  readonly sha256: string;
+}
+
+export interface PopulationSummary {
+  readonly type: string;
+  readonly rows: number;
+  readonly items: number;
+  readonly runs: number;
+  readonly connectorKeys: readonly string[];
+  readonly controls: readonly string[];
+  readonly endpoints: readonly string[];
+  readonly filters: readonly string[];
+}
+
+/** The manifest without its signature: what the signature covers. */
+export interface UnsignedManifest {
+  readonly format: typeof BUNDLE_FORMAT;
+  readonly version: typeof BUNDLE_VERSION;
+  readonly organization: { readonly id: string; readonly name: string };
+  readonly assessment: {
+    readonly id: string;
+    readonly name: string;
+    readonly framework: string;
+    readonly status: string;
+    readonly draft: boolean;
+    readonly periodStart: Date;
+    readonly periodEnd: Date;
+  };
+  readonly generatedAt: Date;
+  readonly auditHead: { readonly seq: number; readonly hash: string };
+  readonly counts: {
+    readonly evidence: Readonly<Record<string, number>>;
+    readonly runs: number;
+    readonly auditEntries: number;
+  };
+  readonly populations: readonly PopulationSummary[];
+  readonly files: readonly BundleFile[];
+}
+
+export interface Manifest extends UnsignedManifest {
+  readonly signature: {
+    readonly algorithm: 'Ed25519';
+    readonly publicKey: string;
+    readonly keyFingerprint: string;
+    readonly value: string;
+  };
+}
+
+/** One line of a `.jsonl` file: the JCS serialization of `value` and a newline. */
+export function jsonLine(value: unknown): string {
+  return `${canonicalJson(value)}\n`;
+}
+
+export function evidenceLine(row: Evidence): string {
+  return jsonLine({
+    id: row.id,
+    connectionId: row.connectionId,
+    connectorKey: row.connectorKey,
+    runId: row.runId,
+    type: row.type,
+    sourceId: row.sourceId,
+    controls: row.controls,
+    data: row.data,
+    fingerprint: row.fingerprint,
+    collectedAt: row.collectedAt,
+    validUntil: row.validUntil,
+  });
+}
+
+/** A run as its IPE record: which requests produced which evidence, and with which scopes. */
+export function runLine(run: ConnectorRun, connectorKey: string): string {
+  return jsonLine({
+    id: run.id,
+    connectionId: run.connectionId,
+    connectorKey,
+    trigger: run.trigger,
+    status: run.status,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    grantedScopes: run.grantedScopes,
+    error: run.error,
+    collectors: run.stats.map((s) => ({
+      type: s.collector,
+      endpoint: s.endpoint,
+      filter: s.filter,
+      pages: s.pages,
+      items: s.items,
+      apiCalls: s.apiCalls,
+      complete: s.complete,
+      inserted: s.inserted,
+      closed: s.closed,
+      unchanged: s.unchanged,
+    })),
+  });
+}
+
+/** One RFC 4180 record. */
+export function csvLine(fields: readonly unknown[]): string {
+  return `${fields.map(csvField).join(',')}\r\n`;
+}
+
+function csvField(value: unknown): string {
+  const text =
+    value === null || value === undefined
+      ? ''
+      : value instanceof Date
+        ? value.toISOString()
+        : typeof value === 'string'
+          ? value
+          : typeof value === 'number' || typeof value === 'boolean'
+            ? String(value)
+            : canonicalJson(value);
+  // A leading =, +, - or @ would be a formula in a spreadsheet: quote it as text.
+  const guarded = /^[=+\-@]/.test(text) ? `'${text}` : text;
+  return /[",\r\n]/.test(guarded) || guarded !== text ? `"${guarded.replaceAll('"', '""')}"` : guarded;
+}
+
+/**
+ * The columns of a population's CSV: the row's lifecycle, then its data's fields as the first row shows
+ * them (nested values as JSON), then `otherData` for fields the first row did not have.
+ */
+export class PopulationCsv {
+  private dataColumns: string[] | undefined;
+
+  header(): string {
+    return csvLine([
+      'id',
+      'sourceId',
+      'collectedAt',
+      'validUntil',
+      'connectionId',
+      'runId',
+      'fingerprint',
+      ...(this.dataColumns ?? []),
+      'otherData',
+    ]);
+  }
+
+  /** Fixes the data columns from the first row; call before `header`. */
+  columnsFrom(row: Evidence | undefined): void {
+    this.dataColumns = row === undefined ? [] : Object.keys(row.data).sort();
+  }
+
+  line(row: Evidence): string {
+    const columns = this.dataColumns ?? [];
+    const known = new Set(columns);
+    const other = Object.fromEntries(Object.entries(row.data).filter(([key]) => !known.has(key)));
+    return csvLine([
+      row.id,
+      row.sourceId,
+      row.collectedAt,
+      row.validUntil,
+      row.connectionId,
+      row.runId,
+      row.fingerprint,
+      ...columns.map((column) => row.data[column]),
+      Object.keys(other).length === 0 ? '' : other,
+    ]);
+  }
+}
+
+/**
+ * Passes bytes through while measuring them for the manifest: size, newlines and SHA-256, known once the
+ * stream has ended (`measured`).
+ */
+export class MeasuringStream extends Transform {
+  private readonly hash = createHash('sha256');
+  private bytes = 0;
+  private lines = 0;
+  private result: BundleFile | undefined;
+
+  constructor(private readonly path: string) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) this.lines++;
+    done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    this.result = { path: this.path, bytes: this.bytes, lines: this.lines, sha256: this.hash.digest('hex') };
+    done();
+  }
+
+  measured(): BundleFile {
+    if (this.result === undefined) throw new Error(`${this.path} was not written to the end`);
+    return this.result;
+  }
+}
+
+/** Distinct values, sorted: for the manifest's population summaries. */
+export function sortedSet(values: Iterable<string>): string[] {
+  return [...new Set(values)].sort();
+}

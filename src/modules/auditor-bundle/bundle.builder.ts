@@ -1,0 +1,280 @@
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, type Writable } from 'node:stream';
+import { once } from 'node:events';
+import { pipeline } from 'node:stream/promises';
+import { Injectable } from '@nestjs/common';
+import { ZipFile } from 'yazl';
+import { canonicalJson, sha256Hex } from '#src/common/util/canonical-json';
+import { GENESIS_HASH } from '#src/modules/audit/audit-chain';
+import { AuditService } from '#src/modules/audit/audit.service';
+import { SigningKeyService } from '#src/modules/audit-seal/signing-key.service';
+import { ConnectionsService } from '#src/modules/connections/connections.service';
+import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
+import { ContinuityService } from '#src/modules/connectors/sync/continuity/continuity.service';
+import { type ConnectorRun, SyncService } from '#src/modules/connectors/sync/sync.service';
+import { CoverageService } from '#src/modules/coverage/coverage.service';
+import { AssessmentsService } from '#src/modules/evidence/assessments.service';
+import { EvidenceService } from '#src/modules/evidence/evidence.service';
+import { OrganizationsService } from '#src/modules/organizations/organizations.service';
+import {
+  BUNDLE_FORMAT,
+  BUNDLE_VERSION,
+  type BundleFile,
+  evidenceLine,
+  jsonLine,
+  type Manifest,
+  MeasuringStream,
+  PopulationCsv,
+  type PopulationSummary,
+  runLine,
+  sortedSet,
+  type UnsignedManifest,
+} from './bundle-format';
+
+export interface BuiltBundle {
+  readonly manifest: Manifest;
+  /** SHA-256 of `manifest.json` as written: what the export's audit entry records. */
+  readonly manifestSha256: string;
+}
+
+/** Rows written so far, for progress reports. */
+export type BundleProgress = (rows: number) => void;
+
+interface PopulationTally {
+  rows: number;
+  readonly items: Set<string>;
+  readonly runIds: Set<string>;
+  readonly connectorKeys: Set<string>;
+  readonly controls: Set<string>;
+}
+
+/**
+ * Writes an assessment's auditor bundle (docs/EVIDENCE_FORMAT.md) as a ZIP stream to `out`. Every file is
+ * streamed from the database into the archive and measured on the way; the signed manifest comes last, so
+ * nothing is held but counters, the population's distinct item and run ids, and one temporary CSV file.
+ */
+@Injectable()
+export class BundleBuilder {
+  constructor(
+    private readonly assessments: AssessmentsService,
+    private readonly organizations: OrganizationsService,
+    private readonly evidence: EvidenceService,
+    private readonly sync: SyncService,
+    private readonly continuity: ContinuityService,
+    private readonly coverage: CoverageService,
+    private readonly audit: AuditService,
+    private readonly keys: SigningKeyService,
+    private readonly connections: ConnectionsService,
+    private readonly registry: ConnectorRegistry,
+  ) {}
+
+  async build(
+    assessmentId: string,
+    out: Writable,
+    progress: BundleProgress = () => {},
+  ): Promise<BuiltBundle> {
+    const assessment = await this.assessments.get(assessmentId);
+    const organization = await this.organizations.current();
+    const key = await this.keys.publicKey();
+    const generatedAt = new Date();
+    const head = (await this.audit.head()) ?? { seq: 0, hash: GENESIS_HASH };
+    const { periodStart: start, periodEnd: end } = assessment;
+
+    const zip = new ZipFile();
+    const sink = pipeline(zip.outputStream, out);
+    // A failed sink stops the producers (waiting on back-pressure forever otherwise).
+    const sinkFailed = new Promise<never>((_, reject) => {
+      sink.catch((error: unknown) => reject(error instanceof Error ? error : new Error(String(error))));
+    });
+    sinkFailed.catch(() => {});
+    const files: BundleFile[] = [];
+    const add = async (path: string, source: Readable): Promise<void> => {
+      const measuring = new MeasuringStream(path);
+      zip.addReadStream(measuring, path, { mtime: generatedAt, compress: true });
+      await Promise.race([pipeline(source, measuring), sinkFailed]);
+      // The entry is complete once yazl has read it to the end.
+      if (!measuring.readableEnded) await Promise.race([once(measuring, 'end'), sinkFailed]);
+      files.push(measuring.measured());
+    };
+
+    const scratch = await mkdtemp(join(tmpdir(), 'bundle-'));
+    try {
+      let written = 0;
+      const tallies = new Map<string, PopulationTally>();
+      for (const type of this.evidenceTypes()) {
+        const tally: PopulationTally = {
+          rows: 0,
+          items: new Set(),
+          runIds: new Set(),
+          connectorKeys: new Set(),
+          controls: new Set(),
+        };
+        tallies.set(type, tally);
+        const csvPath = join(scratch, 'population.csv');
+        const csv = createWriteStream(csvPath);
+        const table = new PopulationCsv();
+        const rows = this.evidence.population(type, start, end);
+        const lines = async function* (): AsyncGenerator<string> {
+          for await (const row of rows) {
+            if (tally.rows === 0) {
+              table.columnsFrom(row);
+              await write(csv, table.header());
+            }
+            tally.rows++;
+            tally.items.add(`${row.connectionId}\u0000${row.sourceId}`);
+            tally.runIds.add(row.runId);
+            tally.connectorKeys.add(row.connectorKey);
+            for (const control of row.controls) tally.controls.add(control);
+            await write(csv, table.line(row));
+            if (++written % 1000 === 0) progress(written);
+            yield evidenceLine(row);
+          }
+          if (tally.rows === 0) {
+            table.columnsFrom(undefined);
+            await write(csv, table.header());
+          }
+        };
+        await add(`evidence/${type}.jsonl`, Readable.from(lines()));
+        csv.end();
+        await once(csv, 'close');
+        await add(`populations/${type}.csv`, createReadStream(csvPath));
+      }
+      progress(written);
+
+      const collected = new Map<string, { endpoints: Set<string>; filters: Set<string> }>();
+      let runCount = 0;
+      const connectorOf = await this.connectorKeys();
+      const referenced = new Set([...tallies.values()].flatMap((t) => [...t.runIds]));
+      const sync = this.sync;
+      const runLines = async function* (): AsyncGenerator<string> {
+        const seen = new Set<string>();
+        const emit = (run: ConnectorRun): string => {
+          seen.add(run.id);
+          runCount++;
+          for (const stats of run.stats) {
+            const entry = collected.get(stats.collector) ?? { endpoints: new Set(), filters: new Set() };
+            entry.endpoints.add(stats.endpoint);
+            entry.filters.add(stats.filter);
+            collected.set(stats.collector, entry);
+          }
+          return runLine(run, connectorOf.get(run.connectionId) ?? 'unknown');
+        };
+        for await (const run of sync.runsOverlapping(start, end)) if (!seen.has(run.id)) yield emit(run);
+        const missing = [...referenced].filter((id) => !seen.has(id));
+        for await (const run of sync.runsByIds(missing)) if (!seen.has(run.id)) yield emit(run);
+      };
+      await add('runs.jsonl', Readable.from(runLines()));
+
+      const continuity = await this.continuity.overPeriod(start, end, generatedAt);
+      await add(
+        'continuity.json',
+        Readable.from([jsonLine({ periodStart: start, periodEnd: end, connections: continuity })]),
+      );
+      await add('coverage.json', Readable.from([jsonLine(await this.coverageAt(end, generatedAt))]));
+
+      let auditEntries = 0;
+      const audit = this.audit;
+      const auditLines = async function* (): AsyncGenerator<string> {
+        if (head.seq === 0) return;
+        for await (const entry of audit.entries()) {
+          auditEntries++;
+          yield jsonLine({
+            seq: entry.seq,
+            at: entry.at,
+            actor: entry.actor,
+            action: entry.action,
+            target: entry.target,
+            details: entry.details,
+            prevHash: entry.prevHash,
+            hash: entry.hash,
+          });
+          if (entry.seq >= head.seq) return;
+        }
+      };
+      await add('audit.jsonl', Readable.from(auditLines()));
+
+      const populations: PopulationSummary[] = [...tallies].map(([type, tally]) => ({
+        type,
+        rows: tally.rows,
+        items: tally.items.size,
+        runs: tally.runIds.size,
+        connectorKeys: sortedSet(tally.connectorKeys),
+        controls: sortedSet(tally.controls),
+        endpoints: sortedSet(collected.get(type)?.endpoints ?? []),
+        filters: sortedSet(collected.get(type)?.filters ?? []),
+      }));
+      const unsigned: UnsignedManifest = {
+        format: BUNDLE_FORMAT,
+        version: BUNDLE_VERSION,
+        organization: { id: organization.id, name: organization.name },
+        assessment: {
+          id: assessment.id,
+          name: assessment.name,
+          framework: assessment.framework,
+          status: assessment.status,
+          draft: assessment.status !== 'APPROVED',
+          periodStart: start,
+          periodEnd: end,
+        },
+        generatedAt,
+        auditHead: { seq: head.seq, hash: head.hash },
+        counts: {
+          evidence: Object.fromEntries(populations.map((p) => [p.type, p.rows])),
+          runs: runCount,
+          auditEntries,
+        },
+        populations,
+        files: [...files].sort((a, b) => (a.path < b.path ? -1 : 1)),
+      };
+      const { signature, fingerprint } = await this.keys.sign(canonicalJson(unsigned));
+      const manifest: Manifest = {
+        ...unsigned,
+        signature: {
+          algorithm: 'Ed25519',
+          publicKey: key.publicKey,
+          keyFingerprint: fingerprint,
+          value: signature,
+        },
+      };
+      const manifestJson = canonicalJson(manifest);
+      zip.addBuffer(Buffer.from(manifestJson, 'utf8'), 'manifest.json', {
+        mtime: generatedAt,
+        compress: true,
+      });
+      zip.end();
+      await sink;
+      return { manifest, manifestSha256: sha256Hex(manifestJson) };
+    } catch (error) {
+      zip.outputStream.unpipe();
+      out.destroy(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  /** Every evidence type the installed connectors collect, each once, sorted. */
+  private evidenceTypes(): string[] {
+    return sortedSet(this.registry.all().flatMap((d) => d.evidence.map((e) => e.type)));
+  }
+
+  private async connectorKeys(): Promise<Map<string, string>> {
+    const connections = await this.connections.page({ includeRevoked: true }, 1000);
+    return new Map(connections.map((c) => [c.id, c.connectorKey]));
+  }
+
+  /** Coverage and checks at the period's end (or now, for a period not over yet). */
+  private async coverageAt(_end: Date, now: Date): Promise<Record<string, unknown>> {
+    const asOf = now;
+    const coverage = await this.coverage.coverage(now);
+    const checks = (await this.coverage.checks(now)).map(({ generation: _generation, ...check }) => check);
+    return { asOf, coverage, checks };
+  }
+}
+
+async function write(stream: WriteStream, text: string): Promise<void> {
+  if (!stream.write(text)) await once(stream, 'drain');
+}

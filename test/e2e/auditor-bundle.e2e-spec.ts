@@ -1,0 +1,339 @@
+import { createHash, createPublicKey, verify } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Types } from 'mongoose';
+import { canonicalJson } from '#src/common/util/canonical-json';
+import { SyncService } from '#src/modules/connectors/sync/sync.service';
+import { download, exportAssessment, type ExportView } from '../support/bundles';
+import { type ConnectedOkta, startConnectedOkta } from '../support/connected-okta';
+import { processEnv, runEntry } from '../support/dist-process';
+import { errorCode, type TestApp, type TestOrg } from '../support/test-app';
+import { readZip } from '../support/zip';
+
+jest.setTimeout(300_000);
+
+const CLIENT = { clientId: 'bundle-client', clientSecret: 'bundle-client-secret' };
+const HOUR = 3_600_000;
+const USERS = 12;
+const DEPROVISIONING = [
+  'user.lifecycle.deactivate',
+  'user.lifecycle.suspend',
+  'user.lifecycle.delete.initiated',
+  'application.user_membership.remove',
+  'group.user_membership.remove',
+];
+
+interface Manifest {
+  format: string;
+  version: number;
+  organization: { id: string; name: string };
+  assessment: { id: string; draft: boolean; status: string };
+  auditHead: { seq: number; hash: string };
+  counts: { evidence: Record<string, number>; runs: number; auditEntries: number };
+  populations: { type: string; rows: number; items: number; runs: number; endpoints: string[] }[];
+  files: { path: string; bytes: number; lines: number; sha256: string }[];
+  signature: { algorithm: string; publicKey: string; keyFingerprint: string; value: string };
+}
+
+const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
+const lines = (bytes: Buffer | undefined) =>
+  (bytes?.toString('utf8') ?? '').split('\n').filter((line) => line !== '');
+
+/**
+ * The auditor bundle of a real sync history with the simulator: a first sync backdated 10 hours, then a
+ * user's MFA reset and another user deactivated, then a second sync. The bundle's populations are checked
+ * against what the simulator held, and its manifest, hashes and signature against the published key.
+ */
+describe('the auditor bundle (e2e)', () => {
+  let world: ConnectedOkta;
+  let t: TestApp;
+  let org: TestOrg;
+  let other: TestOrg;
+  let activeAtFirstSync = 0;
+  let deprovisioningEvents = 0;
+  let passwordPolicies = 0;
+  let assessmentId = '';
+  let exported: ExportView;
+  let bundle: Buffer;
+  let files: Map<string, Buffer>;
+  let manifest: Manifest;
+
+  const gql = <T>(query: string, variables: Record<string, unknown> = {}, token = org.adminToken) =>
+    t.gql<T>(token, query, variables);
+  const createAssessment = async (name: string, from: Date, to: Date): Promise<string> => {
+    const created = await gql<{ createAssessment: { id: string } }>(
+      'mutation($input: CreateAssessmentInput!) { createAssessment(input: $input) { id } }',
+      { input: { name, periodStart: from.toISOString(), periodEnd: to.toISOString() } },
+    );
+    return created.data?.createAssessment.id ?? '';
+  };
+
+  beforeAll(async () => {
+    world = await startConnectedOkta({ users: USERS, seed: 21, orgName: 'Bundled', client: CLIENT });
+    ({ t, org } = world);
+    other = await t.createOrg('Elsewhere');
+    const state = world.sim.state;
+    activeAtFirstSync = state.activeUsers().length;
+    passwordPolicies = state.policies.filter((p) => p.type === 'PASSWORD').length;
+
+    // The first sync "happened" 10 hours ago: its run and the rows it wrote.
+    const db = t.connection.db;
+    if (db === undefined) throw new Error('no database');
+    const tenHoursAgo = new Date(Date.now() - 10 * HOUR);
+    const connectionId = new Types.ObjectId(world.connectionId);
+    await db
+      .collection('connector_runs')
+      .updateMany({ connectionId }, { $set: { startedAt: tenHoursAgo, finishedAt: tenHoursAgo } });
+    await db.collection('evidence').updateMany({ connectionId }, { $set: { collectedAt: tenHoursAgo } });
+
+    // Then one user loses their MFA and another is deactivated; the next sync sees both.
+    const [mfaLost, leaver] = state.activeUsers();
+    if (mfaLost === undefined || leaver === undefined) throw new Error('the simulator has too few users');
+    state.resetFactors(mfaLost.id);
+    state.deactivateUser(leaver.id);
+    const synced = await gql('mutation($id: ID!) { syncConnection(input: { connectionId: $id }) { id } }', {
+      id: world.connectionId,
+    });
+    expect(synced.errors).toBeUndefined();
+    await t.get<SyncService>(SyncService).idle();
+    const since = Date.now() - 30 * 86_400_000;
+    deprovisioningEvents = state.logs.filter(
+      (e) => DEPROVISIONING.includes(e.eventType) && Date.parse(e.published) >= since,
+    ).length;
+
+    assessmentId = await createAssessment(
+      'FY26',
+      new Date(Date.now() - 12 * HOUR),
+      new Date(Date.now() + HOUR),
+    );
+    exported = await exportAssessment(t, await t.token(org.organizationId, 'AUDITOR'), assessmentId);
+    expect(exported).toMatchObject({ status: 'READY', error: null, draft: true });
+    const fetched = await download(t, exported.downloadPath ?? '', org.adminToken);
+    expect({ status: fetched.status, type: fetched.type }).toEqual({ status: 200, type: 'application/zip' });
+    bundle = fetched.body;
+    files = await readZip(bundle);
+    manifest = JSON.parse(files.get('manifest.json')?.toString('utf8') ?? '{}') as Manifest;
+  });
+  afterAll(() => world.close());
+
+  it('holds exactly the files its manifest lists, each with its SHA-256, size and line count', () => {
+    expect(sha256(bundle)).toBe(exported.sha256);
+    expect(manifest).toMatchObject({ format: 'okta-evidence-bundle', version: 1 });
+    expect([...files.keys()].sort()).toEqual(['manifest.json', ...manifest.files.map((f) => f.path)].sort());
+    for (const file of manifest.files) {
+      const bytes = files.get(file.path) ?? Buffer.alloc(0);
+      expect({ path: file.path, sha256: sha256(bytes), bytes: bytes.length }).toEqual({
+        path: file.path,
+        sha256: file.sha256,
+        bytes: file.bytes,
+      });
+      expect(bytes.toString('utf8').split('\n').length - 1).toBe(file.lines);
+    }
+    expect(manifest.files.map((f) => f.path)).toEqual([
+      'audit.jsonl',
+      'continuity.json',
+      'coverage.json',
+      'evidence/okta.deprovisioning_event.jsonl',
+      'evidence/okta.password_policy.jsonl',
+      'evidence/okta.user_mfa.jsonl',
+      'populations/okta.deprovisioning_event.csv',
+      'populations/okta.password_policy.csv',
+      'populations/okta.user_mfa.csv',
+      'runs.jsonl',
+    ]);
+  });
+
+  it("is signed with the organization's published key, over the manifest without its signature", async () => {
+    const published = await gql<{
+      me: { organization: { signingKey: { publicKey: string; fingerprint: string } } };
+    }>('{ me { organization { signingKey { publicKey fingerprint } } } }');
+    const key = published.data?.me.organization.signingKey;
+    expect(manifest.signature).toMatchObject({
+      algorithm: 'Ed25519',
+      publicKey: key?.publicKey,
+      keyFingerprint: key?.fingerprint,
+    });
+    const { signature, ...unsigned } = manifest;
+    const publicKey = createPublicKey({
+      key: { kty: 'OKP', crv: 'Ed25519', x: key?.publicKey ?? '' },
+      format: 'jwk',
+    });
+    const payload = Buffer.from(canonicalJson(unsigned), 'utf8');
+    expect(verify(null, payload, publicKey, Buffer.from(signature.value, 'base64url'))).toBe(true);
+    const forged = Buffer.from(canonicalJson({ ...unsigned, counts: { ...unsigned.counts, runs: 99 } }));
+    expect(verify(null, forged, publicKey, Buffer.from(signature.value, 'base64url'))).toBe(false);
+  });
+
+  it("has each type's population as the simulator's history makes it", () => {
+    const population = Object.fromEntries(manifest.populations.map((p) => [p.type, p]));
+    // Every user active at the first sync, plus the new version of the one who lost MFA; the leaver's row
+    // is closed, not replaced.
+    expect(population['okta.user_mfa']).toMatchObject({
+      rows: activeAtFirstSync + 1,
+      items: activeAtFirstSync,
+      runs: 2,
+      endpoints: ['/api/v1/users'],
+    });
+    expect(population['okta.password_policy']).toMatchObject({
+      rows: passwordPolicies,
+      items: passwordPolicies,
+    });
+    expect(population['okta.deprovisioning_event']).toMatchObject({
+      rows: deprovisioningEvents,
+      items: deprovisioningEvents,
+    });
+    expect(exported.populations).toEqual(
+      manifest.populations.map(({ type, rows, items, runs, endpoints }) => ({
+        type,
+        rows,
+        items,
+        runs,
+        endpoints,
+      })),
+    );
+    for (const { type, rows } of manifest.populations) {
+      expect(lines(files.get(`evidence/${type}.jsonl`))).toHaveLength(rows);
+      expect(lines(files.get(`populations/${type}.csv`))).toHaveLength(rows + 1);
+      expect(manifest.counts.evidence[type]).toBe(rows);
+    }
+    const mfa = lines(files.get('evidence/okta.user_mfa.jsonl')).map(
+      (line) => JSON.parse(line) as { sourceId: string; validUntil: string | null; fingerprint: string },
+    );
+    expect(mfa.filter((row) => row.validUntil !== null)).toHaveLength(2); // the changed one and the leaver's
+    // Each line is the JCS serialization of its row.
+    for (const line of lines(files.get('evidence/okta.user_mfa.jsonl')))
+      expect(canonicalJson(JSON.parse(line))).toBe(line);
+  });
+
+  it('records how the evidence was collected (runs.jsonl) and the continuity over the period', () => {
+    const runs = lines(files.get('runs.jsonl')).map(
+      (line) =>
+        JSON.parse(line) as {
+          id: string;
+          status: string;
+          grantedScopes: string[];
+          collectors: { type: string; endpoint: string; filter: string; pages: number; items: number }[];
+        },
+    );
+    expect(runs).toHaveLength(2);
+    expect(manifest.counts.runs).toBe(2);
+    for (const run of runs) {
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.grantedScopes).toEqual(expect.arrayContaining(['okta.users.read']));
+      const users = run.collectors.find((c) => c.type === 'okta.user_mfa');
+      expect(users?.endpoint).toBe('/api/v1/users');
+      expect(users?.pages).toBeGreaterThan(0);
+    }
+    const runIds = new Set(runs.map((r) => r.id));
+    for (const { type } of manifest.populations)
+      for (const line of lines(files.get(`evidence/${type}.jsonl`)))
+        expect(runIds.has((JSON.parse(line) as { runId: string }).runId)).toBe(true);
+
+    const continuity = JSON.parse(files.get('continuity.json')?.toString() ?? '{}') as {
+      connections: { connectionId: string; continuity: { successfulSyncs: number; stale: unknown[] } }[];
+    };
+    expect(continuity.connections).toHaveLength(1);
+    expect(continuity.connections[0]).toMatchObject({
+      connectionId: world.connectionId,
+      continuity: { successfulSyncs: 2 },
+    });
+    expect(continuity.connections[0]?.continuity.stale).toHaveLength(1); // 10 h without a sync
+  });
+
+  it('carries the audit chain to the head it names, and the export itself is audited with the manifest hash', async () => {
+    const entries = lines(files.get('audit.jsonl')).map(
+      (line) => JSON.parse(line) as { seq: number; hash: string; prevHash: string },
+    );
+    expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i + 1));
+    expect(entries.at(-1)).toMatchObject(manifest.auditHead);
+    for (let i = 1; i < entries.length; i++) expect(entries[i]?.prevHash).toBe(entries[i - 1]?.hash);
+
+    const audit = await gql<{
+      auditLog: { edges: { node: { action: string; details: Record<string, unknown> } }[] };
+    }>('{ auditLog(first: 5, filter: { action: ASSESSMENT_EXPORT }) { edges { node { action details } } } }');
+    const details = audit.data?.auditLog.edges.map((e) => e.node.details);
+    expect(details).toContainEqual(
+      expect.objectContaining({
+        exportId: exported.id,
+        manifestSha256: sha256(files.get('manifest.json') ?? ''),
+        bundleSha256: exported.sha256,
+        draft: true,
+      }),
+    );
+  });
+
+  it('for a period that ended before the change, holds the population as it was then', async () => {
+    const earlier = await createAssessment(
+      'before',
+      new Date(Date.now() - 12 * HOUR),
+      new Date(Date.now() - 5 * HOUR),
+    );
+    const view = await exportAssessment(t, org.adminToken, earlier);
+    expect(view.populations.find((p) => p.type === 'okta.user_mfa')).toMatchObject({
+      rows: activeAtFirstSync,
+      items: activeAtFirstSync,
+      runs: 1,
+    });
+  });
+
+  it('is exported and downloaded by ADMIN and AUDITOR only, and never across organizations', async () => {
+    const member = await t.token(org.organizationId, 'MEMBER');
+    const path = exported.downloadPath ?? '';
+    expect(path).toBe(`/api/exports/${exported.id}/bundle.zip`);
+    expect((await download(t, path)).status).toBe(401);
+    expect((await download(t, path, member)).status).toBe(403);
+    expect((await download(t, path, other.adminToken)).status).toBe(404);
+    expect((await download(t, '/api/exports/not-an-id/bundle.zip', org.adminToken)).status).toBe(404);
+    const asMember = await gql(
+      'mutation($id: ID!) { exportAssessment(input: { assessmentId: $id }) { id } }',
+      { id: assessmentId },
+      member,
+    );
+    expect(errorCode(asMember)).toBe('FORBIDDEN');
+    const foreign = await gql(
+      'query($id: ID!) { assessmentExport(id: $id) { id } }',
+      { id: exported.id },
+      other.adminToken,
+    );
+    expect(errorCode(foreign)).toBe('NOT_FOUND');
+    const foreignStart = await gql(
+      'mutation($id: ID!) { exportAssessment(input: { assessmentId: $id }) { id } }',
+      { id: assessmentId },
+      other.adminToken,
+    );
+    expect(errorCode(foreignStart)).toBe('NOT_FOUND');
+  });
+
+  it('is written by the CLI to a file, with the same populations, and audited', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'bundle-cli-')), 'fy26.zip');
+    const env = processEnv({}, t.config);
+    const result = await runEntry(
+      'cli.js',
+      ['bundle', '--org', org.organizationId, '--assessment', assessmentId, '--out', out],
+      env,
+      120_000,
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const printed = JSON.parse(result.stdout) as { file: string; manifestSha256: string; draft: boolean };
+    expect(printed).toMatchObject({ file: out, draft: true });
+    const written = await readZip(readFileSync(out));
+    expect(sha256(written.get('manifest.json') ?? '')).toBe(printed.manifestSha256);
+    const fromCli = JSON.parse(written.get('manifest.json')?.toString() ?? '{}') as Manifest;
+    expect(fromCli.populations).toEqual(manifest.populations);
+    const audit = await gql<{
+      auditLog: { edges: { node: { actor: { id: string }; details: Record<string, unknown> } }[] };
+    }>(
+      '{ auditLog(first: 1, filter: { action: ASSESSMENT_EXPORT }) { edges { node { actor { id } details } } } }',
+    );
+    expect(audit.data?.auditLog.edges[0]?.node).toEqual({
+      actor: { id: 'cli-bundle' },
+      details: expect.objectContaining({ via: 'cli', manifestSha256: printed.manifestSha256 }) as unknown,
+    });
+
+    const misuse = await runEntry('cli.js', ['bundle', '--org', org.organizationId, '--out', out], env);
+    expect(misuse.code).toBe(2);
+    expect(misuse.stderr).toMatch(/--assessment must be a 24-character hex assessment id/);
+  });
+});
