@@ -336,4 +336,60 @@ describe('the auditor bundle (e2e)', () => {
     expect(misuse.code).toBe(2);
     expect(misuse.stderr).toMatch(/--assessment must be a 24-character hex assessment id/);
   });
+
+  it('refuses periods over 18 months or ending before they start, for new assessments and for exports', async () => {
+    const create = (from: Date, to: Date) =>
+      gql('mutation($input: CreateAssessmentInput!) { createAssessment(input: $input) { id } }', {
+        input: { name: 'bad', periodStart: from.toISOString(), periodEnd: to.toISOString() },
+      });
+    const now = Date.now();
+    expect(errorCode(await create(new Date(now - 19 * 30 * 24 * HOUR), new Date(now)))).toBe(
+      'BAD_USER_INPUT',
+    );
+    expect(errorCode(await create(new Date(now), new Date(now - HOUR)))).toBe('BAD_USER_INPUT');
+
+    // An assessment stored before periods were bounded.
+    const db = t.connection.db;
+    if (db === undefined) throw new Error('no database');
+    const long = await db.collection('assessments').insertOne({
+      organizationId: new Types.ObjectId(org.organizationId),
+      framework: 'SOC2',
+      name: 'legacy',
+      periodStart: new Date(now - 600 * 24 * HOUR),
+      periodEnd: new Date(now),
+      status: 'DRAFT',
+      evidenceIds: [],
+      createdBy: 'test',
+    });
+    const started = await gql(
+      'mutation($id: ID!) { exportAssessment(input: { assessmentId: $id }) { id } }',
+      {
+        id: long.insertedId.toHexString(),
+      },
+    );
+    expect(errorCode(started)).toBe('BAD_USER_INPUT');
+  });
+
+  it('marks an export of an APPROVED assessment as final, and of a DRAFT one as draft', async () => {
+    const approved = await createAssessment(
+      'approved',
+      new Date(Date.now() - 12 * HOUR),
+      new Date(Date.now()),
+    );
+    const result = await gql(
+      'mutation($id: ID!) { approveAssessment(input: { assessmentId: $id }) { status } }',
+      {
+        id: approved,
+      },
+    );
+    expect(result.errors).toBeUndefined();
+    const view = await exportAssessment(t, org.adminToken, approved);
+    expect(view).toMatchObject({ status: 'READY', draft: false });
+    const fetched = await download(t, view.downloadPath ?? '', org.adminToken);
+    const approvedManifest = JSON.parse(
+      (await readZip(fetched.body)).get('manifest.json')?.toString() ?? '{}',
+    ) as Manifest;
+    expect(approvedManifest.assessment).toMatchObject({ id: approved, status: 'APPROVED', draft: false });
+    expect(manifest.assessment).toMatchObject({ id: assessmentId, status: 'DRAFT', draft: true });
+  });
 });

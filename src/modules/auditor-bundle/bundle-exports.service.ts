@@ -2,9 +2,10 @@ import { AsyncResource } from 'node:async_hooks';
 import { Readable, type Writable } from 'node:stream';
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '#src/common/errors/domain.error';
+import { exceedsAuditPeriod } from '#src/common/util/audit-period';
 import { OrgContext } from '#src/common/tenancy/org-context';
 import { AuditService } from '#src/modules/audit/audit.service';
-import { AssessmentsService } from '#src/modules/evidence/assessments.service';
+import { type Assessment, AssessmentsService } from '#src/modules/evidence/assessments.service';
 import { BundleBuilder, type BuiltBundle } from './bundle.builder';
 import { type BundleExport, BundleExportsRepository } from './bundle-exports.repository';
 import { BundleChunksRepository } from './bundle-chunks.repository';
@@ -41,7 +42,7 @@ export class BundleExportsService {
 
   /** Starts an export of the assessment; CONFLICT while another export of the organization is running. */
   async start(assessmentId: string): Promise<BundleExport> {
-    const assessment = await this.assessments.get(assessmentId);
+    const assessment = await this.exportable(assessmentId);
     const requestedBy = OrgContext.actor().id;
     let started = await this.exports.insertRunning(assessment.id, requestedBy);
     if (started === undefined) {
@@ -92,9 +93,26 @@ export class BundleExportsService {
 
   /** Writes the bundle to `out` directly (the CLI) and audits it. */
   async writeTo(assessmentId: string, out: Writable): Promise<BuiltBundle> {
+    await this.exportable(assessmentId);
     const built = await this.builder.build(assessmentId, out);
     await this.audited(assessmentId, built, null);
     return built;
+  }
+
+  /** The assessment, if it can be exported (NOT_FOUND, or BAD_USER_INPUT for an over-long period). */
+  private async exportable(assessmentId: string): Promise<Assessment> {
+    const assessment = await this.assessments.get(assessmentId);
+    // Assessments made before periods were bounded may be longer than an export covers.
+    if (exceedsAuditPeriod(assessment.periodStart, assessment.periodEnd)) {
+      throw new DomainError(
+        'BAD_USER_INPUT',
+        'The assessment period is longer than 18 months: export a shorter one',
+        {
+          field: 'assessmentId',
+        },
+      );
+    }
+    return assessment;
   }
 
   private async run(started: BundleExport): Promise<void> {

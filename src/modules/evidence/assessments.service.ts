@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '#src/common/errors/domain.error';
+import { exceedsAuditPeriod } from '#src/common/util/audit-period';
 import { LeaseLock } from '#src/common/scheduling/lease-lock';
 import { OnceClaims } from '#src/common/scheduling/once-claim';
 import { OrgContext } from '#src/common/tenancy/org-context';
 import { AuditService } from '#src/modules/audit/audit.service';
 import { type Assessment, AssessmentsRepository } from './assessments.repository';
+
+export type { Assessment } from './assessments.repository';
 import { EvidenceRepository } from './evidence.repository';
 
 /** A holder does a few database writes; the TTL only bounds how long a crashed holder blocks others. */
@@ -33,6 +36,11 @@ export class AssessmentsService {
   create(input: { name: string; periodStart: Date; periodEnd: Date }): Promise<Assessment> {
     if (input.periodEnd.getTime() <= input.periodStart.getTime()) {
       throw new DomainError('BAD_USER_INPUT', 'periodEnd must be after periodStart', { field: 'periodEnd' });
+    }
+    if (exceedsAuditPeriod(input.periodStart, input.periodEnd)) {
+      throw new DomainError('BAD_USER_INPUT', 'The period may be at most 18 months long', {
+        field: 'periodEnd',
+      });
     }
     return this.assessments.insert({ ...input, createdBy: OrgContext.actor().id });
   }
