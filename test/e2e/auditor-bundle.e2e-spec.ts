@@ -392,4 +392,54 @@ describe('the auditor bundle (e2e)', () => {
     expect(approvedManifest.assessment).toMatchObject({ id: approved, status: 'APPROVED', draft: false });
     expect(manifest.assessment).toMatchObject({ id: assessmentId, status: 'DRAFT', draft: true });
   });
+
+  it('runs one export at a time per organization, and takes over from one whose process stopped', async () => {
+    const db = t.connection.db;
+    if (db === undefined) throw new Error('no database');
+    const exports = db.collection('bundle_exports');
+    const running = (heartbeatAt: Date) =>
+      exports.insertOne({
+        organizationId: new Types.ObjectId(org.organizationId),
+        assessmentId: new Types.ObjectId(assessmentId),
+        status: 'RUNNING',
+        slot: 'running',
+        requestedBy: 'elsewhere',
+        createdAt: heartbeatAt,
+        heartbeatAt,
+        finishedAt: null,
+      });
+    const start = () =>
+      gql<{ exportAssessment: { id: string } }>(
+        'mutation($id: ID!) { exportAssessment(input: { assessmentId: $id }) { id } }',
+        { id: assessmentId },
+      );
+
+    const live = await running(new Date());
+    const refused = await start();
+    expect(errorCode(refused)).toBe('CONFLICT');
+    expect(refused.errors?.[0]?.extensions?.exportId).toBe(live.insertedId.toHexString());
+    await exports.deleteOne({ _id: live.insertedId });
+
+    const abandoned = await running(new Date(Date.now() - 10 * 60_000));
+    const status = (id: string) =>
+      gql<{ assessmentExport: { status: string; error: string | null } }>(
+        'query($id: ID!) { assessmentExport(id: $id) { status error } }',
+        { id },
+      );
+    expect((await status(abandoned.insertedId.toHexString())).data?.assessmentExport).toEqual({
+      status: 'FAILED',
+      error: expect.stringMatching(/^Interrupted/) as unknown,
+    });
+    const view = await exportAssessment(t, org.adminToken, assessmentId);
+    expect(view.status).toBe('READY');
+    expect((await status(abandoned.insertedId.toHexString())).data?.assessmentExport.status).toBe('FAILED');
+
+    // A FAILED or RUNNING export has nothing to download.
+    const notReady = await download(
+      t,
+      `/api/exports/${abandoned.insertedId.toHexString()}/bundle.zip`,
+      org.adminToken,
+    );
+    expect(notReady.status).toBe(409);
+  });
 });
