@@ -23,6 +23,15 @@ function serialize(value: unknown): string {
     .join(',')}}`;
 }
 
+/**
+ * The serialization hashes used before it became RFC 8785 (scheme `v0`): the same, except that members whose
+ * keys are array indices ("0", "17") come first, in numeric order. Kept so that rows and audit entries
+ * hashed that way stay verifiable (docs/EVIDENCE_FORMAT.md).
+ */
+export function legacyCanonicalJson(value: unknown): string {
+  return JSON.stringify(normalize(value));
+}
+
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }

@@ -21,9 +21,9 @@ export interface AuditEntry extends AuditEntryContent {
 }
 
 /** The hash of one link: SHA-256 over the canonical JSON of everything in the entry except its own hash. */
-export function hashAuditEntry(entry: AuditEntryContent): string {
+export function hashAuditEntry(entry: AuditEntryContent, serialize = canonicalJson): string {
   return sha256Hex(
-    canonicalJson({
+    serialize({
       organizationId: entry.organizationId,
       seq: entry.seq,
       at: entry.at,

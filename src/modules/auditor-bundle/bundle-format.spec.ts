@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Evidence } from '#src/modules/evidence/evidence.types';
-import { csvLine, jsonLine, MeasuringStream, PopulationCsv } from './bundle-format';
+import { legacyCanonicalJson } from '#src/common/util/canonical-json';
+import { fingerprint } from '#src/modules/evidence/evidence.types';
+import { csvLine, evidenceLine, jsonLine, MeasuringStream, PopulationCsv } from './bundle-format';
 
 const row = (data: Record<string, unknown>, id = 'r1'): Evidence => ({
   id,
@@ -62,5 +64,18 @@ describe('bundle files', () => {
       lines: 2,
       sha256: createHash('sha256').update(text).digest('hex'),
     });
+  });
+
+  it('marks a row fingerprinted by the pre-RFC 8785 serialization (v0), and only such a row', () => {
+    const data = { '10': 'ten', '2': 'two', name: 'x' };
+    const current = fingerprint({ type: 'okta.user_mfa', sourceId: 's1', data });
+    const legacy = fingerprint({ type: 'okta.user_mfa', sourceId: 's1', data }, legacyCanonicalJson);
+    expect(legacy).not.toBe(current);
+    const scheme = (stored: string) =>
+      (JSON.parse(evidenceLine({ ...row(data), fingerprint: stored })) as { fingerprintScheme?: string })
+        .fingerprintScheme;
+    expect(scheme(current)).toBeUndefined();
+    expect(scheme(legacy)).toBe('v0');
+    expect(scheme('0'.repeat(64))).toBeUndefined();
   });
 });

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { canonicalJson } from '#src/common/util/canonical-json';
+import { canonicalJson, legacyCanonicalJson } from '#src/common/util/canonical-json';
+import { type AuditEntry, hashAuditEntry } from '#src/modules/audit/audit-chain';
 import { type ConnectorRun } from '#src/modules/connectors/sync/sync.service';
-import { type Evidence } from '#src/modules/evidence/evidence.types';
+import { type Evidence, fingerprint } from '#src/modules/evidence/evidence.types';
 
 /** The bundle format (docs/EVIDENCE_FORMAT.md, "The auditor bundle"). */
 export const BUNDLE_FORMAT = 'okta-evidence-bundle';
@@ -65,8 +66,22 @@ export function jsonLine(value: unknown): string {
   return `${canonicalJson(value)}\n`;
 }
 
+/**
+ * How a stored hash was computed, when not by the current scheme: `v0` for the serialization used before
+ * hashes became RFC 8785 (see `legacyCanonicalJson`). Undefined for the current scheme, and for a hash that
+ * recomputes neither way (the verifier then reports it).
+ */
+export function legacyScheme(
+  stored: string,
+  hash: (serialize: typeof canonicalJson) => string,
+): 'v0' | undefined {
+  if (hash(canonicalJson) === stored) return undefined;
+  return hash(legacyCanonicalJson) === stored ? 'v0' : undefined;
+}
+
 export function evidenceLine(row: Evidence): string {
   return jsonLine({
+    fingerprintScheme: legacyScheme(row.fingerprint, (serialize) => fingerprint(row, serialize)),
     id: row.id,
     connectionId: row.connectionId,
     connectorKey: row.connectorKey,
@@ -78,6 +93,20 @@ export function evidenceLine(row: Evidence): string {
     fingerprint: row.fingerprint,
     collectedAt: row.collectedAt,
     validUntil: row.validUntil,
+  });
+}
+
+export function auditLine(entry: AuditEntry): string {
+  return jsonLine({
+    seq: entry.seq,
+    at: entry.at,
+    actor: entry.actor,
+    action: entry.action,
+    target: entry.target,
+    details: entry.details,
+    prevHash: entry.prevHash,
+    hash: entry.hash,
+    hashScheme: legacyScheme(entry.hash, (serialize) => hashAuditEntry(entry, serialize)),
   });
 }
 

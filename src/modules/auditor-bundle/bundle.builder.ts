@@ -20,6 +20,7 @@ import { AssessmentsService } from '#src/modules/evidence/assessments.service';
 import { EvidenceService } from '#src/modules/evidence/evidence.service';
 import { OrganizationsService } from '#src/modules/organizations/organizations.service';
 import {
+  auditLine,
   BUNDLE_FORMAT,
   BUNDLE_VERSION,
   type BundleFile,
@@ -181,16 +182,7 @@ export class BundleBuilder {
         if (head.seq === 0) return;
         for await (const entry of audit.entries()) {
           auditEntries++;
-          yield jsonLine({
-            seq: entry.seq,
-            at: entry.at,
-            actor: entry.actor,
-            action: entry.action,
-            target: entry.target,
-            details: entry.details,
-            prevHash: entry.prevHash,
-            hash: entry.hash,
-          });
+          yield auditLine(entry);
           if (entry.seq >= head.seq) return;
         }
       };

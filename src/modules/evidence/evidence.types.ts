@@ -21,8 +21,11 @@ export interface Evidence extends EvidenceItem {
 }
 
 /** SHA-256 of the canonical JSON of `{type, sourceId, data}`: equal content, equal fingerprint. */
-export function fingerprint(item: Pick<EvidenceItem, 'type' | 'sourceId' | 'data'>): string {
-  return sha256Hex(canonicalJson({ type: item.type, sourceId: item.sourceId, data: item.data }));
+export function fingerprint(
+  item: Pick<EvidenceItem, 'type' | 'sourceId' | 'data'>,
+  serialize = canonicalJson,
+): string {
+  return sha256Hex(serialize({ type: item.type, sourceId: item.sourceId, data: item.data }));
 }
 
 export interface WriteCounts {
