@@ -37,6 +37,6 @@ import { RecordRunOutcome } from './use-cases/record-run-outcome.use-case';
     ContinuityResolver,
     AssessmentContinuityResolver,
   ],
-  exports: [SyncService, SyncScheduler],
+  exports: [SyncService, SyncScheduler, ContinuityService],
 })
 export class SyncModule {}
