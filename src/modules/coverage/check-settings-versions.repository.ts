@@ -57,7 +57,6 @@ export class CheckSettingsVersionsRepository extends TenantRepository<CheckSetti
     const doc = await this.model
       .findOne(this.scope(filter))
       .sort({ effectiveFrom: -1, _id: -1 })
-      .limit(1)
       .lean<CheckSettingsVersionDocument>();
     return doc === null ? undefined : toVersion(doc);
   }
