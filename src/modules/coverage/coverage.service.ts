@@ -151,7 +151,7 @@ export class CoverageService {
   /**
    * A check's failing items from position `offset`: first those whose exception expired since the check
    * was stored, then the stored ones. Those within the summary's preview cost no read; a page past it reads
-   * one or two stored chunks, never the evidence.
+   * one or two stored chunks, never the evidence. A check computed at an instant carries all its items.
    */
   async failingItems(check: CheckReport, offset: number, limit: number): Promise<CheckItem[]> {
     if (check.allFailing !== undefined) return check.allFailing.slice(offset, offset + limit);
