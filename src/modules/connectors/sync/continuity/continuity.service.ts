@@ -117,7 +117,10 @@ export class ContinuityService {
     };
   }
 
-  /** The connection's status changes before `to`, oldest first, from its audited CONNECT, REAUTH, REVOKE and SYNC_FAILURE entries. */
+  /**
+   * The connection's status changes before `to`, oldest first, from its audited CONNECT, REAUTH, REVOKE and
+   * SYNC_FAILURE entries (the newest MAX_CHANGES of them).
+   */
   private async statusChanges(connectionId: string, to: Date): Promise<StatusChange[]> {
     // Status changes only (not the hourly SYNC entries), so a long history fits the bound.
     const entries = await this.audit.page(
