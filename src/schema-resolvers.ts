@@ -5,6 +5,7 @@ import { ConnectionsResolver } from './modules/connections/connections.resolver'
 import { INSTALLED_CONNECTORS } from './modules/connectors/installed-connectors';
 import { IntegrationsResolver } from './modules/connectors/integrations.resolver';
 import { ConnectorRunsResolver } from './modules/connectors/sync/connector-runs.resolver';
+import { ConnectionStateResolver } from './modules/connectors/sync/continuity/connection-state.resolver';
 import {
   AssessmentContinuityResolver,
   ContinuityResolver,
@@ -27,6 +28,7 @@ export const SCHEMA_RESOLVERS = [
   ConnectorRunsResolver,
   ContinuityResolver,
   AssessmentContinuityResolver,
+  ConnectionStateResolver,
   EvidenceResolver,
   BundleExportsResolver,
   AssessmentExportsResolver,

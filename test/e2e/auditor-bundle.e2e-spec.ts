@@ -7,6 +7,7 @@ import { canonicalJson } from '#src/common/util/canonical-json';
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
 import { download, exportAssessment, type ExportView } from '../support/bundles';
 import { type ConnectedOkta, startConnectedOkta } from '../support/connected-okta';
+import { shiftHistory } from '../support/history';
 import { processEnv, runEntry } from '../support/dist-process';
 import { errorCode, type TestApp, type TestOrg } from '../support/test-app';
 import { readZip } from '../support/zip';
@@ -53,6 +54,7 @@ describe('the auditor bundle (e2e)', () => {
   let activeAtFirstSync = 0;
   let deprovisioningEvents = 0;
   let passwordPolicies = 0;
+  let mfaLostId = '';
   let assessmentId = '';
   let exported: ExportView;
   let bundle: Buffer;
@@ -77,19 +79,15 @@ describe('the auditor bundle (e2e)', () => {
     activeAtFirstSync = state.activeUsers().length;
     passwordPolicies = state.policies.filter((p) => p.type === 'PASSWORD').length;
 
-    // The first sync "happened" 10 hours ago: its run and the rows it wrote.
+    // The organization, its connection and first sync "happened" 10 hours ago.
     const db = t.connection.db;
     if (db === undefined) throw new Error('no database');
-    const tenHoursAgo = new Date(Date.now() - 10 * HOUR);
-    const connectionId = new Types.ObjectId(world.connectionId);
-    await db
-      .collection('connector_runs')
-      .updateMany({ connectionId }, { $set: { startedAt: tenHoursAgo, finishedAt: tenHoursAgo } });
-    await db.collection('evidence').updateMany({ connectionId }, { $set: { collectedAt: tenHoursAgo } });
+    await shiftHistory(db, org.organizationId, 10 * HOUR);
 
     // Then one user loses their MFA and another is deactivated; the next sync sees both.
     const [mfaLost, leaver] = state.activeUsers();
     if (mfaLost === undefined || leaver === undefined) throw new Error('the simulator has too few users');
+    mfaLostId = mfaLost.id;
     state.resetFactors(mfaLost.id);
     state.deactivateUser(leaver.id);
     const synced = await gql('mutation($id: ID!) { syncConnection(input: { connectionId: $id }) { id } }', {
@@ -263,18 +261,39 @@ describe('the auditor bundle (e2e)', () => {
     );
   });
 
-  it('for a period that ended before the change, holds the population as it was then', async () => {
-    const earlier = await createAssessment(
-      'before',
-      new Date(Date.now() - 12 * HOUR),
-      new Date(Date.now() - 5 * HOUR),
-    );
+  it('for a period that ended before the change, holds the population and the coverage as they were then', async () => {
+    const end = new Date(Date.now() - 5 * HOUR);
+    const earlier = await createAssessment('before', new Date(Date.now() - 12 * HOUR), end);
     const view = await exportAssessment(t, org.adminToken, earlier);
     expect(view.populations.find((p) => p.type === 'okta.user_mfa')).toMatchObject({
       rows: activeAtFirstSync,
       items: activeAtFirstSync,
       runs: 1,
     });
+    const fetched = await download(t, view.downloadPath ?? '', org.adminToken);
+    const coverage = JSON.parse((await readZip(fetched.body)).get('coverage.json')?.toString() ?? '{}') as {
+      asOf: string;
+      coverage: { percent: number };
+      checks: { key: string; status: string; failingCount: number; failing: { sourceId: string }[] }[];
+    };
+    expect(coverage.asOf).toBe(end.toISOString());
+    const then = await gql<{
+      coverage: { percent: number };
+      checks: { key: string; status: string; failingCount: number }[];
+    }>(
+      'query($at: DateTime!) { coverage(asOf: $at) { percent } checks(asOf: $at) { key status failingCount } }',
+      {
+        at: end.toISOString(),
+      },
+    );
+    expect(coverage.coverage.percent).toBe(then.data?.coverage.percent);
+    expect(coverage.checks.map(({ key, status, failingCount }) => ({ key, status, failingCount }))).toEqual(
+      then.data?.checks,
+    );
+    for (const check of coverage.checks) expect(check.failing).toHaveLength(check.failingCount);
+    // The user who lost MFA after the period's end was not failing then.
+    const mfa = coverage.checks.find((c) => c.key === 'mfa_enrolled');
+    expect(mfa?.failing.map((item) => item.sourceId)).not.toContain(mfaLostId);
   });
 
   it('is exported and downloaded by ADMIN and AUDITOR only, and never across organizations', async () => {

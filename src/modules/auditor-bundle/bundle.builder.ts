@@ -174,7 +174,10 @@ export class BundleBuilder {
         'continuity.json',
         Readable.from([jsonLine({ periodStart: start, periodEnd: end, connections: continuity })]),
       );
-      await add('coverage.json', Readable.from([jsonLine(await this.coverageAt(end, generatedAt))]));
+      await add(
+        'coverage.json',
+        Readable.from([jsonLine(await this.coverageAt(end, generatedAt, organization.createdAt))]),
+      );
 
       let auditEntries = 0;
       const audit = this.audit;
@@ -258,12 +261,22 @@ export class BundleBuilder {
     return new Map(connections.map((c) => [c.id, c.connectorKey]));
   }
 
-  /** Coverage and checks at the period's end (or now, for a period not over yet). */
-  private async coverageAt(_end: Date, now: Date): Promise<Record<string, unknown>> {
-    const asOf = now;
-    const coverage = await this.coverage.coverage(now);
-    const checks = (await this.coverage.checks(now)).map(({ generation: _generation, ...check }) => check);
-    return { asOf, coverage, checks };
+  /**
+   * Coverage and checks at the period's end (or at generation, for a period not over yet), rebuilt from
+   * history; nothing for an instant before the organization existed.
+   */
+  private async coverageAt(end: Date, now: Date, createdAt: Date): Promise<Record<string, unknown>> {
+    const asOf = new Date(Math.min(end.getTime(), now.getTime()));
+    if (asOf.getTime() < createdAt.getTime())
+      return { asOf, organizationCreatedAt: createdAt, coverage: null, checks: [] };
+    const snapshot = await this.coverage.snapshotAt(asOf, now);
+    const checks = snapshot.checks.map(
+      ({ generation: _g, reopened: _r, failingPreview: _p, allFailing, ...check }) => ({
+        ...check,
+        failing: allFailing ?? [],
+      }),
+    );
+    return { asOf, coverage: snapshot.coverage, checks };
   }
 }
 

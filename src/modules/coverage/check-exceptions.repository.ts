@@ -31,7 +31,19 @@ export class CheckExceptionsRepository extends TenantRepository<CheckExceptionDo
 
   async all(): Promise<StoredException[]> {
     const docs = await this.model.find(this.scope()).sort({ createdAt: -1 }).lean<CheckExceptionDocument[]>();
-    return docs.map(toException);
+    return docs.map((doc) => toException(doc));
+  }
+
+  /**
+   * The exceptions in force at `at`: created at or before it and expiring after it. Exceptions are never
+   * deleted (the schema refuses it), so this is exact for any past instant.
+   */
+  async inForceAt(at: Date): Promise<StoredException[]> {
+    const docs = await this.model
+      .find(this.scope({ createdAt: { $lte: at }, expiresAt: { $gt: at } }))
+      .sort({ createdAt: -1 })
+      .lean<CheckExceptionDocument[]>();
+    return docs.map((doc) => toException(doc, at));
   }
 
   /**
@@ -52,7 +64,8 @@ export class CheckExceptionsRepository extends TenantRepository<CheckExceptionDo
   }
 }
 
-function toException(doc: CheckExceptionDocument): StoredException {
+/** `active`: not expired at `now`. */
+function toException(doc: CheckExceptionDocument, now = new Date()): StoredException {
   return {
     id: doc._id.toHexString(),
     check: doc.check,
@@ -61,6 +74,6 @@ function toException(doc: CheckExceptionDocument): StoredException {
     expiresAt: doc.expiresAt,
     approvedBy: doc.approvedBy,
     createdAt: doc.createdAt,
-    active: doc.expiresAt.getTime() > Date.now(),
+    active: doc.expiresAt.getTime() > now.getTime(),
   };
 }

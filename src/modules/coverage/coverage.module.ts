@@ -10,6 +10,8 @@ import { AlertsService } from './alerts.service';
 import { AlertsRepository } from './alerts.repository';
 import { CheckExceptionsRepository } from './check-exceptions.repository';
 import { CheckFailuresRepository } from './check-failures.repository';
+import { CheckSettingsService } from './check-settings.service';
+import { CheckSettingsVersionsRepository } from './check-settings-versions.repository';
 import {
   AlertDocument,
   AlertSchema,
@@ -17,6 +19,8 @@ import {
   CheckExceptionSchema,
   CheckFailuresDocument,
   CheckFailuresSchema,
+  CheckSettingsVersionDocument,
+  CheckSettingsVersionSchema,
   CoverageStateDocument,
   CoverageStateSchema,
 } from './coverage.schema';
@@ -24,6 +28,8 @@ import { CheckResultResolver, CoverageResolver } from './coverage.resolver';
 import { CoverageService } from './coverage.service';
 import { CoverageStateRepository } from './coverage-state.repository';
 import { StalenessMonitor } from './staleness.monitor';
+import { EvaluateChecks } from './use-cases/evaluate-checks.use-case';
+import { PictureAtInstant } from './use-cases/picture-at.use-case';
 
 @Module({
   imports: [
@@ -31,6 +37,7 @@ import { StalenessMonitor } from './staleness.monitor';
       { name: AlertDocument.name, schema: AlertSchema },
       { name: CheckExceptionDocument.name, schema: CheckExceptionSchema },
       { name: CheckFailuresDocument.name, schema: CheckFailuresSchema },
+      { name: CheckSettingsVersionDocument.name, schema: CheckSettingsVersionSchema },
       { name: CoverageStateDocument.name, schema: CoverageStateSchema },
     ]),
     AuditModule,
@@ -45,7 +52,11 @@ import { StalenessMonitor } from './staleness.monitor';
     AlertsService,
     CheckExceptionsRepository,
     CheckFailuresRepository,
+    CheckSettingsVersionsRepository,
+    CheckSettingsService,
     CoverageStateRepository,
+    EvaluateChecks,
+    PictureAtInstant,
     CoverageService,
     StalenessMonitor,
     CoverageResolver,

@@ -11,7 +11,7 @@ import {
   Subscription,
 } from '@nestjs/graphql';
 import { Transform } from 'class-transformer';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsDate, IsIn, IsOptional } from 'class-validator';
 import { DomainError } from '#src/common/errors/domain.error';
 import { type TenantEvent } from '#src/common/graphql/pubsub';
 import { TenantEvents } from '#src/common/graphql/tenant-events';
@@ -67,6 +67,29 @@ class ChecksArgs {
   @IsOptional()
   @IsIn(CHECK_KEYS)
   key?: CheckKey;
+
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'The checks as they were at this instant, rebuilt from history (BAD_USER_INPUT in the future or before the organization existed); absent: now',
+  })
+  @Transform(({ value }: { value: unknown }) => (value === null ? undefined : value))
+  @IsOptional()
+  @IsDate()
+  asOf?: Date;
+}
+
+@ArgsType()
+class CoverageArgs {
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'Coverage as it was at this instant, rebuilt from history (BAD_USER_INPUT in the future or before the organization existed); absent: now',
+  })
+  @Transform(({ value }: { value: unknown }) => (value === null ? undefined : value))
+  @IsOptional()
+  @IsDate()
+  asOf?: Date;
 }
 
 @Resolver(() => CoverageModel)
@@ -83,13 +106,20 @@ export class CoverageResolver {
   }
 
   @Query(() => CoverageModel, { description: 'Per-control coverage and the organization’s percentage' })
-  coverage(): Promise<CoverageResult> {
-    return this.coverageService.coverage();
+  coverage(@Args() args: CoverageArgs): Promise<CoverageResult> {
+    return args.asOf === undefined
+      ? this.coverageService.coverage()
+      : this.coverageService.coverageAt(args.asOf);
   }
 
-  @Query(() => [CheckResultModel], { description: 'Automated checks over the current evidence' })
+  @Query(() => [CheckResultModel], {
+    description: 'Automated checks over the current evidence (or, with asOf, over the evidence valid then)',
+  })
   async checks(@Args() args: ChecksArgs): Promise<CheckReport[]> {
-    const all = await this.coverageService.checks();
+    const all =
+      args.asOf === undefined
+        ? await this.coverageService.checks()
+        : await this.coverageService.checksAt(args.asOf);
     return args.key === undefined ? all : all.filter((check) => check.key === args.key);
   }
 

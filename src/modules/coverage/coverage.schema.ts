@@ -1,5 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema, Types } from 'mongoose';
+import { appendOnlyPlugin } from '#src/common/database/append-only.plugin';
 import { tenantScopedPlugin } from '#src/common/tenancy/tenant.plugin';
 import { CHECK_KEYS, type CheckKey } from './checks/check.types';
 
@@ -38,8 +39,38 @@ export class CheckExceptionDocument {
 export const CheckExceptionSchema = SchemaFactory.createForClass(CheckExceptionDocument);
 CheckExceptionSchema.index({ organizationId: 1, check: 1, expiresAt: 1 });
 CheckExceptionSchema.plugin(tenantScopedPlugin);
+// Exceptions are history: what was excepted at an instant is read from `createdAt` and `expiresAt`.
+CheckExceptionSchema.pre(['deleteOne', 'deleteMany', 'findOneAndDelete'], function () {
+  throw new Error('Check exceptions are never deleted: they are the history of what was excepted when');
+});
 
-/** Per organization: check settings, and the last computed check results and evidence counts (for a fast `coverage`). */
+/**
+ * One version of an organization's check settings, in force from `effectiveFrom` until the next version's.
+ * Append-only: a change inserts a version, nothing updates or deletes one. `key` makes a version's insert
+ * idempotent (an ObjectId's hex, or `legacy:…` for the history rebuilt from before versions existed).
+ */
+@Schema({ collection: 'check_settings_versions', versionKey: false })
+export class CheckSettingsVersionDocument {
+  @Prop({ required: true, type: Types.ObjectId }) organizationId: Types.ObjectId;
+  @Prop({ required: true, type: String }) key: string;
+  @Prop({ required: true, type: Date }) effectiveFrom: Date;
+  @Prop({ type: MongooseSchema.Types.Mixed, default: null }) passwordBaseline: Record<string, unknown> | null;
+  @Prop({ type: Number, default: null }) dormantDays: number | null;
+  /** Who set it: a user id, or `system` for the rebuilt legacy history. */
+  @Prop({ required: true, type: String }) setBy: string;
+  @Prop({ required: true, type: Date }) recordedAt: Date;
+}
+export const CheckSettingsVersionSchema = SchemaFactory.createForClass(CheckSettingsVersionDocument);
+CheckSettingsVersionSchema.index({ organizationId: 1, key: 1 }, { unique: true });
+CheckSettingsVersionSchema.index({ organizationId: 1, effectiveFrom: -1 });
+CheckSettingsVersionSchema.plugin(tenantScopedPlugin);
+CheckSettingsVersionSchema.plugin(appendOnlyPlugin);
+
+/**
+ * Per organization: the last computed check results and evidence counts (for a fast `coverage`), and a copy
+ * of the current check settings (kept for older builds; `check_settings_versions` holds them and their
+ * history, and only an organization with no version yet is read from here).
+ */
 @Schema({ collection: 'coverage_state', versionKey: false })
 export class CoverageStateDocument {
   @Prop({ required: true, type: Types.ObjectId }) organizationId: Types.ObjectId;

@@ -23,6 +23,8 @@ describe('CoverageService.failingItems (a page of a check: items reopened since 
       undefined,
       undefined,
       undefined,
+      undefined,
+      undefined,
     ] as unknown as ConstructorParameters<typeof CoverageService>),
   );
   const check: CheckReport = {
@@ -85,5 +87,30 @@ describe('CoverageService.failingItems (a page of a check: items reopened since 
       's3',
     ]);
     expect(slices).toEqual([]);
+  });
+});
+
+describe('CoverageService.failingItems of a check computed at an instant (every failing item carried, nothing stored)', () => {
+  const service = new CoverageService(
+    ...(Array.from({ length: 10 }) as unknown as ConstructorParameters<typeof CoverageService>),
+  );
+  const computed: CheckReport = {
+    key: 'mfa_enrolled',
+    title: 'Every active user has MFA',
+    control: 'CC6.1',
+    status: 'FAIL',
+    reason: '30 of 40 fail',
+    excepted: [],
+    evaluated: 40,
+    failingCount: 30,
+    reopened: [],
+    failingPreview: [],
+    generation: null,
+    allFailing: Array.from({ length: 30 }, (_, i) => item(`u${i}`)),
+  };
+
+  it('pages through them past the preview, without a repository', async () => {
+    const page = await service.failingItems(computed, 25, 10);
+    expect(page.map((i) => i.sourceId)).toEqual(['u25', 'u26', 'u27', 'u28', 'u29']);
   });
 });

@@ -7,28 +7,18 @@ import { ConnectionsService } from '#src/modules/connections/connections.service
 import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
 import { type EvidenceSubject } from '#src/modules/connectors/connector-definition';
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
-import { EvidenceService } from '#src/modules/evidence/evidence.service';
 import {
   type CheckItem,
   type CheckKey,
   type CheckResult,
-  type DataState,
   DEFAULT_BASELINE,
   DEFAULT_DORMANT_DAYS,
   DISTRUST,
-  type PasswordBaseline,
 } from './checks/check.types';
 import { CheckExceptionsRepository, type StoredException } from './check-exceptions.repository';
 import { CheckFailuresRepository, newGeneration } from './check-failures.repository';
-import {
-  asOf,
-  CHECK_FIELDS,
-  checkDefinitions,
-  type CheckSummary,
-  type CheckView,
-  StreamedCheck,
-  summarize,
-} from './checks/checks';
+import { CheckSettingsService, type SettingsChange } from './check-settings.service';
+import { asOf, checkDefinitions, type CheckSummary, type CheckView, summarize } from './checks/checks';
 import { controlCatalog, type ControlDefinition, evidenceLabels } from './controls.catalog';
 import {
   calculateCoverage,
@@ -39,15 +29,27 @@ import {
 } from './coverage.calculator';
 import { type CoverageStateDocument } from './coverage.schema';
 import { CoverageStateRepository } from './coverage-state.repository';
+import { type CheckSettings } from './settings-history';
+import { EvaluateChecks } from './use-cases/evaluate-checks.use-case';
+import { incompleteCollections, PictureAtInstant } from './use-cases/picture-at.use-case';
 
-export interface CheckSettings {
-  readonly passwordBaseline: PasswordBaseline;
-  readonly dormantDays: number;
-}
+export { type CheckSettings } from './settings-history';
 
-/** A stored check as of now, with the generation its failing items are stored under (null: none stored). */
+/**
+ * A check as reported: a stored one as of now, with the generation its failing items are stored under
+ * (null: none stored), or one computed at an instant (generation null), which carries all its failing
+ * items (`allFailing`: computed, never stored).
+ */
 export interface CheckReport extends CheckView {
   readonly generation: string | null;
+  readonly allFailing?: readonly CheckItem[];
+}
+
+/** Coverage and checks as they were at one instant, computed together (one read of the evidence). */
+export interface SnapshotAt {
+  readonly asOf: Date;
+  readonly coverage: CoverageResult;
+  readonly checks: CheckReport[];
 }
 
 const MAX_EXCEPTION_MS = 366 * 86_400_000;
@@ -65,7 +67,8 @@ function storedChecks(state: CoverageStateDocument | undefined): CheckSummary[] 
 /**
  * Coverage and checks for the organization in context. Check results and evidence counts are computed when
  * evidence changes (a sync finished, an exception or setting changed) and stored, so `coverage` reads one
- * document plus the connections; freshness is always evaluated at read time.
+ * document plus the connections; freshness is always evaluated at read time. At a past instant
+ * (`coverageAt`, `checksAt`) nothing stored is used: both are computed from history (see `PictureAtInstant`).
  */
 @Injectable()
 export class CoverageService {
@@ -75,9 +78,11 @@ export class CoverageService {
     private readonly failures: CheckFailuresRepository,
     private readonly connections: ConnectionsService,
     private readonly registry: ConnectorRegistry,
-    private readonly evidence: EvidenceService,
     private readonly audit: AuditService,
     private readonly sync: SyncService,
+    private readonly checkSettings: CheckSettingsService,
+    private readonly evaluate: EvaluateChecks,
+    private readonly pictureAt: PictureAtInstant,
   ) {}
 
   /** The controls, with the evidence types the registered connectors give each. */
@@ -111,11 +116,45 @@ export class CoverageService {
   }
 
   /**
+   * Coverage as it was at `asOf`, rebuilt from history: the evidence valid then, the settings and
+   * exceptions in force then, and each connection's status and freshness then. BAD_USER_INPUT when `asOf`
+   * is in the future (beyond a minute of clock skew) or before the organization was created.
+   */
+  async coverageAt(asOf: Date, now = new Date()): Promise<CoverageResult> {
+    return (await this.snapshotAt(asOf, now)).coverage;
+  }
+
+  /** The checks as they were at `asOf` (see `coverageAt`), each with all its failing items then. */
+  async checksAt(asOf: Date, now = new Date()): Promise<CheckReport[]> {
+    return (await this.snapshotAt(asOf, now)).checks;
+  }
+
+  /** Coverage and checks at `asOf` from one read of the evidence (what a bundle writes). */
+  async snapshotAt(asOf: Date, now = new Date()): Promise<SnapshotAt> {
+    const picture = await this.pictureAt.at(asOf, now);
+    const checks = picture.checks.map((result): CheckReport => ({
+      ...summarize(result),
+      reopened: [],
+      generation: null,
+      allFailing: result.failing,
+    }));
+    const coverage = calculateCoverage(
+      this.controls(),
+      picture.connections,
+      picture.checks,
+      asOf,
+      evidenceLabels(this.registry.all()),
+    );
+    return { asOf, coverage, checks };
+  }
+
+  /**
    * A check's failing items from position `offset`: first those whose exception expired since the check
    * was stored, then the stored ones. Those within the summary's preview cost no read; a page past it reads
-   * one or two stored chunks, never the evidence.
+   * one or two stored chunks, never the evidence. A check computed at an instant carries all its items.
    */
   async failingItems(check: CheckReport, offset: number, limit: number): Promise<CheckItem[]> {
+    if (check.allFailing !== undefined) return check.allFailing.slice(offset, offset + limit);
     const reopened = check.reopened.slice(offset, offset + limit);
     const rest = limit - reopened.length;
     if (rest === 0) return [...reopened];
@@ -154,14 +193,15 @@ export class CoverageService {
    */
   async refresh(now = new Date()): Promise<CheckResult[]> {
     const live = await this.liveConnections();
-    const checks = checkDefinitions(await this.settings(), now).map((d) => new StreamedCheck(d));
-    const subjectOf = new Map(
-      this.registry.all().flatMap((d) => d.evidence.map((e) => [e.type, e.subject] as const)),
-    );
-    const counts = await this.evidence.scan(CHECK_FIELDS, (type, key, item, replaces) => {
-      const subject = subjectOf.get(type);
-      if (subject === undefined) return;
-      for (const check of checks) if (check.definition.subject === subject) check.item(key, item, replaces);
+    const { results, counts } = await this.evaluate.run({
+      settings: await this.checkSettings.current(),
+      exceptions: await this.exceptions.all(),
+      sources: live.map((c) => ({
+        connectionId: c.id,
+        fresh: freshnessProblem(this.toFreshness(c, {}), now) === undefined,
+        complete: c.lastSyncAt === null || c.lastSuccessfulSyncAt?.getTime() === c.lastSyncAt.getTime(),
+      })),
+      now,
     });
     const evidenceCounts = live.flatMap((connection) =>
       this.registry.get(connection.connectorKey).evidenceTypes.map((type) => ({
@@ -169,22 +209,6 @@ export class CoverageService {
         type,
         count: counts.get(connection.id)?.[type] ?? 0,
       })),
-    );
-    const exceptions = await this.exceptions.all();
-    const judged = exceptions.map(({ id, check, sourceId, expiresAt }) => ({
-      id,
-      check,
-      sourceId,
-      expiresAt,
-    }));
-    const providers = (subject: EvidenceSubject): Set<string> => {
-      const types = this.registry.typesOf(subject);
-      return new Set(
-        [...counts].filter(([, perType]) => types.some((t) => (perType[t] ?? 0) > 0)).map(([id]) => id),
-      );
-    };
-    const results = checks.map((check) =>
-      check.result(this.dataState(providers(check.definition.subject), live, now), judged, now),
     );
     const generation = newGeneration();
     for (const result of results) await this.failures.write(generation, result.key, result.failing);
@@ -198,36 +222,16 @@ export class CoverageService {
     return results;
   }
 
-  async settings(): Promise<CheckSettings> {
-    const state = await this.state.get();
-    const stored = Object.fromEntries(
-      Object.entries(state?.passwordBaseline ?? {}).filter(([, v]) => v !== null && v !== undefined),
-    );
-    return {
-      passwordBaseline: { ...DEFAULT_BASELINE, ...(stored as Partial<PasswordBaseline>) },
-      dormantDays: state?.dormantDays ?? DEFAULT_DORMANT_DAYS,
-    };
+  /** The check settings in force now (the newest version; see `CheckSettingsService`). */
+  settings(): Promise<CheckSettings> {
+    return this.checkSettings.current();
   }
 
-  async updateSettings(
-    settings: Partial<PasswordBaseline> & { dormantDays?: number },
-  ): Promise<CheckSettings> {
-    const { dormantDays, ...given } = settings;
-    const baseline = Object.fromEntries(
-      Object.entries(given).filter(([, v]) => v !== undefined && v !== null),
-    );
-    const current = await this.settings();
-    await this.state.save({
-      passwordBaseline: { ...current.passwordBaseline, ...baseline },
-      dormantDays: dormantDays ?? current.dormantDays,
-    });
-    await this.audit.append({
-      action: 'CHECK_SETTINGS_UPDATE',
-      target: { type: 'organization', id: OrgContext.organizationId() },
-      details: { ...baseline, ...(dormantDays === undefined || dormantDays === null ? {} : { dormantDays }) },
-    });
-    await this.refresh();
-    return this.settings();
+  /** Appends a settings version in force from now, audits it, and recomputes the checks under it. */
+  async updateSettings(change: SettingsChange): Promise<CheckSettings> {
+    const { settings, effectiveFrom } = await this.checkSettings.update(change);
+    await this.refresh(effectiveFrom);
+    return settings;
   }
 
   async createException(input: {
@@ -296,12 +300,7 @@ export class CoverageService {
   /** Evidence types the connection's latest finished run did not collect completely (one small read). */
   private async incompleteCollections(connection: Connection): Promise<IncompleteCollection[]> {
     const latest = (await this.sync.page(connection.id, 5)).find((run) => run.status !== 'RUNNING');
-    if (latest === undefined || latest.status === 'SUCCEEDED') return [];
-    const complete = new Set(latest.stats.filter((s) => s.complete).map((s) => s.collector));
-    return this.registry
-      .get(connection.connectorKey)
-      .evidenceTypes.filter((type) => !complete.has(type))
-      .map((type) => ({ type, runId: latest.id, runStatus: latest.status }));
+    return incompleteCollections(latest ?? null, this.registry.get(connection.connectorKey).evidenceTypes);
   }
 
   private toFreshness(connection: Connection, evidenceCounts: Record<string, number>): ConnectionFreshness {
@@ -313,20 +312,6 @@ export class CoverageService {
       lastSuccessfulSyncAt: connection.lastSuccessfulSyncAt,
       staleThresholdMs: definition.staleThresholdMs,
       evidenceCounts,
-    };
-  }
-
-  /** Stale or partial data makes a check INCONCLUSIVE, never a false pass or fail. */
-  private dataState(providers: ReadonlySet<string>, live: readonly Connection[], now: Date): DataState {
-    const sources = live.filter((c) => providers.has(c.id));
-    return {
-      present: sources.length > 0,
-      fresh:
-        sources.length > 0 &&
-        sources.every((c) => freshnessProblem(this.toFreshness(c, {}), now) === undefined),
-      complete: sources.every(
-        (c) => c.lastSyncAt === null || c.lastSuccessfulSyncAt?.getTime() === c.lastSyncAt.getTime(),
-      ),
     };
   }
 }

@@ -243,7 +243,6 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
     return result.deletedCount;
   }
 
-  /** Streams every current row of the organization (all types), with `fields` of its data. */
   /**
    * Every row of `type` valid at some moment of [start, end] (its population for that period), whole, in
    * the order stored: one cursor, in batches, closed when done. Sorting would make FerretDB 1.x hold and
@@ -269,11 +268,19 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
     }
   }
 
-  async *currentRowsOfOrganization(fields: readonly string[]): AsyncGenerator<RowOfType> {
+  /**
+   * Streams every current row of the organization (all types), with `fields` of its data; with `asOf`,
+   * every row valid then instead (collected at or before it, and not closed by then).
+   */
+  async *currentRowsOfOrganization(fields: readonly string[], asOf?: Date): AsyncGenerator<RowOfType> {
     const projection: Record<string, 1> = { connectionId: 1, type: 1, sourceId: 1, collectedAt: 1 };
     for (const field of fields) projection[`data.${field}`] = 1;
+    const filter: QueryFilter<EvidenceDocument> =
+      asOf === undefined
+        ? { validUntil: null }
+        : { collectedAt: { $lte: asOf }, $or: [{ validUntil: null }, { validUntil: { $gt: asOf } }] };
     const cursor = this.model
-      .find(this.scope({ validUntil: null }), projection)
+      .find(this.scope(filter), projection)
       .maxTimeMS(STREAM_MAX_TIME_MS)
       .batchSize(STREAM_BATCH)
       .lean<Pick<EvidenceDocument, '_id' | 'connectionId' | 'type' | 'sourceId' | 'data' | 'collectedAt'>[]>()

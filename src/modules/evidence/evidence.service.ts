@@ -141,15 +141,16 @@ export class EvidenceService {
    * newest row goes to `sink` as it is met (`replaces`: a newer row of an item already given, after an
    * interrupted write), and the result is how many items each connection has of each type. Holds a small
    * entry per item, never the rows: on a backend that scans the collection for any filter (FerretDB 1.x),
-   * one pass is also one scan.
+   * one pass is also one scan. With `asOf`, the items as they were then: the rows valid at that instant.
    */
   async scan(
     fields: readonly string[],
     sink: (type: string, key: string, item: CurrentItem, replaces: boolean) => void,
+    asOf?: Date,
   ): Promise<Map<string, Record<string, number>>> {
     const newest = new Map<string, { id: string; collectedAt: Date }>();
     const counts = new Map<string, Record<string, number>>();
-    for await (const row of this.evidence.currentRowsOfOrganization(fields)) {
+    for await (const row of this.evidence.currentRowsOfOrganization(fields, asOf)) {
       const key = `${row.connectionId}\u0000${row.type}\u0000${row.sourceId}`;
       const seen = newest.get(key);
       if (seen !== undefined && newer(seen, row) === seen) continue;

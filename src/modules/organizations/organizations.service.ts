@@ -49,12 +49,38 @@ export class OrganizationsService {
     return renamed;
   }
 
+  /**
+   * Checks that `asOf` is an instant of the organization's history to rebuild a picture at: a valid date,
+   * not in the future (a minute of clock skew allowed), not before the organization was created.
+   * BAD_USER_INPUT naming the argument otherwise.
+   */
+  async assertInHistory(asOf: Date, now = new Date(), field = 'asOf'): Promise<void> {
+    const problem = historyProblem(asOf, (await this.current()).createdAt, now, field);
+    if (problem !== undefined) throw new DomainError('BAD_USER_INPUT', problem, { field });
+  }
+
   /** The organization in context; used by `me`. */
   async current(): Promise<Organization> {
     const organization = await this.organizations.findById(OrgContext.organizationId());
     if (organization === undefined) throw DomainError.notFound('Organization');
     return organization;
   }
+}
+
+/** A minute of clock skew between a client and the server: "now" on the client may be a little ahead. */
+export const CLOCK_SKEW_MS = 60_000;
+
+/** Why `asOf` is not an instant of an organization's history (created at `createdAt`), or undefined. */
+export function historyProblem(asOf: Date, createdAt: Date, now: Date, field = 'asOf'): string | undefined {
+  if (!(asOf instanceof Date) || Number.isNaN(asOf.getTime()))
+    return `${field} must be an ISO-8601 date-time`;
+  if (asOf.getTime() > now.getTime() + CLOCK_SKEW_MS) {
+    return `${field} must not be in the future (${asOf.toISOString()} is after ${now.toISOString()})`;
+  }
+  if (asOf.getTime() < createdAt.getTime()) {
+    return `${field} must not be before the organization was created (${createdAt.toISOString()})`;
+  }
+  return undefined;
 }
 
 /** Letters, marks, digits, punctuation, symbols and spaces: no control, format (bidi) or private-use characters. */

@@ -185,6 +185,22 @@ export class ConnectorRunsRepository extends TenantRepository<ConnectorRunDocume
     }
   }
 
+  /** The connection's latest run that had finished before `before` (whatever its outcome), or undefined. */
+  async lastFinishedBefore(connectionId: string, before: Date): Promise<ConnectorRun | undefined> {
+    const doc = await this.model
+      .findOne(
+        this.scope({
+          connectionId: new Types.ObjectId(connectionId),
+          status: { $ne: 'RUNNING' },
+          finishedAt: { $lt: before },
+        }),
+      )
+      .sort({ finishedAt: -1 })
+      .lean<ConnectorRunDocument>()
+      .maxTimeMS(30_000);
+    return doc === null ? undefined : toRun(doc);
+  }
+
   async findRunning(connectionId: string): Promise<ConnectorRun | undefined> {
     const doc = await this.model
       .findOne(this.scope({ connectionId: new Types.ObjectId(connectionId), status: 'RUNNING' }))

@@ -9,6 +9,7 @@ import { AbandonedRuns } from './abandoned-runs';
 import { ConnectorRunDocument, ConnectorRunSchema } from './connector-run.schema';
 import { ConnectorRunsRepository } from './connector-runs.repository';
 import { ConnectorRunsResolver } from './connector-runs.resolver';
+import { ConnectionStateResolver } from './continuity/connection-state.resolver';
 import { AssessmentContinuityResolver, ContinuityResolver } from './continuity/continuity.resolver';
 import { ContinuityService } from './continuity/continuity.service';
 import { SyncScheduler } from './sync.scheduler';
@@ -36,6 +37,7 @@ import { RecordRunOutcome } from './use-cases/record-run-outcome.use-case';
     ContinuityService,
     ContinuityResolver,
     AssessmentContinuityResolver,
+    ConnectionStateResolver,
   ],
   exports: [SyncService, SyncScheduler, ContinuityService],
 })

@@ -1,4 +1,4 @@
-import { continuity, type StatusChange } from './continuity.calculator';
+import { continuity, type StatusChange, statusAt } from './continuity.calculator';
 
 const H = 3_600_000;
 const T0 = Date.parse('2026-11-01T00:00:00Z');
@@ -40,5 +40,35 @@ describe('continuity (gaps, stale periods, status periods, hours covered)', () =
     const result = continuity({ ...base, successes: hourly(0, 24), changes });
     expect(result.needsReauth).toEqual([{ from: at(4), to: at(9) }]);
     expect(result.revoked).toEqual([{ from: at(20), to: at(24) }]);
+  });
+});
+
+describe("statusAt (a connection's status at one instant, from its status changes)", () => {
+  const changes: StatusChange[] = [
+    { at: at(1), status: 'ACTIVE' },
+    { at: at(5), status: 'NEEDS_REAUTH' },
+    { at: at(7), status: 'ACTIVE' },
+    { at: at(9), status: 'REVOKED' },
+  ];
+  const connection = { createdAt: at(0.5), deletedAt: null };
+
+  it.each<[number, string | undefined]>([
+    [0, undefined],
+    [0.5, 'PENDING_AUTHORIZATION'],
+    [1, 'ACTIVE'],
+    [4.9, 'ACTIVE'],
+    [5, 'NEEDS_REAUTH'],
+    [6, 'NEEDS_REAUTH'],
+    [7, 'ACTIVE'],
+    [9, 'REVOKED'],
+    [30, 'REVOKED'],
+  ])('at %d h: %s', (hours, status) => {
+    expect(statusAt(changes, at(hours), connection)).toBe(status);
+  });
+
+  it('a revocation is final from deletedAt on, whatever the audit holds', () => {
+    const revoked = { createdAt: at(0.5), deletedAt: at(6) };
+    expect(statusAt(changes, at(5.5), revoked)).toBe('NEEDS_REAUTH');
+    expect(statusAt(changes, at(8), revoked)).toBe('REVOKED');
   });
 });

@@ -89,3 +89,19 @@ function clip(a: number, b: number, start: number, end: number): Period {
 function nonEmpty(p: Period): boolean {
   return p.to.getTime() > p.from.getTime();
 }
+
+/**
+ * A connection's status at `at`, from its status changes (ascending): the last change at or before `at`;
+ * PENDING_AUTHORIZATION when none was made by then (created, never authorized); undefined when the
+ * connection did not exist yet. A revocation (`deletedAt`) is final whatever the changes say.
+ */
+export function statusAt(
+  changes: readonly StatusChange[],
+  at: Date,
+  connection: { readonly createdAt: Date; readonly deletedAt: Date | null },
+): StatusChange['status'] | 'PENDING_AUTHORIZATION' | undefined {
+  const t = at.getTime();
+  if (connection.createdAt.getTime() > t) return undefined;
+  if (connection.deletedAt !== null && connection.deletedAt.getTime() <= t) return 'REVOKED';
+  return changes.filter((c) => c.at.getTime() <= t).at(-1)?.status ?? 'PENDING_AUTHORIZATION';
+}

@@ -3,8 +3,9 @@ import { DomainError } from '#src/common/errors/domain.error';
 import { AuditService } from '#src/modules/audit/audit.service';
 import { ConnectionsService } from '#src/modules/connections/connections.service';
 import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
-import { ConnectorRunsRepository } from '../connector-runs.repository';
-import { type Continuity, continuity, type StatusChange } from './continuity.calculator';
+import { type Connection } from '#src/modules/connections/connection.types';
+import { type ConnectorRun, ConnectorRunsRepository } from '../connector-runs.repository';
+import { type Continuity, continuity, type StatusChange, statusAt } from './continuity.calculator';
 
 const MAX_WINDOW_MS = 548 * 86_400_000; // 18 months
 const GRACE_MS = 10 * 60_000;
@@ -18,6 +19,21 @@ export interface ConnectionContinuity {
   readonly connectorKey: string;
   readonly externalTenant: string;
   readonly continuity: Continuity;
+}
+
+/** A connection as it was at one instant, derived from history (see `ContinuityService.stateAt`). */
+export interface ConnectionStateAt {
+  readonly connectionId: string;
+  readonly at: Date;
+  /** null: the connection did not exist yet. */
+  readonly status: Connection['status'] | null;
+  /** Its last authorization (CONNECT or REAUTH) by then. */
+  readonly authorizedAt: Date | null;
+  readonly lastSuccessfulSyncAt: Date | null;
+  /** Live (ACTIVE or NEEDS_REAUTH) with no successful sync within the connector's stale threshold then. */
+  readonly stale: boolean;
+  /** The last run that had finished by then, whatever its outcome. */
+  readonly lastFinishedRun: ConnectorRun | null;
 }
 
 /** How continuously a connection synced over a window, from its run history and its audited status changes. */
@@ -56,28 +72,11 @@ export class ContinuityService {
       throw input('the window may be at most 18 months long');
     if (to.getTime() > now.getTime() + 60_000) throw input('to must not be in the future');
     const definition = this.registry.get(connection.connectorKey);
-    const [before, within, entries] = await Promise.all([
+    const [before, within, changes] = await Promise.all([
       this.runs.lastSuccessBefore(connection.id, from),
       this.runs.successesBetween(connection.id, from, to, MAX_SYNCS),
-      // Status changes only (not the hourly SYNC entries), so the whole window fits the bound.
-      this.audit.page(
-        {
-          targetType: 'connection',
-          targetId: connection.id,
-          to,
-          actions: ['CONNECT', 'REAUTH', 'REVOKE', 'SYNC_FAILURE'],
-        },
-        MAX_CHANGES,
-      ),
+      this.statusChanges(connection.id, to),
     ]);
-    const changes: StatusChange[] = entries.reverse().flatMap((e): StatusChange[] => {
-      if (e.action === 'CONNECT' || e.action === 'REAUTH') return [{ at: e.at, status: 'ACTIVE' }];
-      if (e.action === 'REVOKE') return [{ at: e.at, status: 'REVOKED' }];
-      const code = (e.details as { code?: unknown }).code;
-      if (e.action === 'SYNC_FAILURE' && typeof code === 'string' && NEEDS_REAUTH_CODES.has(code))
-        return [{ at: e.at, status: 'NEEDS_REAUTH' }];
-      return [];
-    });
     return continuity({
       from,
       to,
@@ -86,6 +85,60 @@ export class ContinuityService {
       graceMs: GRACE_MS,
       successes: before === undefined ? within : [before, ...within],
       changes,
+    });
+  }
+
+  /**
+   * The connection as it was at `at`, from its run history and audited status changes (never from its
+   * current fields): its status then (null before it was created), its last successful sync finished by
+   * then, whether it was stale then (the same rule as `Connection.stale`), and the last run finished by then.
+   */
+  async stateAt(connection: Connection, at: Date): Promise<ConnectionStateAt> {
+    const definition = this.registry.get(connection.connectorKey);
+    const justAfter = new Date(at.getTime() + 1);
+    const [lastSuccess, lastFinished, changes] = await Promise.all([
+      this.runs.lastSuccessBefore(connection.id, justAfter),
+      this.runs.lastFinishedBefore(connection.id, justAfter),
+      this.statusChanges(connection.id, justAfter),
+    ]);
+    const status = statusAt(changes, at, connection) ?? null;
+    const authorizedAt = changes.filter((c) => c.status === 'ACTIVE' && c.at <= at).at(-1)?.at ?? null;
+    const lastSuccessfulSyncAt = lastSuccess ?? null;
+    const reference = lastSuccessfulSyncAt ?? authorizedAt ?? connection.createdAt;
+    const live = status === 'ACTIVE' || status === 'NEEDS_REAUTH';
+    return {
+      connectionId: connection.id,
+      at,
+      status,
+      authorizedAt,
+      lastSuccessfulSyncAt,
+      stale: live && at.getTime() - reference.getTime() > definition.staleThresholdMs,
+      lastFinishedRun: lastFinished ?? null,
+    };
+  }
+
+  /**
+   * The connection's status changes before `to`, oldest first, from its audited CONNECT, REAUTH, REVOKE and
+   * SYNC_FAILURE entries (the newest MAX_CHANGES of them).
+   */
+  private async statusChanges(connectionId: string, to: Date): Promise<StatusChange[]> {
+    // Status changes only (not the hourly SYNC entries), so a long history fits the bound.
+    const entries = await this.audit.page(
+      {
+        targetType: 'connection',
+        targetId: connectionId,
+        to,
+        actions: ['CONNECT', 'REAUTH', 'REVOKE', 'SYNC_FAILURE'],
+      },
+      MAX_CHANGES,
+    );
+    return entries.reverse().flatMap((e): StatusChange[] => {
+      if (e.action === 'CONNECT' || e.action === 'REAUTH') return [{ at: e.at, status: 'ACTIVE' }];
+      if (e.action === 'REVOKE') return [{ at: e.at, status: 'REVOKED' }];
+      const code = (e.details as { code?: unknown }).code;
+      if (e.action === 'SYNC_FAILURE' && typeof code === 'string' && NEEDS_REAUTH_CODES.has(code))
+        return [{ at: e.at, status: 'NEEDS_REAUTH' }];
+      return [];
     });
   }
 }
