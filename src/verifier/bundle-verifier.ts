@@ -1,0 +1,447 @@
+import { createHash } from 'node:crypto';
+import { type Entry } from 'yauzl';
+import { AuditLines } from './audit-lines';
+import {
+  GENESIS_HASH,
+  type ListedFile,
+  MANIFEST_PATH,
+  type Manifest,
+  readManifest,
+  roleOf,
+} from './bundle-manifest';
+import { checkSignature, parsePinnedKey } from './bundle-signature';
+import { CsvShape } from './csv-shape';
+import { EvidenceLines } from './evidence-lines';
+import { type JsonObject, parseCanonicalObject } from './json-shape';
+import { type Line, LineSplitter } from './line-splitter';
+import { RunsLines } from './runs-lines';
+import {
+  type CheckName,
+  CHECKS,
+  type ManifestSummary,
+  ProblemList,
+  type VerificationReport,
+} from './verification-report';
+import { openZip, type ZipArchive } from './zip-archive';
+
+/** A bundle has a handful of files; far more entries is not a bundle. */
+const MAX_ENTRIES = 10_000;
+const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+/** No row or run comes near this; a longer line is reported, not held in memory. */
+const MAX_LINE_BYTES = 16 * 1024 * 1024;
+
+export interface VerifyOptions {
+  /** The key to pin: the base64url raw Ed25519 public key, or the hex SHA-256 fingerprint of one. */
+  readonly publicKey?: string;
+}
+
+/**
+ * Checks an auditor bundle as docs/EVIDENCE_FORMAT.md ("Verifying a bundle") specifies, reading the ZIP
+ * as a stream with no database, network or configuration. Never throws: everything wrong with the file,
+ * however broken, is a problem in the report.
+ */
+export async function verifyBundle(file: string, options: VerifyOptions = {}): Promise<VerificationReport> {
+  const verification = new Verification(file, options);
+  let zip: ZipArchive | undefined;
+  try {
+    zip = await openZip(file, MAX_ENTRIES);
+  } catch (error) {
+    verification.problem('archive', file, `is not a readable ZIP archive: ${messageOf(error)}`);
+  }
+  if (zip !== undefined) {
+    try {
+      await verification.run(zip);
+    } catch (error) {
+      verification.problem('archive', file, `verification stopped: ${messageOf(error)}`);
+    } finally {
+      zip.close();
+    }
+  }
+  return verification.report();
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The file's bytes, lines and hash as read; `complete` when it was read to its end. */
+interface FileRead {
+  readonly complete: boolean;
+}
+
+class Verification {
+  private readonly problems = new ProblemList();
+  private readonly warnings: string[] = [];
+  private readonly reached = new Set<CheckName>(['archive']);
+  private summary: ManifestSummary | undefined;
+
+  constructor(
+    private readonly file: string,
+    private readonly options: VerifyOptions,
+  ) {}
+
+  problem(check: CheckName, file: string, message: string, line?: number): void {
+    this.problems.add(check, file, message, line);
+  }
+
+  report(): VerificationReport {
+    const problems = this.problems.list();
+    return {
+      ok: problems.length === 0,
+      bundle: this.file,
+      ...(this.summary === undefined ? {} : { manifest: this.summary }),
+      checks: CHECKS.map((name) => ({
+        name,
+        status: this.problems.hasFailed(name) ? 'failed' : this.reached.has(name) ? 'ok' : 'not checked',
+      })),
+      problems,
+      warnings: this.warnings,
+    };
+  }
+
+  async run(zip: ZipArchive): Promise<void> {
+    if (zip.error !== undefined)
+      this.problem('archive', this.file, `the archive's directory cannot be read: ${zip.error}`);
+    const entries = new Map<string, Entry>();
+    for (const entry of zip.entries) {
+      const name = entry.fileName;
+      if (name.endsWith('/')) {
+        // A folder entry carries nothing; the format needs none but a ZIP tool may add them.
+        if (entry.uncompressedSize !== 0) this.problem('archive', name, 'is a folder entry with content');
+      } else if (entries.has(name)) {
+        this.problem('archive', name, 'appears more than once in the archive');
+      } else {
+        entries.set(name, entry);
+      }
+    }
+    const manifest = await this.readManifest(zip, entries.get(MANIFEST_PATH));
+    if (manifest === undefined) return;
+    this.checkListing(manifest, entries);
+    await this.checkFiles(zip, manifest, entries);
+  }
+
+  /** Checks 1 and 2: the manifest parses, has the format's shape, and its signature holds. */
+  private async readManifest(zip: ZipArchive, entry: Entry | undefined): Promise<Manifest | undefined> {
+    this.reached.add('manifest');
+    if (entry === undefined) {
+      this.problem('manifest', MANIFEST_PATH, 'is missing from the archive');
+      return undefined;
+    }
+    const chunks: Buffer[] = [];
+    const outcome = await zip.read(entry, MAX_MANIFEST_BYTES, (chunk) => chunks.push(chunk));
+    if (outcome.kind !== 'read') {
+      this.problem(
+        'manifest',
+        MANIFEST_PATH,
+        outcome.kind === 'error'
+          ? `cannot be read: ${outcome.message}`
+          : `is larger than ${outcome.limit} bytes; not read`,
+      );
+      return undefined;
+    }
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+    } catch {
+      this.problem('manifest', MANIFEST_PATH, 'is not valid UTF-8');
+      return undefined;
+    }
+    const parsed = parseCanonicalObject(text);
+    if (parsed.error !== undefined) this.problem('manifest', MANIFEST_PATH, `the manifest ${parsed.error}`);
+    if (parsed.value === undefined) return undefined;
+
+    const signature = this.checkSignature(parsed.value);
+    const manifest = readManifest(parsed.value, (message) =>
+      this.problem('manifest', MANIFEST_PATH, message),
+    );
+    if (manifest === undefined) return undefined;
+    const { organization, assessment, auditHead, counts, generatedAt } = manifest;
+    this.summary = {
+      organization: { id: organization.id, name: organization.name },
+      assessment: {
+        id: assessment.id,
+        name: assessment.name,
+        framework: assessment.framework,
+        status: assessment.status,
+        periodStart: assessment.periodStart,
+        periodEnd: assessment.periodEnd,
+      },
+      draft: assessment.draft,
+      generatedAt,
+      auditHead: { seq: auditHead.seq, hash: auditHead.hash },
+      counts: { auditEntries: counts.auditEntries, runs: counts.runs, evidence: counts.evidence },
+      keyFingerprint: signature.fingerprint ?? manifest.signature.keyFingerprint,
+      keyPinned: signature.pinned,
+    };
+    if (assessment.draft)
+      this.warnings.push(
+        `the assessment is a draft (status ${assessment.status}): its evidence can still change`,
+      );
+    return manifest;
+  }
+
+  private checkSignature(manifest: JsonObject): { fingerprint?: string; pinned: boolean } {
+    this.reached.add('signature');
+    const given = this.options.publicKey;
+    const pinned = given === undefined ? undefined : parsePinnedKey(given);
+    if (given !== undefined && pinned === undefined) {
+      this.problem(
+        'signature',
+        MANIFEST_PATH,
+        'the key to pin is neither a base64url 32-byte Ed25519 public key nor a 64-hex fingerprint',
+      );
+    }
+    const checked = checkSignature(manifest, pinned);
+    for (const message of checked.problems) this.problem('signature', MANIFEST_PATH, message);
+    if (pinned === undefined)
+      this.warnings.push(
+        'the key is NOT pinned (no --public-key): the signature shows the bundle is as its own key signed ' +
+          'it, not who made it',
+      );
+    return {
+      ...(checked.fingerprint === undefined ? {} : { fingerprint: checked.fingerprint }),
+      pinned: pinned !== undefined,
+    };
+  }
+
+  /** The manifest agrees with itself, and the archive holds exactly the files it lists (check 3). */
+  private checkListing(manifest: Manifest, entries: ReadonlyMap<string, Entry>): void {
+    const types = new Set(manifest.populations.map((p) => p.type));
+    const listed = new Set(manifest.files.map((f) => f.path));
+    for (const path of ['audit.jsonl', 'continuity.json', 'coverage.json', 'runs.jsonl'])
+      if (!listed.has(path)) this.problem('manifest', MANIFEST_PATH, `files does not list ${path}`);
+    for (const type of types) {
+      if (!listed.has(`evidence/${type}.jsonl`))
+        this.problem('manifest', MANIFEST_PATH, `files does not list evidence/${type}.jsonl`);
+      if (!Object.hasOwn(manifest.counts.evidence, type))
+        this.problem('manifest', MANIFEST_PATH, `counts.evidence has no "${type}"`);
+    }
+    for (const type of Object.keys(manifest.counts.evidence))
+      if (!types.has(type))
+        this.problem('manifest', MANIFEST_PATH, `counts.evidence has "${type}", not a population`);
+    for (const { path } of manifest.files) {
+      const role = roleOf(path);
+      if ((role?.kind === 'evidence' || role?.kind === 'population') && !types.has(role.type))
+        this.problem(
+          'manifest',
+          MANIFEST_PATH,
+          `files lists ${path}, but populations has no type "${role.type}"`,
+        );
+    }
+
+    this.reached.add('files');
+    for (const name of entries.keys())
+      if (name !== MANIFEST_PATH && !listed.has(name))
+        this.problem('files', name, 'is in the archive but not listed in the manifest');
+    for (const path of listed)
+      if (!entries.has(path))
+        this.problem('files', path, 'is listed in the manifest but missing from the archive');
+  }
+
+  /** Reads every listed file once, runs.jsonl first (evidence rows name its runs): checks 3, 4 and 5. */
+  private async checkFiles(
+    zip: ZipArchive,
+    manifest: Manifest,
+    entries: ReadonlyMap<string, Entry>,
+  ): Promise<void> {
+    const ordered = [...manifest.files].sort(
+      (a, b) => Number(b.path === 'runs.jsonl') - Number(a.path === 'runs.jsonl'),
+    );
+    const period = {
+      start: Date.parse(manifest.assessment.periodStart),
+      end: Date.parse(manifest.assessment.periodEnd),
+    };
+    let runIds: ReadonlySet<string> | undefined;
+    for (const listed of ordered) {
+      const entry = entries.get(listed.path);
+      if (entry === undefined) continue;
+      const role = roleOf(listed.path);
+      switch (role?.kind) {
+        case 'runs': {
+          this.reached.add('runs');
+          const runs = new RunsLines();
+          const read = await this.readLines(zip, entry, listed, 'runs', (row, problem) =>
+            runs.check(row, problem),
+          );
+          if (!read.complete) break;
+          runIds = runs.ids;
+          if (read.lines !== manifest.counts.runs)
+            this.problem(
+              'runs',
+              listed.path,
+              `has ${read.lines} runs; counts.runs says ${manifest.counts.runs}`,
+            );
+          break;
+        }
+        case 'evidence': {
+          this.reached.add('evidence');
+          const rows = new EvidenceLines(role.type, period, runIds);
+          const read = await this.readLines(zip, entry, listed, 'evidence', (row, problem) =>
+            rows.check(row, problem),
+          );
+          if (read.complete) this.checkPopulation(manifest, role.type, listed.path, read.lines, rows);
+          break;
+        }
+        case 'population': {
+          this.reached.add('populations');
+          const csv = new CsvShape((line, message) =>
+            this.problem('populations', listed.path, message, line),
+          );
+          const read = await this.readFile(zip, entry, listed, (chunk) => csv.push(chunk));
+          const records = csv.finish();
+          const rows = manifest.populations.find((p) => p.type === role.type)?.rows;
+          if (read.complete && rows !== undefined && records !== rows + 1)
+            this.problem(
+              'populations',
+              listed.path,
+              `has ${records} records; a header and ${rows} rows were expected`,
+            );
+          break;
+        }
+        case 'audit': {
+          this.reached.add('audit');
+          const audit = new AuditLines(manifest.organization.id);
+          const read = await this.readLines(zip, entry, listed, 'audit', (row, problem) =>
+            audit.check(row, problem),
+          );
+          if (read.complete) this.checkAuditHead(manifest, listed.path, read.lines, audit);
+          break;
+        }
+        case 'continuity':
+        case 'coverage':
+        case undefined:
+          await this.readFile(zip, entry, listed, () => undefined);
+          break;
+      }
+    }
+  }
+
+  private checkPopulation(
+    manifest: Manifest,
+    type: string,
+    path: string,
+    lines: number,
+    rows: EvidenceLines,
+  ): void {
+    const expected = manifest.counts.evidence[type];
+    if (expected !== undefined && lines !== expected)
+      this.problem('evidence', path, `has ${lines} rows; counts.evidence says ${expected}`);
+    const population = manifest.populations.find((p) => p.type === type);
+    if (population === undefined) return;
+    if (lines !== population.rows)
+      this.problem('evidence', path, `has ${lines} rows; populations says ${population.rows}`);
+    const compare = (what: string, actual: number, stated: number): void => {
+      if (actual !== stated)
+        this.problem('populations', path, `has ${actual} distinct ${what}; populations says ${stated}`);
+    };
+    compare('sourceIds (items)', rows.items.size, population.items);
+    compare('runIds (runs)', rows.runs.size, population.runs);
+    const sameList = (what: string, actual: Set<string>, stated: readonly string[]): void => {
+      const sorted = [...actual].sort();
+      if (JSON.stringify(sorted) !== JSON.stringify(stated))
+        this.problem(
+          'populations',
+          path,
+          `has ${what} ${JSON.stringify(sorted)}; populations says ${JSON.stringify(stated)}`,
+        );
+    };
+    sameList('connectorKeys', rows.connectorKeys, population.connectorKeys);
+    sameList('controls', rows.controls, population.controls);
+  }
+
+  private checkAuditHead(manifest: Manifest, path: string, lines: number, audit: AuditLines): void {
+    const { auditHead, counts } = manifest;
+    if (lines !== counts.auditEntries)
+      this.problem('audit', path, `has ${lines} entries; counts.auditEntries says ${counts.auditEntries}`);
+    if (audit.last === undefined) {
+      if (auditHead.seq !== 0 || auditHead.hash !== GENESIS_HASH)
+        this.problem('audit', path, `is empty, but auditHead is seq ${auditHead.seq}`);
+    } else if (audit.last.seq !== auditHead.seq || audit.last.hash !== auditHead.hash) {
+      this.problem(
+        'audit',
+        path,
+        `the last entry is not auditHead (seq ${auditHead.seq}, hash ${auditHead.hash})`,
+        lines,
+      );
+    }
+  }
+
+  /** Reads a `.jsonl` file line by line, each line a canonical JSON object handed to `check`. */
+  private async readLines(
+    zip: ZipArchive,
+    entry: Entry,
+    listed: ListedFile,
+    check: CheckName,
+    checkRow: (row: JsonObject, problem: (message: string) => void) => void,
+  ): Promise<FileRead & { lines: number }> {
+    const path = listed.path;
+    const splitter = new LineSplitter(MAX_LINE_BYTES);
+    const onLine = (line: Line): void => {
+      if ('error' in line) return this.problem(check, path, `the line ${line.error}`, line.number);
+      if (line.text === '') return this.problem(check, path, 'the line is empty', line.number);
+      const parsed = parseCanonicalObject(line.text);
+      if (parsed.error !== undefined) this.problem(check, path, `the line ${parsed.error}`, line.number);
+      if (parsed.value !== undefined)
+        checkRow(parsed.value, (message) => this.problem(check, path, message, line.number));
+    };
+    const read = await this.readFile(zip, entry, listed, (chunk) => {
+      for (const line of splitter.push(chunk)) onLine(line);
+    });
+    if (read.complete) {
+      const tail = splitter.finish();
+      if (tail !== undefined) {
+        this.problem(check, path, 'the last line does not end in \\n', tail.number);
+        onLine(tail);
+      }
+    }
+    return { ...read, lines: splitter.lines };
+  }
+
+  /**
+   * Streams one listed file to `sink`, checking its size, line count and SHA-256 against the manifest. An
+   * entry that claims or turns out to be larger than the manifest says is not read further.
+   */
+  private async readFile(
+    zip: ZipArchive,
+    entry: Entry,
+    listed: ListedFile,
+    sink: (chunk: Buffer) => void,
+  ): Promise<FileRead> {
+    const path = listed.path;
+    if (entry.uncompressedSize > listed.bytes) {
+      this.problem(
+        'files',
+        path,
+        `the archive entry holds ${entry.uncompressedSize} bytes; the manifest lists ${listed.bytes}; not read`,
+      );
+      return { complete: false };
+    }
+    const hash = createHash('sha256');
+    let lines = 0;
+    const outcome = await zip.read(entry, listed.bytes, (chunk) => {
+      hash.update(chunk);
+      for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) lines += 1;
+      sink(chunk);
+    });
+    if (outcome.kind === 'error') {
+      this.problem('files', path, `cannot be read: ${outcome.message}`);
+      return { complete: false };
+    }
+    if (outcome.kind === 'too large') {
+      this.problem(
+        'files',
+        path,
+        `is larger than the ${listed.bytes} bytes the manifest lists; not read further`,
+      );
+      return { complete: false };
+    }
+    if (outcome.bytes !== listed.bytes)
+      this.problem('files', path, `has ${outcome.bytes} bytes; the manifest lists ${listed.bytes}`);
+    if (lines !== listed.lines)
+      this.problem('files', path, `has ${lines} lines; the manifest lists ${listed.lines}`);
+    const sha256 = hash.digest('hex');
+    if (sha256 !== listed.sha256)
+      this.problem('files', path, `has SHA-256 ${sha256}; the manifest lists ${listed.sha256}`);
+    return { complete: true };
+  }
+}

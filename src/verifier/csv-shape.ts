@@ -1,0 +1,87 @@
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const CR = 0x0d;
+const LF = 0x0a;
+
+/**
+ * Counts the records of an RFC 4180 file fed in chunks, without keeping any of it: fields quoted with `"`
+ * may hold commas, quotes (doubled) and line breaks; records end in `\r\n` and all have the header's number
+ * of fields. Problems go to `report` with their 1-based physical line.
+ */
+export class CsvShape {
+  private records = 0;
+  private line = 1;
+  private fields = 1;
+  private headerFields: number | undefined;
+  private inQuotes = false;
+  /** A `"` seen inside a quoted field: the field's end, or the first half of `""`. */
+  private quoteSeen = false;
+  private fieldStart = true;
+  private afterCr = false;
+  private bytesInRecord = 0;
+
+  constructor(private readonly report: (line: number, message: string) => void) {}
+
+  push(chunk: Buffer): void {
+    for (const byte of chunk) this.step(byte);
+  }
+
+  /** The number of records, the header included, once the whole file has been pushed. */
+  finish(): number {
+    if (this.inQuotes && !this.quoteSeen) {
+      this.report(this.line, 'a quoted field is not closed at the end of the file');
+    } else if (this.bytesInRecord > 0) {
+      this.report(this.line, 'the last line does not end in \\r\\n');
+      this.endRecord();
+    }
+    return this.records;
+  }
+
+  private step(byte: number): void {
+    this.bytesInRecord += 1;
+    if (this.inQuotes) {
+      if (!this.quoteSeen) {
+        if (byte === QUOTE) this.quoteSeen = true;
+        else if (byte === LF) this.line += 1;
+        return;
+      }
+      this.quoteSeen = false;
+      if (byte === QUOTE) return;
+      this.inQuotes = false;
+    }
+    const afterCr = this.afterCr;
+    this.afterCr = false;
+    if (afterCr && byte !== LF) this.report(this.line, 'a \\r is not followed by \\n');
+    switch (byte) {
+      case QUOTE:
+        if (this.fieldStart) this.inQuotes = true;
+        else this.report(this.line, 'a " inside an unquoted field');
+        this.fieldStart = false;
+        return;
+      case COMMA:
+        this.fields += 1;
+        this.fieldStart = true;
+        return;
+      case CR:
+        this.afterCr = true;
+        return;
+      case LF:
+        if (!afterCr) this.report(this.line, 'the line ends in \\n, not \\r\\n');
+        this.endRecord();
+        this.line += 1;
+        return;
+      default:
+        this.fieldStart = false;
+    }
+  }
+
+  private endRecord(): void {
+    this.records += 1;
+    if (this.headerFields === undefined) this.headerFields = this.fields;
+    else if (this.fields !== this.headerFields)
+      this.report(this.line, `has ${this.fields} fields; the header has ${this.headerFields}`);
+    this.fields = 1;
+    this.fieldStart = true;
+    this.bytesInRecord = 0;
+  }
+}

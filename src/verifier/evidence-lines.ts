@@ -1,0 +1,74 @@
+import { fingerprint } from '#src/modules/evidence/evidence.types';
+import { isIsoDate, isObject, isStringArray, type JsonObject, memberProblems } from './json-shape';
+
+const MEMBERS = [
+  'collectedAt',
+  'connectionId',
+  'connectorKey',
+  'controls',
+  'data',
+  'fingerprint',
+  'id',
+  'runId',
+  'sourceId',
+  'type',
+  'validUntil',
+];
+
+/**
+ * Checks the lines of `evidence/<type>.jsonl`, one at a time: each a row of that type, valid during the
+ * period, whose fingerprint recomputes and whose run is in `runs.jsonl`, ids strictly ascending. Keeps what
+ * the manifest's population summary is checked against.
+ */
+export class EvidenceLines {
+  readonly items = new Set<string>();
+  readonly runs = new Set<string>();
+  readonly connectorKeys = new Set<string>();
+  readonly controls = new Set<string>();
+  private lastId: string | undefined;
+
+  /** `runIds` undefined: runs.jsonl could not be read, and runs are not checked. */
+  constructor(
+    private readonly type: string,
+    private readonly period: { readonly start: number; readonly end: number },
+    private readonly runIds: ReadonlySet<string> | undefined,
+  ) {}
+
+  check(row: JsonObject, problem: (message: string) => void): void {
+    for (const message of memberProblems(row, MEMBERS, true)) problem(`the row ${message}`);
+    const { id, type, sourceId, data, runId, collectedAt, validUntil } = row;
+    if (typeof id !== 'string') problem('id is not a string');
+    else {
+      if (this.lastId !== undefined && !(id > this.lastId))
+        problem(`id ${id} does not follow ${this.lastId}: ids must ascend strictly`);
+      this.lastId = id;
+    }
+    if (type !== this.type) problem(`type is ${JSON.stringify(type)} in the file of type "${this.type}"`);
+    if (typeof sourceId !== 'string') problem('sourceId is not a string');
+    else this.items.add(sourceId);
+    if (!isObject(data)) problem('data is not an object');
+    if (typeof type === 'string' && typeof sourceId === 'string' && isObject(data)) {
+      const recomputed = fingerprint({ type, sourceId, data });
+      if (row.fingerprint !== recomputed)
+        problem(`fingerprint ${JSON.stringify(row.fingerprint)} does not recompute (${recomputed})`);
+    }
+    if (typeof runId !== 'string') problem('runId is not a string');
+    else {
+      this.runs.add(runId);
+      if (this.runIds !== undefined && !this.runIds.has(runId))
+        problem(`runId ${runId} is not in runs.jsonl`);
+    }
+    if (typeof row.connectionId !== 'string') problem('connectionId is not a string');
+    if (typeof row.connectorKey !== 'string') problem('connectorKey is not a string');
+    else this.connectorKeys.add(row.connectorKey);
+    if (!isStringArray(row.controls)) problem('controls is not an array of strings');
+    else for (const control of row.controls) this.controls.add(control);
+    if (!isIsoDate(collectedAt)) problem('collectedAt is not an ISO-8601 date');
+    else if (Date.parse(collectedAt) > this.period.end)
+      problem(`collectedAt ${collectedAt} is after the period`);
+    if (validUntil !== null && !isIsoDate(validUntil))
+      problem('validUntil is neither null nor an ISO-8601 date');
+    else if (validUntil !== null && Date.parse(validUntil) <= this.period.start)
+      problem(`validUntil ${validUntil} is not after the period's start`);
+  }
+}
