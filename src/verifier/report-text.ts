@@ -19,7 +19,7 @@ export function formatReport(report: VerificationReport): string {
         (m.draft ? ', DRAFT' : ''),
       `${label('Generated')}${m.generatedAt}`,
       `${label('Audit head')}seq ${m.auditHead.seq}, ${m.auditHead.hash}`,
-      `${label('Counts')}${m.counts.auditEntries} audit entries, ${m.counts.runs} runs, evidence: ` +
+      `${label('Counts')}audit entries ${m.counts.auditEntries}, runs ${m.counts.runs}, evidence: ` +
         (evidence.length > 0 ? evidence.join(', ') : 'none'),
       `${label('Key')}${m.keyFingerprint} ${m.keyPinned ? '(pinned)' : '(NOT PINNED)'}`,
     );
