@@ -1,5 +1,5 @@
 import { canonicalJson, sha256Hex } from '#src/common/util/canonical-json';
-import { GENESIS_HASH } from './bundle-manifest';
+import { GENESIS_HASH, type Manifest } from './bundle-manifest';
 import { isCount, isObject, type JsonObject, memberProblems } from './json-shape';
 
 const MEMBERS = ['action', 'actor', 'at', 'details', 'hash', 'prevHash', 'seq', 'target'];
@@ -56,5 +56,22 @@ export class AuditLines {
     if (hash !== recomputed) problem(`hash ${JSON.stringify(hash)} does not recompute (${recomputed})`);
     this.expectedSeq = (isCount(seq) ? seq : this.expectedSeq) + 1;
     this.prevHash = typeof hash === 'string' ? hash : recomputed;
+  }
+
+  /** Whether the file, read to its end with `lines` lines, ends at `auditHead` and holds `counts.auditEntries`. */
+  compare(manifest: Manifest, lines: number): { message: string; line?: number }[] {
+    const { auditHead, counts } = manifest;
+    const out: { message: string; line?: number }[] = [];
+    if (lines !== counts.auditEntries)
+      out.push({ message: `has ${lines} entries; counts.auditEntries says ${counts.auditEntries}` });
+    if (this.last === undefined) {
+      if (auditHead.seq !== 0) out.push({ message: `is empty, but auditHead is seq ${auditHead.seq}` });
+    } else if (this.last.seq !== auditHead.seq || this.last.hash !== auditHead.hash) {
+      out.push({
+        message: `the last entry is not auditHead (seq ${auditHead.seq}, hash ${auditHead.hash})`,
+        line: lines,
+      });
+    }
+    return out;
   }
 }

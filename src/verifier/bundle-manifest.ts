@@ -218,3 +218,24 @@ function readPopulations(
   });
   return ok ? (populations as PopulationSummary[]) : undefined;
 }
+
+/** What the manifest's own parts say that the others contradict: files, populations and counts by type. */
+export function manifestConsistency(manifest: Manifest): string[] {
+  const problems: string[] = [];
+  const types = new Set(manifest.populations.map((p) => p.type));
+  const listed = new Set(manifest.files.map((f) => f.path));
+  for (const path of ['audit.jsonl', 'continuity.json', 'coverage.json', 'runs.jsonl'])
+    if (!listed.has(path)) problems.push(`files does not list ${path}`);
+  for (const type of types) {
+    if (!listed.has(`evidence/${type}.jsonl`)) problems.push(`files does not list evidence/${type}.jsonl`);
+    if (!Object.hasOwn(manifest.counts.evidence, type)) problems.push(`counts.evidence has no "${type}"`);
+  }
+  for (const type of Object.keys(manifest.counts.evidence))
+    if (!types.has(type)) problems.push(`counts.evidence has "${type}", which populations does not`);
+  for (const { path } of manifest.files) {
+    const role = roleOf(path);
+    if ((role?.kind === 'evidence' || role?.kind === 'population') && !types.has(role.type))
+      problems.push(`files lists ${path}, but populations has no type "${role.type}"`);
+  }
+  return problems;
+}

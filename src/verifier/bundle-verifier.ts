@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { type Entry } from 'yauzl';
 import { AuditLines } from './audit-lines';
 import {
-  GENESIS_HASH,
   type ListedFile,
   MANIFEST_PATH,
   type Manifest,
+  manifestConsistency,
   readManifest,
   roleOf,
 } from './bundle-manifest';
@@ -206,29 +206,8 @@ class Verification {
 
   /** The manifest agrees with itself, and the archive holds exactly the files it lists (check 3). */
   private checkListing(manifest: Manifest, entries: ReadonlyMap<string, Entry>): void {
-    const types = new Set(manifest.populations.map((p) => p.type));
+    for (const message of manifestConsistency(manifest)) this.problem('manifest', MANIFEST_PATH, message);
     const listed = new Set(manifest.files.map((f) => f.path));
-    for (const path of ['audit.jsonl', 'continuity.json', 'coverage.json', 'runs.jsonl'])
-      if (!listed.has(path)) this.problem('manifest', MANIFEST_PATH, `files does not list ${path}`);
-    for (const type of types) {
-      if (!listed.has(`evidence/${type}.jsonl`))
-        this.problem('manifest', MANIFEST_PATH, `files does not list evidence/${type}.jsonl`);
-      if (!Object.hasOwn(manifest.counts.evidence, type))
-        this.problem('manifest', MANIFEST_PATH, `counts.evidence has no "${type}"`);
-    }
-    for (const type of Object.keys(manifest.counts.evidence))
-      if (!types.has(type))
-        this.problem('manifest', MANIFEST_PATH, `counts.evidence has "${type}", not a population`);
-    for (const { path } of manifest.files) {
-      const role = roleOf(path);
-      if ((role?.kind === 'evidence' || role?.kind === 'population') && !types.has(role.type))
-        this.problem(
-          'manifest',
-          MANIFEST_PATH,
-          `files lists ${path}, but populations has no type "${role.type}"`,
-        );
-    }
-
     this.reached.add('files');
     for (const name of entries.keys())
       if (name !== MANIFEST_PATH && !listed.has(name))
@@ -281,7 +260,9 @@ class Verification {
           const read = await this.readLines(zip, entry, listed, 'evidence', (row, problem) =>
             rows.check(row, problem),
           );
-          if (read.complete) this.checkPopulation(manifest, role.type, listed.path, read.lines, rows);
+          if (read.complete)
+            for (const { check, message } of rows.compare(manifest, read.lines))
+              this.problem(check, listed.path, message);
           break;
         }
         case 'population': {
@@ -306,7 +287,9 @@ class Verification {
           const read = await this.readLines(zip, entry, listed, 'audit', (row, problem) =>
             audit.check(row, problem),
           );
-          if (read.complete) this.checkAuditHead(manifest, listed.path, read.lines, audit);
+          if (read.complete)
+            for (const { message, line } of audit.compare(manifest, read.lines))
+              this.problem('audit', listed.path, message, line);
           break;
         }
         case 'continuity':
@@ -315,56 +298,6 @@ class Verification {
           await this.readFile(zip, entry, listed, () => undefined);
           break;
       }
-    }
-  }
-
-  private checkPopulation(
-    manifest: Manifest,
-    type: string,
-    path: string,
-    lines: number,
-    rows: EvidenceLines,
-  ): void {
-    const expected = manifest.counts.evidence[type];
-    if (expected !== undefined && lines !== expected)
-      this.problem('evidence', path, `has ${lines} rows; counts.evidence says ${expected}`);
-    const population = manifest.populations.find((p) => p.type === type);
-    if (population === undefined) return;
-    if (lines !== population.rows)
-      this.problem('evidence', path, `has ${lines} rows; populations says ${population.rows}`);
-    const compare = (what: string, actual: number, stated: number): void => {
-      if (actual !== stated)
-        this.problem('populations', path, `has ${actual} distinct ${what}; populations says ${stated}`);
-    };
-    compare('sourceIds (items)', rows.items.size, population.items);
-    compare('runIds (runs)', rows.runs.size, population.runs);
-    const sameList = (what: string, actual: Set<string>, stated: readonly string[]): void => {
-      const sorted = [...actual].sort();
-      if (JSON.stringify(sorted) !== JSON.stringify(stated))
-        this.problem(
-          'populations',
-          path,
-          `has ${what} ${JSON.stringify(sorted)}; populations says ${JSON.stringify(stated)}`,
-        );
-    };
-    sameList('connectorKeys', rows.connectorKeys, population.connectorKeys);
-    sameList('controls', rows.controls, population.controls);
-  }
-
-  private checkAuditHead(manifest: Manifest, path: string, lines: number, audit: AuditLines): void {
-    const { auditHead, counts } = manifest;
-    if (lines !== counts.auditEntries)
-      this.problem('audit', path, `has ${lines} entries; counts.auditEntries says ${counts.auditEntries}`);
-    if (audit.last === undefined) {
-      if (auditHead.seq !== 0 || auditHead.hash !== GENESIS_HASH)
-        this.problem('audit', path, `is empty, but auditHead is seq ${auditHead.seq}`);
-    } else if (audit.last.seq !== auditHead.seq || audit.last.hash !== auditHead.hash) {
-      this.problem(
-        'audit',
-        path,
-        `the last entry is not auditHead (seq ${auditHead.seq}, hash ${auditHead.hash})`,
-        lines,
-      );
     }
   }
 

@@ -1,4 +1,5 @@
 import { fingerprint } from '#src/modules/evidence/evidence.types';
+import { type Manifest } from './bundle-manifest';
 import { isIsoDate, isObject, isStringArray, type JsonObject, memberProblems } from './json-shape';
 
 const MEMBERS = [
@@ -70,5 +71,43 @@ export class EvidenceLines {
       problem('validUntil is neither null nor an ISO-8601 date');
     else if (validUntil !== null && Date.parse(validUntil) <= this.period.start)
       problem(`validUntil ${validUntil} is not after the period's start`);
+  }
+
+  /**
+   * What the manifest says of this type that the file, read to its end with `lines` lines, contradicts:
+   * the row count (an `evidence` problem) and the population summary (a `populations` one).
+   */
+  compare(manifest: Manifest, lines: number): { check: 'evidence' | 'populations'; message: string }[] {
+    const out: { check: 'evidence' | 'populations'; message: string }[] = [];
+    const counted = manifest.counts.evidence[this.type];
+    if (counted !== undefined && lines !== counted)
+      out.push({ check: 'evidence', message: `has ${lines} rows; counts.evidence says ${counted}` });
+    const population = manifest.populations.find((p) => p.type === this.type);
+    if (population === undefined) return out;
+    if (lines !== population.rows)
+      out.push({ check: 'evidence', message: `has ${lines} rows; populations says ${population.rows}` });
+    const distinct: [string, number, number][] = [
+      ['sourceIds (items)', this.items.size, population.items],
+      ['runIds (runs)', this.runs.size, population.runs],
+    ];
+    for (const [what, actual, stated] of distinct)
+      if (actual !== stated)
+        out.push({
+          check: 'populations',
+          message: `has ${actual} distinct ${what}; populations says ${stated}`,
+        });
+    const lists: [string, Set<string>, readonly string[]][] = [
+      ['connectorKeys', this.connectorKeys, population.connectorKeys],
+      ['controls', this.controls, population.controls],
+    ];
+    for (const [what, actual, stated] of lists) {
+      const sorted = JSON.stringify([...actual].sort());
+      if (sorted !== JSON.stringify(stated))
+        out.push({
+          check: 'populations',
+          message: `has ${what} ${sorted}; populations says ${JSON.stringify(stated)}`,
+        });
+    }
+    return out;
   }
 }
