@@ -507,6 +507,32 @@ describe('verifyBundle', () => {
     expectProblem(await verifyBundle(garbage, {}), { check: 'manifest', file: 'manifest.json' });
   });
 
+  it('checks the manifest against itself and the population summary against the rows', async () => {
+    const f = fixture();
+    const path = await resigned(f, (_files, body) => {
+      const counts = body.counts as { evidence: Json };
+      counts.evidence['okta.group'] = 0;
+      const [population] = body.populations as Json[];
+      Object.assign(population ?? {}, { items: 3, controls: ['CC6.1', 'CC6.2'] });
+    });
+    const report = await verifyBundle(path, {});
+    expectProblem(report, {
+      check: 'manifest',
+      file: 'manifest.json',
+      message: 'counts.evidence has "okta.group", which populations does not',
+    });
+    expectProblem(report, {
+      check: 'populations',
+      file: 'evidence/okta.user.jsonl',
+      message: 'has 2 distinct sourceIds (items); populations says 3',
+    });
+    expectProblem(report, {
+      check: 'populations',
+      file: 'evidence/okta.user.jsonl',
+      message: 'has controls ["CC6.1"]; populations says ["CC6.1","CC6.2"]',
+    });
+  });
+
   it('reports lines that are not canonical JSON objects, at most 20 per file then how many more', async () => {
     const f = fixture();
     const path = await resigned(f, (files) => files.set('audit.jsonl', Buffer.from('nope\n'.repeat(30))));
