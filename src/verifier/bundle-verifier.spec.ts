@@ -16,6 +16,8 @@ type Json = Record<string, unknown>;
 const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
 const ORG = '656f00000000000000000001';
 const CONNECTION = '656f000000000000000000c1';
+const PERIOD_START = '2026-01-01T00:00:00.000Z';
+const PERIOD_END = '2026-12-31T23:59:59.999Z';
 const id = (n: number): string => `6570000000000000000000${n.toString(16).padStart(2, '0')}`;
 const jsonl = (objects: readonly Json[]): Buffer =>
   Buffer.from(objects.map((o) => `${canonicalJson(o)}\n`).join(''), 'utf8');
@@ -120,13 +122,20 @@ function fixture(): Fixture {
   const audit = auditChain(3);
   const files = new Map<string, Buffer>([
     ['audit.jsonl', jsonl(audit)],
-    ['continuity.json', Buffer.from('{"connections":[]}')],
-    ['coverage.json', Buffer.from('{"checks":[]}')],
+    ['continuity.json', jsonl([{ connections: [], periodEnd: PERIOD_END, periodStart: PERIOD_START }])],
+    ['coverage.json', jsonl([{ asOf: PERIOD_END, checks: [], coverage: [] }])],
     ['evidence/okta.user.jsonl', jsonl(users)],
     [
       'populations/okta.user.csv',
       Buffer.from(
-        'id,sourceId,login\r\n' + users.map((u) => `${String(u.id)},${String(u.sourceId)},x\r\n`).join(''),
+        'id,sourceId,collectedAt,validUntil,connectionId,runId,fingerprint,login,mfa,otherData\r\n' +
+          users
+            .map((u) => {
+              const { login, mfa } = u.data as { login: string; mfa: boolean };
+              const fields = [u.id, u.sourceId, u.collectedAt, u.validUntil ?? '', CONNECTION, u.runId];
+              return `${[...fields, u.fingerprint, login, mfa, ''].map(String).join(',')}\r\n`;
+            })
+            .join(''),
       ),
     ],
     ['runs.jsonl', jsonl(runs)],
@@ -141,8 +150,8 @@ function fixture(): Fixture {
         framework: 'SOC2',
         id: '656f000000000000000000a1',
         name: 'SOC 2 Type II 2026',
-        periodEnd: '2026-12-31T23:59:59.999Z',
-        periodStart: '2026-01-01T00:00:00.000Z',
+        periodEnd: PERIOD_END,
+        periodStart: PERIOD_START,
         status: 'APPROVED',
       },
       auditHead: { hash: last.hash, seq: last.seq },
@@ -311,8 +320,8 @@ describe('verifyBundle', () => {
       ['an evidence file', 'evidence/okta.user.jsonl', 'bob@', 'bop@', 2],
       ['a population CSV', 'populations/okta.user.csv', 'sourceId', 'sourceID', undefined],
       ['runs.jsonl', 'runs.jsonl', 'SUCCEEDED', 'SUCCEEDEE', undefined],
-      ['continuity.json', 'continuity.json', 'connections', 'connectionz', undefined],
-      ['coverage.json', 'coverage.json', 'checks', 'checkz', undefined],
+      ['continuity.json', 'continuity.json', 'connections', 'connectionz', 1],
+      ['coverage.json', 'coverage.json', 'checks', 'checkz', 1],
       ['audit.jsonl', 'audit.jsonl', '"run":2', '"run":3', 2],
     ])('%s', async (_name, path, from, to, line) => {
       const f = fixture();
@@ -364,25 +373,45 @@ describe('verifyBundle', () => {
     });
   });
 
-  it('names the line when two evidence rows or two audit entries trade places', async () => {
+  it('fails when two evidence rows or two audit entries trade places, naming the audit line', async () => {
     const f = fixture();
     const swap = (l: string[]): string[] => [l[1] ?? '', l[0] ?? '', ...l.slice(2)];
+    // Rows come in no particular order: only the file's hash shows the change.
     const evidence = await verifyBundle(
       await bundle(f, (files) => editLines(files, 'evidence/okta.user.jsonl', swap)),
       {},
     );
-    expectProblem(evidence, {
-      check: 'evidence',
-      file: 'evidence/okta.user.jsonl',
-      line: 2,
-      message: expect.stringContaining('ids must ascend strictly') as string,
-    });
+    expect(where(evidence)).toEqual(['files evidence/okta.user.jsonl']);
     const audit = await verifyBundle(await bundle(f, (files) => editLines(files, 'audit.jsonl', swap)), {});
     expectProblem(audit, {
       check: 'audit',
       file: 'audit.jsonl',
       line: 1,
       message: 'seq is 2 where 1 was expected',
+    });
+  });
+
+  it('names the line of an evidence row or run whose id appears twice', async () => {
+    const f = fixture();
+    const twice = (l: string[]): string[] => [...l, l[0] ?? ''];
+    const report = await verifyBundle(
+      await resigned(f, (files) => {
+        editLines(files, 'evidence/okta.user.jsonl', twice);
+        editLines(files, 'runs.jsonl', twice);
+      }),
+      {},
+    );
+    expectProblem(report, {
+      check: 'evidence',
+      file: 'evidence/okta.user.jsonl',
+      line: 4,
+      message: `id ${id(1)} appears more than once`,
+    });
+    expectProblem(report, {
+      check: 'runs',
+      file: 'runs.jsonl',
+      line: 3,
+      message: `id ${id(0x81)} appears more than once`,
     });
   });
 
@@ -524,7 +553,7 @@ describe('verifyBundle', () => {
     expectProblem(report, {
       check: 'populations',
       file: 'evidence/okta.user.jsonl',
-      message: 'has 2 distinct sourceIds (items); populations says 3',
+      message: 'has 2 distinct items (sourceIds); populations says 3',
     });
     expectProblem(report, {
       check: 'populations',

@@ -12,7 +12,7 @@ import {
 import { checkSignature, parsePinnedKey } from './bundle-signature';
 import { CsvShape } from './csv-shape';
 import { EvidenceLines } from './evidence-lines';
-import { type JsonObject, parseCanonicalObject } from './json-shape';
+import { type JsonObject, memberProblems, parseCanonicalObject } from './json-shape';
 import { type Line, LineSplitter } from './line-splitter';
 import { RunsLines } from './runs-lines';
 import {
@@ -29,6 +29,10 @@ const MAX_ENTRIES = 10_000;
 const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 /** No row or run comes near this; a longer line is reported, not held in memory. */
 const MAX_LINE_BYTES = 16 * 1024 * 1024;
+/** continuity.json and coverage.json are one line each, and may be longer than a row. */
+const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
+/** The first columns of every population CSV; the last is `otherData`, the data's fields between. */
+const CSV_COLUMNS = ['id', 'sourceId', 'collectedAt', 'validUntil', 'connectionId', 'runId', 'fingerprint'];
 
 export interface VerifyOptions {
   /** The key to pin: the base64url raw Ed25519 public key, or the hex SHA-256 fingerprint of one. */
@@ -272,6 +276,20 @@ class Verification {
           );
           const read = await this.readFile(zip, entry, listed, (chunk) => csv.push(chunk));
           const records = csv.finish();
+          const header = csv.header ?? [];
+          if (
+            read.complete &&
+            (CSV_COLUMNS.some((column, i) => header[i] !== column) ||
+              header.length <= CSV_COLUMNS.length ||
+              header[header.length - 1] !== 'otherData')
+          )
+            this.problem(
+              'populations',
+              listed.path,
+              `the header is ${JSON.stringify(header)}: it must start ${JSON.stringify(CSV_COLUMNS)} ` +
+                'and end "otherData"',
+              1,
+            );
           const rows = manifest.populations.find((p) => p.type === role.type)?.rows;
           if (read.complete && rows !== undefined && records !== rows + 1)
             this.problem(
@@ -294,11 +312,53 @@ class Verification {
         }
         case 'continuity':
         case 'coverage':
+          await this.checkDocument(zip, entry, listed, role.kind, manifest);
+          break;
         case undefined:
           await this.readFile(zip, entry, listed, () => undefined);
           break;
       }
     }
+  }
+
+  /**
+   * continuity.json is `{ periodStart, periodEnd, connections }` over the assessment's period, coverage.json
+   * `{ asOf, coverage, checks }`: each one canonical JSON object and a newline.
+   */
+  private async checkDocument(
+    zip: ZipArchive,
+    entry: Entry,
+    listed: ListedFile,
+    check: 'continuity' | 'coverage',
+    manifest: Manifest,
+  ): Promise<void> {
+    this.reached.add(check);
+    const { periodStart, periodEnd } = manifest.assessment;
+    const read = await this.readLines(
+      zip,
+      entry,
+      listed,
+      check,
+      (document, problem) => {
+        const members =
+          check === 'continuity'
+            ? ['connections', 'periodEnd', 'periodStart']
+            : ['asOf', 'checks', 'coverage'];
+        for (const message of memberProblems(document, members, true)) problem(`the document ${message}`);
+        if (check === 'continuity') {
+          if (!Array.isArray(document.connections)) problem('connections is not an array');
+          if (document.periodStart !== periodStart || document.periodEnd !== periodEnd)
+            problem(`the period is not the assessment's (${periodStart} to ${periodEnd})`);
+        }
+      },
+      MAX_DOCUMENT_BYTES,
+    );
+    if (read.complete && read.lines !== 1)
+      this.problem(
+        check,
+        listed.path,
+        `has ${read.lines} lines; one JSON object and a newline were expected`,
+      );
   }
 
   /** Reads a `.jsonl` file line by line, each line a canonical JSON object handed to `check`. */
@@ -308,9 +368,10 @@ class Verification {
     listed: ListedFile,
     check: CheckName,
     checkRow: (row: JsonObject, problem: (message: string) => void) => void,
+    maxLineBytes = MAX_LINE_BYTES,
   ): Promise<FileRead & { lines: number }> {
     const path = listed.path;
-    const splitter = new LineSplitter(MAX_LINE_BYTES);
+    const splitter = new LineSplitter(maxLineBytes);
     const onLine = (line: Line): void => {
       if ('error' in line) return this.problem(check, path, `the line ${line.error}`, line.number);
       if (line.text === '') return this.problem(check, path, 'the line is empty', line.number);

@@ -9,6 +9,13 @@ function shape(text: string): { records: number; problems: string[] } {
 }
 
 describe('CsvShape', () => {
+  it('keeps the header fields, unquoted', () => {
+    const csv = new CsvShape(() => undefined);
+    csv.push(Buffer.from('id,"say ""hi""","a,b",é\r\n1,2,3,4\r\n'));
+    expect(csv.finish()).toBe(2);
+    expect(csv.header).toEqual(['id', 'say "hi"', 'a,b', 'é']);
+  });
+
   it.each<[string, string, number, string[]]>([
     ['a header only', 'a,b\r\n', 1, []],
     ['plain rows', 'a,b\r\n1,2\r\n3,4\r\n', 3, []],

@@ -7,6 +7,8 @@ export const CHECKS = [
   'runs',
   'evidence',
   'populations',
+  'continuity',
+  'coverage',
   'audit',
 ] as const;
 

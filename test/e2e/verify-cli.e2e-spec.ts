@@ -10,6 +10,8 @@ import { canonicalJson } from '#src/common/util/canonical-json';
 const ROOT = join(__dirname, '..', '..');
 const ENTRY = join(ROOT, 'dist', 'verify.js');
 const ORG = '656f00000000000000000001';
+const START = '2026-01-01T00:00:00.000Z';
+const END = '2026-12-31T23:59:59.999Z';
 
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
@@ -32,8 +34,11 @@ async function writeBundle(
   const hash = sha256(canonicalJson({ ...entry, organizationId: ORG }));
   const files: [string, Buffer][] = [
     ['audit.jsonl', Buffer.from(`${canonicalJson({ ...entry, hash })}\n`)],
-    ['continuity.json', Buffer.from('{}')],
-    ['coverage.json', Buffer.from('{}')],
+    [
+      'continuity.json',
+      Buffer.from(`${canonicalJson({ connections: [], periodEnd: END, periodStart: START })}\n`),
+    ],
+    ['coverage.json', Buffer.from(`${canonicalJson({ asOf: END, checks: [], coverage: [] })}\n`)],
     ['runs.jsonl', Buffer.alloc(0)],
   ];
   const unsigned = {
@@ -42,8 +47,8 @@ async function writeBundle(
       framework: 'SOC2',
       id: '656f000000000000000000a1',
       name: 'SOC 2 2026',
-      periodEnd: '2026-12-31T23:59:59.999Z',
-      periodStart: '2026-01-01T00:00:00.000Z',
+      periodEnd: END,
+      periodStart: START,
       status: 'APPROVED',
     },
     auditHead: { hash, seq: 1 },
@@ -66,7 +71,7 @@ async function writeBundle(
     publicKey: raw.toString('base64url'),
     value: sign(null, Buffer.from(canonicalJson(unsigned)), privateKey).toString('base64url'),
   };
-  if (tamper) files[1] = ['continuity.json', Buffer.from('[]')];
+  if (tamper) files[1] = ['continuity.json', Buffer.from(files[1]?.[1].toString().replace('[]', '{}') ?? '')];
   const zip = new ZipFile();
   zip.addBuffer(Buffer.from(canonicalJson({ ...unsigned, signature })), 'manifest.json');
   for (const [name, bytes] of files) zip.addBuffer(bytes, name);
