@@ -523,6 +523,7 @@ describe('verifyBundle', () => {
       file: 'coverage.json',
       message: expect.stringContaining('not read') as string,
     });
+    expect(report.checks.find((c) => c.name === 'coverage')?.status).toBe('incomplete');
   });
 
   it('checks the manifest format and version, and that it parses', async () => {

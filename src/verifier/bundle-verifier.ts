@@ -77,6 +77,8 @@ class Verification {
   private readonly problems = new ProblemList();
   private readonly warnings: string[] = [];
   private readonly reached = new Set<CheckName>(['archive']);
+  /** Groups with a file that could not be read to its end. */
+  private readonly incomplete = new Set<CheckName>();
   private summary: ManifestSummary | undefined;
 
   constructor(
@@ -96,7 +98,13 @@ class Verification {
       ...(this.summary === undefined ? {} : { manifest: this.summary }),
       checks: CHECKS.map((name) => ({
         name,
-        status: this.problems.hasFailed(name) ? 'failed' : this.reached.has(name) ? 'ok' : 'not checked',
+        status: this.problems.hasFailed(name)
+          ? 'failed'
+          : this.incomplete.has(name)
+            ? 'incomplete'
+            : this.reached.has(name)
+              ? 'ok'
+              : 'not checked',
       })),
       problems,
       warnings: this.warnings,
@@ -275,6 +283,7 @@ class Verification {
             this.problem('populations', listed.path, message, line),
           );
           const read = await this.readFile(zip, entry, listed, (chunk) => csv.push(chunk));
+          if (!read.complete) this.incomplete.add('populations');
           const records = csv.finish();
           const header = csv.header ?? [];
           if (
@@ -390,6 +399,7 @@ class Verification {
         onLine(tail);
       }
     }
+    if (!read.complete) this.incomplete.add(check);
     return { ...read, lines: splitter.lines };
   }
 

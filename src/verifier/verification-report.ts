@@ -23,7 +23,11 @@ export interface Problem {
   readonly message: string;
 }
 
-export type CheckStatus = 'ok' | 'failed' | 'not checked';
+/**
+ * `incomplete`: no problem found, but a file of the group could not be read to its end (the reason is a
+ * `files` problem); `not checked`: nothing of the group could be looked at.
+ */
+export type CheckStatus = 'ok' | 'failed' | 'incomplete' | 'not checked';
 
 export interface ManifestSummary {
   readonly organization: { readonly id: string; readonly name: string };
