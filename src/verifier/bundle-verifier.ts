@@ -68,7 +68,7 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The file's bytes, lines and hash as read; `complete` when it was read to its end. */
+/** How reading a listed file went: `complete` when it was read to its end and measured against the manifest. */
 interface FileRead {
   readonly complete: boolean;
 }
