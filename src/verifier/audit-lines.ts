@@ -1,15 +1,20 @@
 import { canonicalJson, sha256Hex } from '#src/common/util/canonical-json';
 import { GENESIS_HASH, type Manifest } from './bundle-manifest';
+import { hashScheme } from './hash-scheme';
 import { isCount, isObject, type JsonObject, memberProblems } from './json-shape';
 
 const MEMBERS = ['action', 'actor', 'at', 'details', 'hash', 'prevHash', 'seq', 'target'];
 
 /** An entry's hash as EVIDENCE_FORMAT.md defines it, over the values exactly as the bundle carries them. */
-export function auditEntryHash(entry: JsonObject, organizationId: string): string {
+export function auditEntryHash(
+  entry: JsonObject,
+  organizationId: string,
+  serialize: (value: unknown) => string = canonicalJson,
+): string {
   const actor = isObject(entry.actor) ? entry.actor : {};
   const target = isObject(entry.target) ? entry.target : {};
   return sha256Hex(
-    canonicalJson({
+    serialize({
       action: entry.action,
       actor: { id: actor.id, type: actor.type },
       at: entry.at,
@@ -37,6 +42,7 @@ export class AuditLines {
 
   check(entry: JsonObject, problem: (message: string) => void): void {
     for (const message of memberProblems(entry, MEMBERS, false)) problem(`the entry ${message}`);
+    const serialize = hashScheme(entry.hashScheme, 'hashScheme', problem);
     const { seq, hash, prevHash } = entry;
     this.last = { seq, hash };
     if (!isCount(seq)) problem('seq is not a count');
@@ -52,7 +58,7 @@ export class AuditLines {
       typeof entry.target.id !== 'string'
     )
       problem('target is not { "id", "type" } with string members');
-    const recomputed = auditEntryHash(entry, this.organizationId);
+    const recomputed = auditEntryHash(entry, this.organizationId, serialize);
     if (hash !== recomputed) problem(`hash ${JSON.stringify(hash)} does not recompute (${recomputed})`);
     this.expectedSeq = (isCount(seq) ? seq : this.expectedSeq) + 1;
     this.prevHash = typeof hash === 'string' ? hash : recomputed;

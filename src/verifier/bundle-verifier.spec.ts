@@ -4,7 +4,7 @@ import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ZipFile } from 'yazl';
-import { canonicalJson } from '#src/common/util/canonical-json';
+import { canonicalJson, legacyCanonicalJson } from '#src/common/util/canonical-json';
 import { verifyBundle } from './bundle-verifier';
 import { formatReport } from './report-text';
 import { type Problem, type VerificationReport } from './verification-report';
@@ -554,7 +554,7 @@ describe('verifyBundle', () => {
     expectProblem(report, {
       check: 'populations',
       file: 'evidence/okta.user.jsonl',
-      message: 'has 2 distinct items (sourceIds); populations says 3',
+      message: 'has 2 distinct items (connectionId and sourceId); populations says 3',
     });
     expectProblem(report, {
       check: 'populations',
@@ -614,5 +614,59 @@ describe('formatReport', () => {
     expect(text).toMatch(/^evidence {5}OK$/m);
     expect(text).toMatch(/^WARNING: the key is NOT pinned/m);
     expect(text).toMatch(/^RESULT: FAILED, \d+ problems$/m);
+  });
+
+  it('recomputes rows and entries hashed by the v0 scheme that say so, and refuses an unknown scheme', async () => {
+    const f = fixture();
+    // Array-index keys: the one case where v0 and RFC 8785 serialize differently.
+    const data = { '10': 'ten', '2': 'two', login: 'ada@example.com' };
+    const legacyFingerprint = sha256(legacyCanonicalJson({ data, sourceId: 'u1', type: 'okta.user' }));
+    const withScheme = (scheme: unknown) =>
+      resigned(f, (files, body) => {
+        editLines(files, 'evidence/okta.user.jsonl', (lines) =>
+          lines.map((line, i) => {
+            if (i !== 0) return line;
+            const row = JSON.parse(line) as Json;
+            return canonicalJson({ ...row, data, fingerprint: legacyFingerprint, fingerprintScheme: scheme });
+          }),
+        );
+        // The chain's first entry, with details keyed "1" and "10", hashed by v0 and re-linked after it.
+        const entries = (files.get('audit.jsonl')?.toString('utf8') ?? '')
+          .split('\n')
+          .filter((l) => l !== '')
+          .map((l) => JSON.parse(l) as Json);
+        let prevHash = '0'.repeat(64);
+        const relinked = entries.map((entry, i) => {
+          const { hash: _hash, hashScheme: _scheme, ...content } = entry;
+          const next: Json = {
+            ...content,
+            prevHash,
+            ...(i === 0 ? { details: { '1': 'a', '10': 'b' } } : {}),
+          };
+          const serialize = i === 0 && scheme !== undefined ? legacyCanonicalJson : canonicalJson;
+          const hash = sha256(serialize({ ...next, organizationId: ORG }));
+          prevHash = hash;
+          return { ...next, hash, ...(i === 0 && scheme !== undefined ? { hashScheme: scheme } : {}) };
+        });
+        files.set('audit.jsonl', jsonl(relinked));
+        const last: Json = relinked.at(-1) ?? {};
+        body.auditHead = { hash: last.hash, seq: last.seq };
+      });
+
+    const v0 = await verifyBundle(await withScheme('v0'), { publicKey: f.key.publicKey });
+    expect(v0.problems).toEqual([]);
+    expect(v0.ok).toBe(true);
+
+    const unknown = await verifyBundle(await withScheme('v9'), { publicKey: f.key.publicKey });
+    expectProblem(unknown, {
+      file: 'evidence/okta.user.jsonl',
+      line: 1,
+      message: expect.stringContaining('fingerprintScheme "v9" is not a known scheme') as string,
+    });
+    expectProblem(unknown, {
+      file: 'audit.jsonl',
+      line: 1,
+      message: expect.stringContaining('hashScheme "v9" is not a known scheme') as string,
+    });
   });
 });

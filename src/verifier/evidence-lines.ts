@@ -1,4 +1,5 @@
 import { fingerprint } from '#src/modules/evidence/evidence.types';
+import { hashScheme } from './hash-scheme';
 import { type Manifest } from './bundle-manifest';
 import { isIsoDate, isObject, isStringArray, type JsonObject, memberProblems } from './json-shape';
 
@@ -37,7 +38,9 @@ export class EvidenceLines {
   ) {}
 
   check(row: JsonObject, problem: (message: string) => void): void {
-    for (const message of memberProblems(row, MEMBERS, true)) problem(`the row ${message}`);
+    for (const message of memberProblems(row, MEMBERS, true, ['fingerprintScheme']))
+      problem(`the row ${message}`);
+    const serialize = hashScheme(row.fingerprintScheme, 'fingerprintScheme', problem);
     const { id, type, sourceId, data, runId, collectedAt, validUntil } = row;
     if (typeof id !== 'string') problem('id is not a string');
     else if (this.ids.has(id)) problem(`id ${id} appears more than once`);
@@ -47,7 +50,7 @@ export class EvidenceLines {
     else this.items.add(`${String(row.connectionId)}\u0000${sourceId}`);
     if (!isObject(data)) problem('data is not an object');
     if (typeof type === 'string' && typeof sourceId === 'string' && isObject(data)) {
-      const recomputed = fingerprint({ type, sourceId, data });
+      const recomputed = fingerprint({ type, sourceId, data }, serialize);
       if (row.fingerprint !== recomputed)
         problem(`fingerprint ${JSON.stringify(row.fingerprint)} does not recompute (${recomputed})`);
     }
@@ -84,12 +87,8 @@ export class EvidenceLines {
     if (population === undefined) return out;
     if (lines !== population.rows)
       out.push({ check: 'evidence', message: `has ${lines} rows; populations says ${population.rows}` });
-    // "items (distinct sourceIds)": per connection, or across connections; they differ only when two
-    // connections share a source id, and either reading is accepted.
-    const sourceIds = new Set([...this.items].map((item) => item.slice(item.indexOf('\u0000') + 1)));
-    const items = population.items === sourceIds.size ? sourceIds.size : this.items.size;
     const distinct: [string, number, number][] = [
-      ['items (sourceIds)', items, population.items],
+      ['items (connectionId and sourceId)', this.items.size, population.items],
       ['runIds (runs)', this.runs.size, population.runs],
     ];
     for (const [what, actual, stated] of distinct)

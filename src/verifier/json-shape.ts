@@ -50,12 +50,17 @@ export function parseCanonicalObject(text: string): { value?: JsonObject; error?
  * What is wrong with an object's members against a list: members missing, and (when `exact`) members the
  * list does not name.
  */
-export function memberProblems(value: JsonObject, names: readonly string[], exact: boolean): string[] {
+export function memberProblems(
+  value: JsonObject,
+  names: readonly string[],
+  exact: boolean,
+  optional: readonly string[] = [],
+): string[] {
   const problems: string[] = [];
   const missing = names.filter((name) => !Object.hasOwn(value, name));
   if (missing.length > 0) problems.push(`is missing ${missing.map((n) => `"${n}"`).join(', ')}`);
   if (exact) {
-    const extra = Object.keys(value).filter((key) => !names.includes(key));
+    const extra = Object.keys(value).filter((key) => !names.includes(key) && !optional.includes(key));
     if (extra.length > 0) problems.push(`has unexpected ${extra.map((n) => `"${n}"`).join(', ')}`);
   }
   return problems;

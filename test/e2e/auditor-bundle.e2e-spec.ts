@@ -1,5 +1,8 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { ZipFile } from 'yazl';
+import { verifyBundle } from '#src/verifier/bundle-verifier';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Types } from 'mongoose';
@@ -460,5 +463,156 @@ describe('the auditor bundle (e2e)', () => {
       org.adminToken,
     );
     expect(notReady.status).toBe(409);
+  });
+
+  describe('verified offline', () => {
+    let dir = '';
+    let fingerprint = '';
+    const write = async (name: string, entries: Map<string, Buffer>): Promise<string> => {
+      const path = join(dir, name);
+      const zip = new ZipFile();
+      for (const [file, bytes] of entries) zip.addBuffer(bytes, file);
+      zip.end();
+      await pipeline(zip.outputStream, createWriteStream(path));
+      return path;
+    };
+    const tampered = (edit: (entries: Map<string, Buffer>) => void) => {
+      const copy = new Map([...files].map(([file, bytes]) => [file, Buffer.from(bytes)]));
+      edit(copy);
+      return copy;
+    };
+    const editLines = (entries: Map<string, Buffer>, file: string, edit: (lines: string[]) => string[]) =>
+      entries.set(
+        file,
+        Buffer.from(
+          edit(lines(entries.get(file)))
+            .map((l) => `${l}\n`)
+            .join(''),
+        ),
+      );
+
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'bundle-verify-'));
+      writeFileSync(join(dir, 'bundle.zip'), bundle);
+      fingerprint = manifest.signature.keyFingerprint;
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('holds, checked by `npm run verify` as a process with nothing but the file and the pinned key', async () => {
+      const result = await runEntry(
+        'verify.js',
+        [join(dir, 'bundle.zip'), '--public-key', fingerprint, '--json'],
+        {},
+      );
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const report = JSON.parse(result.stdout) as {
+        ok: boolean;
+        problems: unknown[];
+        manifest: { keyPinned: boolean };
+      };
+      expect(report).toMatchObject({ ok: true, problems: [], manifest: { keyPinned: true } });
+    });
+
+    it.each<[string, (entries: Map<string, Buffer>) => void, { check: string; file: string; line?: number }]>(
+      [
+        [
+          'one byte of an evidence row',
+          (e) =>
+            editLines(e, 'evidence/okta.user_mfa.jsonl', (l) =>
+              l.map((x, i) => (i === 2 ? x.replace('"sourceId":"0', '"sourceId":"1') : x)),
+            ),
+          { check: 'evidence', file: 'evidence/okta.user_mfa.jsonl', line: 3 },
+        ],
+        [
+          'one byte of the CSV',
+          (e) =>
+            e.set(
+              'populations/okta.user_mfa.csv',
+              Buffer.from(String(e.get('populations/okta.user_mfa.csv')).replace('Z,', 'Y,')),
+            ),
+          { check: 'files', file: 'populations/okta.user_mfa.csv' },
+        ],
+        [
+          'one byte of runs.jsonl',
+          (e) =>
+            e.set(
+              'runs.jsonl',
+              Buffer.from(String(e.get('runs.jsonl')).replace('"SUCCEEDED"', '"SUCCEEDEX"')),
+            ),
+          { check: 'files', file: 'runs.jsonl' },
+        ],
+        [
+          'one byte of continuity.json',
+          (e) =>
+            e.set(
+              'continuity.json',
+              Buffer.from(
+                String(e.get('continuity.json')).replace('"successfulSyncs":2', '"successfulSyncs":3'),
+              ),
+            ),
+          { check: 'files', file: 'continuity.json' },
+        ],
+        [
+          'one byte of coverage.json',
+          (e) =>
+            e.set(
+              'coverage.json',
+              Buffer.from(String(e.get('coverage.json')).replace('"percent":', '"percent":1')),
+            ),
+          { check: 'files', file: 'coverage.json' },
+        ],
+        [
+          'one byte of the manifest',
+          (e) =>
+            e.set(
+              'manifest.json',
+              Buffer.from(String(e.get('manifest.json')).replace('"name":"Bundled"', '"name":"Bundlex"')),
+            ),
+          { check: 'signature', file: 'manifest.json' },
+        ],
+        [
+          'an audit entry dropped',
+          (e) => editLines(e, 'audit.jsonl', (l) => l.filter((_, i) => i !== 1)),
+          { check: 'audit', file: 'audit.jsonl', line: 2 },
+        ],
+        [
+          'two audit entries swapped',
+          (e) => editLines(e, 'audit.jsonl', (l) => [l[1] ?? '', l[0] ?? '', ...l.slice(2)]),
+          { check: 'audit', file: 'audit.jsonl', line: 1 },
+        ],
+        [
+          'an evidence row dropped',
+          (e) => editLines(e, 'evidence/okta.user_mfa.jsonl', (l) => l.slice(1)),
+          { check: 'files', file: 'evidence/okta.user_mfa.jsonl' },
+        ],
+        [
+          'two evidence rows swapped',
+          (e) => editLines(e, 'evidence/okta.user_mfa.jsonl', (l) => [l[1] ?? '', l[0] ?? '', ...l.slice(2)]),
+          { check: 'files', file: 'evidence/okta.user_mfa.jsonl' },
+        ],
+      ],
+    )('fails after %s, naming what broke', async (name, edit, expected) => {
+      const path = await write(`${name.replaceAll(' ', '-')}.zip`, tampered(edit));
+      const report = await verifyBundle(path, { publicKey: fingerprint });
+      expect(report.ok).toBe(false);
+      expect(report.problems).toContainEqual(expect.objectContaining(expected));
+    });
+
+    it("fails against another organization's pinned key, and as a process exits 1 naming it", async () => {
+      const otherKey = await t.gql<{ me: { organization: { signingKey: { fingerprint: string } } } }>(
+        other.adminToken,
+        '{ me { organization { signingKey { fingerprint } } } }',
+      );
+      const pinned = otherKey.data?.me.organization.signingKey.fingerprint ?? '';
+      const result = await runEntry('verify.js', [join(dir, 'bundle.zip'), '--public-key', pinned], {});
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/signature/i);
+      expect(result.stdout).toContain('manifest.json');
+      const garbage = await write('garbage.zip', new Map([['manifest.json', Buffer.from('not json')]]));
+      const broken = await runEntry('verify.js', [garbage, '--public-key', pinned], {});
+      expect(broken.code).toBe(1);
+      expect(broken.stderr).toBe('');
+    });
   });
 });

@@ -267,8 +267,7 @@ export class BundleBuilder {
    */
   private async coverageAt(end: Date, now: Date, createdAt: Date): Promise<Record<string, unknown>> {
     const asOf = new Date(Math.min(end.getTime(), now.getTime()));
-    if (asOf.getTime() < createdAt.getTime())
-      return { asOf, organizationCreatedAt: createdAt, coverage: null, checks: [] };
+    if (asOf.getTime() < createdAt.getTime()) return { asOf, coverage: null, checks: [] };
     const snapshot = await this.coverage.snapshotAt(asOf, now);
     const checks = snapshot.checks.map(
       ({ generation: _g, reopened: _r, failingPreview: _p, allFailing, ...check }) => ({
