@@ -40,6 +40,13 @@ interface Manifest {
   signature: { algorithm: string; publicKey: string; keyFingerprint: string; value: string };
 }
 
+/** A change to a bundle's files, and the problem the verifier must report for it. */
+type Tamper = [
+  string,
+  (entries: Map<string, Buffer>) => void,
+  { check: string; file: string; line?: number },
+];
+
 const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
 const lines = (bytes: Buffer | undefined) =>
   (bytes?.toString('utf8') ?? '').split('\n').filter((line) => line !== '');
@@ -514,85 +521,49 @@ describe('the auditor bundle (e2e)', () => {
       expect(report).toMatchObject({ ok: true, problems: [], manifest: { keyPinned: true } });
     });
 
-    it.each<[string, (entries: Map<string, Buffer>) => void, { check: string; file: string; line?: number }]>(
+    it.each<Tamper>([
       [
-        [
-          'one byte of an evidence row',
-          (e) =>
-            editLines(e, 'evidence/okta.user_mfa.jsonl', (l) =>
-              l.map((x, i) => (i === 2 ? x.replace('"sourceId":"0', '"sourceId":"1') : x)),
-            ),
-          { check: 'evidence', file: 'evidence/okta.user_mfa.jsonl', line: 3 },
-        ],
-        [
-          'one byte of the CSV',
-          (e) =>
-            e.set(
-              'populations/okta.user_mfa.csv',
-              Buffer.from(String(e.get('populations/okta.user_mfa.csv')).replace('Z,', 'Y,')),
-            ),
-          { check: 'files', file: 'populations/okta.user_mfa.csv' },
-        ],
-        [
-          'one byte of runs.jsonl',
-          (e) =>
-            e.set(
-              'runs.jsonl',
-              Buffer.from(String(e.get('runs.jsonl')).replace('"SUCCEEDED"', '"SUCCEEDEX"')),
-            ),
-          { check: 'files', file: 'runs.jsonl' },
-        ],
-        [
-          'one byte of continuity.json',
-          (e) =>
-            e.set(
-              'continuity.json',
-              Buffer.from(
-                String(e.get('continuity.json')).replace('"successfulSyncs":2', '"successfulSyncs":3'),
-              ),
-            ),
-          { check: 'files', file: 'continuity.json' },
-        ],
-        [
-          'one byte of coverage.json',
-          (e) =>
-            e.set(
-              'coverage.json',
-              Buffer.from(String(e.get('coverage.json')).replace('"percent":', '"percent":1')),
-            ),
-          { check: 'files', file: 'coverage.json' },
-        ],
-        [
-          'one byte of the manifest',
-          (e) =>
-            e.set(
-              'manifest.json',
-              Buffer.from(String(e.get('manifest.json')).replace('"name":"Bundled"', '"name":"Bundlex"')),
-            ),
-          { check: 'signature', file: 'manifest.json' },
-        ],
-        [
-          'an audit entry dropped',
-          (e) => editLines(e, 'audit.jsonl', (l) => l.filter((_, i) => i !== 1)),
-          { check: 'audit', file: 'audit.jsonl', line: 2 },
-        ],
-        [
-          'two audit entries swapped',
-          (e) => editLines(e, 'audit.jsonl', (l) => [l[1] ?? '', l[0] ?? '', ...l.slice(2)]),
-          { check: 'audit', file: 'audit.jsonl', line: 1 },
-        ],
-        [
-          'an evidence row dropped',
-          (e) => editLines(e, 'evidence/okta.user_mfa.jsonl', (l) => l.slice(1)),
-          { check: 'files', file: 'evidence/okta.user_mfa.jsonl' },
-        ],
-        [
-          'two evidence rows swapped',
-          (e) => editLines(e, 'evidence/okta.user_mfa.jsonl', (l) => [l[1] ?? '', l[0] ?? '', ...l.slice(2)]),
-          { check: 'files', file: 'evidence/okta.user_mfa.jsonl' },
-        ],
+        'one byte of an evidence row',
+        (e) =>
+          editLines(e, 'evidence/okta.user_mfa.jsonl', (l) =>
+            l.map((x, i) => (i === 2 ? x.replace('"sourceId":"0', '"sourceId":"1') : x)),
+          ),
+        { check: 'evidence', file: 'evidence/okta.user_mfa.jsonl', line: 3 },
       ],
-    )('fails after %s, naming what broke', async (name, edit, expected) => {
+      ...(
+        [
+          ['the CSV', 'populations/okta.user_mfa.csv', 'Z,', 'Y,', 'files'],
+          ['runs.jsonl', 'runs.jsonl', '"SUCCEEDED"', '"SUCCEEDEX"', 'files'],
+          ['continuity.json', 'continuity.json', '"successfulSyncs":2', '"successfulSyncs":3', 'files'],
+          ['coverage.json', 'coverage.json', '"asOf":"2', '"asOf":"3', 'files'],
+          ['the manifest', 'manifest.json', '"name":"Bundled"', '"name":"Bundlex"', 'signature'],
+        ] as const
+      ).map(([what, file, from, to, check]): Tamper => [
+        `one byte of ${what}`,
+        (e) => e.set(file, Buffer.from(String(e.get(file)).replace(from, to))),
+        { check, file },
+      ]),
+      [
+        'an audit entry dropped',
+        (e) => editLines(e, 'audit.jsonl', (l) => l.filter((_, i) => i !== 1)),
+        { check: 'audit', file: 'audit.jsonl', line: 2 },
+      ],
+      [
+        'two audit entries swapped',
+        (e) => editLines(e, 'audit.jsonl', (l) => [l[1] ?? '', l[0] ?? '', ...l.slice(2)]),
+        { check: 'audit', file: 'audit.jsonl', line: 1 },
+      ],
+      [
+        'an evidence row dropped',
+        (e) => editLines(e, 'evidence/okta.user_mfa.jsonl', (l) => l.slice(1)),
+        { check: 'files', file: 'evidence/okta.user_mfa.jsonl' },
+      ],
+      [
+        'two evidence rows swapped',
+        (e) => editLines(e, 'evidence/okta.user_mfa.jsonl', (l) => [l[1] ?? '', l[0] ?? '', ...l.slice(2)]),
+        { check: 'files', file: 'evidence/okta.user_mfa.jsonl' },
+      ],
+    ])('fails after %s, naming what broke', async (name, edit, expected) => {
       const path = await write(`${name.replaceAll(' ', '-')}.zip`, tampered(edit));
       const report = await verifyBundle(path, { publicKey: fingerprint });
       expect(report.ok).toBe(false);

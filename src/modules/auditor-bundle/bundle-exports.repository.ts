@@ -2,7 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { type Model, Types } from 'mongoose';
 import { TenantRepository, toObjectId } from '#src/common/tenancy/tenant.repository';
-import { type PopulationSummary } from './bundle-format';
+import { type PopulationSummary } from '#src/verifier/bundle-manifest';
 import { BundleExportDocument, type ExportStatus } from './bundle-export.schema';
 
 export interface BundleExport {

@@ -4,30 +4,17 @@ import { canonicalJson, legacyCanonicalJson } from '#src/common/util/canonical-j
 import { type AuditEntry, hashAuditEntry } from '#src/modules/audit/audit-chain';
 import { type ConnectorRun } from '#src/modules/connectors/sync/sync.service';
 import { type Evidence, fingerprint } from '#src/modules/evidence/evidence.types';
+import {
+  type BUNDLE_FORMAT,
+  type BUNDLE_VERSION,
+  type ListedFile,
+  type PopulationSummary,
+} from '#src/verifier/bundle-manifest';
 
-/** The bundle format (docs/EVIDENCE_FORMAT.md, "The auditor bundle"). */
-export const BUNDLE_FORMAT = 'okta-evidence-bundle';
-export const BUNDLE_VERSION = 1;
-
-export interface BundleFile {
-  readonly path: string;
-  readonly bytes: number;
-  readonly lines: number;
-  readonly sha256: string;
-}
-
-export interface PopulationSummary {
-  readonly type: string;
-  readonly rows: number;
-  readonly items: number;
-  readonly runs: number;
-  readonly connectorKeys: readonly string[];
-  readonly controls: readonly string[];
-  readonly endpoints: readonly string[];
-  readonly filters: readonly string[];
-}
-
-/** The manifest without its signature: what the signature covers. */
+/**
+ * The manifest without its signature: what the signature covers. Its name, version, file listing and
+ * population summaries are the verifier's types (src/verifier), so the two cannot drift apart.
+ */
 export interface UnsignedManifest {
   readonly format: typeof BUNDLE_FORMAT;
   readonly version: typeof BUNDLE_VERSION;
@@ -49,7 +36,7 @@ export interface UnsignedManifest {
     readonly auditEntries: number;
   };
   readonly populations: readonly PopulationSummary[];
-  readonly files: readonly BundleFile[];
+  readonly files: readonly ListedFile[];
 }
 
 export interface Manifest extends UnsignedManifest {
@@ -210,7 +197,7 @@ export class MeasuringStream extends Transform {
   private readonly hash = createHash('sha256');
   private bytes = 0;
   private lines = 0;
-  private result: BundleFile | undefined;
+  private result: ListedFile | undefined;
 
   constructor(private readonly path: string) {
     super();
@@ -228,7 +215,7 @@ export class MeasuringStream extends Transform {
     done();
   }
 
-  measured(): BundleFile {
+  measured(): ListedFile {
     if (this.result === undefined) throw new Error(`${this.path} was not written to the end`);
     return this.result;
   }

@@ -21,19 +21,21 @@ import { EvidenceService } from '#src/modules/evidence/evidence.service';
 import { OrganizationsService } from '#src/modules/organizations/organizations.service';
 import {
   auditLine,
-  BUNDLE_FORMAT,
-  BUNDLE_VERSION,
-  type BundleFile,
   evidenceLine,
   jsonLine,
   type Manifest,
   MeasuringStream,
   PopulationCsv,
-  type PopulationSummary,
   runLine,
   sortedSet,
   type UnsignedManifest,
 } from './bundle-format';
+import {
+  BUNDLE_FORMAT,
+  BUNDLE_VERSION,
+  type ListedFile,
+  type PopulationSummary,
+} from '#src/verifier/bundle-manifest';
 
 export interface BuiltBundle {
   readonly manifest: Manifest;
@@ -91,7 +93,7 @@ export class BundleBuilder {
       sink.catch((error: unknown) => reject(error instanceof Error ? error : new Error(String(error))));
     });
     sinkFailed.catch(() => {});
-    const files: BundleFile[] = [];
+    const files: ListedFile[] = [];
     const add = async (path: string, source: Readable): Promise<void> => {
       const measuring = new MeasuringStream(path);
       zip.addReadStream(measuring, path, { mtime: generatedAt, compress: true });
