@@ -3,12 +3,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mongoose, { type Connection, Types } from 'mongoose';
+import { processEnv, ROOT } from '../support/dist-process';
 import { freePort } from '../support/net';
 import { connectOkta, gqlAt } from '../support/okta-connect';
 import { OktaSimulator } from '../support/okta-simulator';
-import { TEST_JWT_SECRET, testConfig } from '../support/test-config';
+import { testConfig } from '../support/test-config';
 
-const ROOT = join(__dirname, '..', '..');
 const CLIENT = { clientId: 'crash-client', clientSecret: 'crash-client-secret' };
 /** Generous: a run whose heartbeat a busy CI machine delays past a lease is (rightly) marked ABANDONED. */
 const LEASE_TTL_MS = 6_000;
@@ -119,17 +119,7 @@ describe('honest runs after a crash (the server as a real process)', () => {
   }
 
   const env = ({ sim, publicUrl }: Setup): Record<string, string | undefined> => ({
-    NODE_ENV: 'test',
-    MONGO_URL: config.mongoUrl,
-    MONGO_DB_NAME: config.mongoDbName,
-    DATA_DIR: config.dataDir,
-    AUTH_JWT_SECRET: TEST_JWT_SECRET,
-    KMS_PROVIDER: config.kms.provider,
-    KMS_KEY_ID: config.kms.keyId,
-    AWS_REGION: config.kms.region,
-    AWS_ENDPOINT_URL_KMS: config.kms.endpoint,
-    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID,
-    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY,
+    ...processEnv({}, config),
     PUBLIC_URL: publicUrl,
     OKTA_ALLOWED_INSECURE_HOSTS: sim.host,
     SYNC_LEASE_TTL_MS: String(LEASE_TTL_MS),

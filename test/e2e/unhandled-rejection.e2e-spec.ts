@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { processEnv, ROOT } from '../support/dist-process';
 import { freePort } from '../support/net';
-import { TEST_JWT_SECRET, testConfig } from '../support/test-config';
+import { testConfig } from '../support/test-config';
 
-const ROOT = join(__dirname, '..', '..');
 const ENTRY = join(ROOT, 'dist', 'main.js');
 
 /**
@@ -47,18 +47,7 @@ describe('the server process and unhandled promise rejections', () => {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        NODE_ENV: 'test',
-        PORT: String(port),
-        MONGO_URL: config.mongoUrl,
-        MONGO_DB_NAME: config.mongoDbName,
-        DATA_DIR: config.dataDir,
-        AUTH_JWT_SECRET: TEST_JWT_SECRET,
-        KMS_PROVIDER: config.kms.provider,
-        KMS_KEY_ID: config.kms.keyId,
-        AWS_REGION: config.kms.region,
-        AWS_ENDPOINT_URL_KMS: config.kms.endpoint,
-        AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID,
-        AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY,
+        ...processEnv({ PORT: String(port) }, config),
       },
     });
     let output = '';
