@@ -1,14 +1,12 @@
-import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ZipFile } from 'yazl';
 import { canonicalJson } from '#src/common/util/canonical-json';
+import { runEntry } from '../support/dist-process';
 
-const ROOT = join(__dirname, '..', '..');
-const ENTRY = join(ROOT, 'dist', 'verify.js');
 const ORG = '656f00000000000000000001';
 const START = '2026-01-01T00:00:00.000Z';
 const END = '2026-12-31T23:59:59.999Z';
@@ -82,23 +80,12 @@ async function writeBundle(
   return { publicKey: signature.publicKey, fingerprint: signature.keyFingerprint };
 }
 
-function verify(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ENTRY, ...args], { cwd: ROOT, env: { PATH: process.env.PATH } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The verifier as an auditor runs it: a process with no database, network or app configuration. */
+const verify = (args: string[]) => runEntry('verify.js', args, {});
 
 describe('npm run verify (dist/verify.js)', () => {
   let dir: string;
   beforeAll(() => {
-    if (!existsSync(ENTRY))
-      throw new Error(`${ENTRY} is missing: run \`npm run build\` (npm test does it first)`);
     dir = mkdtempSync(join(tmpdir(), 'verify-cli-'));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
