@@ -111,6 +111,8 @@ class CliModule {
 }
 
 async function run(argv: readonly string[]): Promise<string> {
+  // At every level (`cli --help`, `cli bundle --help`): the usage, on stdout, and success.
+  if (argv.includes('--help') || argv.includes('-h')) return USAGE.trimEnd();
   const { command, flags } = parse(argv);
   let config = withDevelopmentDefaults(loadConfig(process.env));
   const verb = command.join(' ');
