@@ -12,6 +12,7 @@ import { download, exportAssessment, type ExportView } from '../support/bundles'
 import { type ConnectedOkta, startConnectedOkta } from '../support/connected-okta';
 import { shiftHistory } from '../support/history';
 import { processEnv, runEntry } from '../support/dist-process';
+import { completeAuthorization } from '../support/okta-connect';
 import { errorCode, type TestApp, type TestOrg } from '../support/test-app';
 import { readZip } from '../support/zip';
 
@@ -81,6 +82,20 @@ describe('the auditor bundle (e2e)', () => {
     return created.data?.createAssessment.id ?? '';
   };
 
+  const syncNow = async (): Promise<void> => {
+    const synced = await gql('mutation($id: ID!) { syncConnection(input: { connectionId: $id }) { id } }', {
+      id: world.connectionId,
+    });
+    expect(synced.errors).toBeUndefined();
+    await t.get<SyncService>(SyncService).idle();
+  };
+  const status = async (): Promise<string | undefined> =>
+    (
+      await gql<{ connection: { status: string } }>('query($id: ID!) { connection(id: $id) { status } }', {
+        id: world.connectionId,
+      })
+    ).data?.connection.status;
+
   beforeAll(async () => {
     world = await startConnectedOkta({ users: USERS, seed: 21, orgName: 'Bundled', client: CLIENT });
     ({ t, org } = world);
@@ -89,7 +104,7 @@ describe('the auditor bundle (e2e)', () => {
     activeAtFirstSync = state.activeUsers().length;
     passwordPolicies = state.policies.filter((p) => p.type === 'PASSWORD').length;
 
-    // The organization, its connection and first sync "happened" 10 hours ago.
+    // The organization, its connection and first sync "happened" 11 hours ago (10, then 1 more below).
     const db = t.connection.db;
     if (db === undefined) throw new Error('no database');
     await shiftHistory(db, org.organizationId, 10 * HOUR);
@@ -100,11 +115,26 @@ describe('the auditor bundle (e2e)', () => {
     mfaLostId = mfaLost.id;
     state.resetFactors(mfaLost.id);
     state.deactivateUser(leaver.id);
-    const synced = await gql('mutation($id: ID!) { syncConnection(input: { connectionId: $id }) { id } }', {
-      id: world.connectionId,
-    });
-    expect(synced.errors).toBeUndefined();
+    await syncNow();
+
+    // Then Okta stops granting a scope: the next sync leaves the connection NEEDS_REAUTH. An hour later
+    // the admin authorizes it again.
+    world.sim.api.revokedScopes.add('okta.policies.read');
+    await syncNow();
+    expect(await status()).toBe('NEEDS_REAUTH');
+    await shiftHistory(db, org.organizationId, HOUR);
+    world.sim.api.revokedScopes.delete('okta.policies.read');
+    const reauth = await gql<{ reauthorizeConnection: { authorizeUrl: string } }>(
+      'mutation($id: ID!) { reauthorizeConnection(input: { connectionId: $id }) { authorizeUrl } }',
+      { id: world.connectionId },
+    );
+    await completeAuthorization(
+      t.url,
+      world.publicUrl,
+      reauth.data?.reauthorizeConnection.authorizeUrl ?? '',
+    );
     await t.get<SyncService>(SyncService).idle();
+    expect(await status()).toBe('ACTIVE');
     const since = Date.now() - 30 * 86_400_000;
     deprovisioningEvents = state.logs.filter(
       (e) => DEPROVISIONING.includes(e.eventType) && Date.parse(e.published) >= since,
@@ -220,14 +250,26 @@ describe('the auditor bundle (e2e)', () => {
         JSON.parse(line) as {
           id: string;
           status: string;
+          startedAt: string;
           grantedScopes: string[];
-          collectors: { type: string; endpoint: string; filter: string; pages: number; items: number }[];
+          collectors: {
+            type: string;
+            endpoint: string;
+            filter: string;
+            pages: number;
+            items: number;
+            complete: boolean;
+          }[];
         },
     );
-    expect(runs).toHaveLength(2);
-    expect(manifest.counts.runs).toBe(2);
+    runs.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+    // The first sync, the one after the change, the one that lost a scope, and the one re-authorization
+    // started.
+    expect(runs.map((r) => r.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'PARTIAL', 'SUCCEEDED']);
+    expect(manifest.counts.runs).toBe(4);
+    // The token still named the scope; Okta refused it, so the password policies were not collected.
+    expect(runs[2]?.collectors.find((c) => c.type === 'okta.password_policy')?.complete).toBe(false);
     for (const run of runs) {
-      expect(run.status).toBe('SUCCEEDED');
       expect(run.grantedScopes).toEqual(expect.arrayContaining(['okta.users.read']));
       const users = run.collectors.find((c) => c.type === 'okta.user_mfa');
       expect(users?.endpoint).toBe('/api/v1/users');
@@ -239,14 +281,25 @@ describe('the auditor bundle (e2e)', () => {
         expect(runIds.has((JSON.parse(line) as { runId: string }).runId)).toBe(true);
 
     const continuity = JSON.parse(files.get('continuity.json')?.toString() ?? '{}') as {
-      connections: { connectionId: string; continuity: { successfulSyncs: number; stale: unknown[] } }[];
+      connections: {
+        connectionId: string;
+        continuity: {
+          successfulSyncs: number;
+          stale: unknown[];
+          needsReauth: { from: string; to: string }[];
+        };
+      }[];
     };
     expect(continuity.connections).toHaveLength(1);
-    expect(continuity.connections[0]).toMatchObject({
-      connectionId: world.connectionId,
-      continuity: { successfulSyncs: 2 },
-    });
-    expect(continuity.connections[0]?.continuity.stale).toHaveLength(1); // 10 h without a sync
+    const only = continuity.connections[0];
+    expect(only?.connectionId).toBe(world.connectionId);
+    expect(only?.continuity.successfulSyncs).toBe(3);
+    expect(only?.continuity.stale).toHaveLength(1); // 10 h without a sync
+    // NEEDS_REAUTH from the sync that lost the scope until the re-authorization an hour later.
+    expect(only?.continuity.needsReauth).toHaveLength(1);
+    const [reauth] = only?.continuity.needsReauth ?? [];
+    expect(Date.parse(reauth?.to ?? '') - Date.parse(reauth?.from ?? '')).toBeGreaterThanOrEqual(HOUR);
+    expect(Date.parse(reauth?.to ?? '') - Date.parse(reauth?.from ?? '')).toBeLessThan(HOUR + 5 * 60_000);
   });
 
   it('carries the audit chain to the head it names, and the export itself is audited with the manifest hash', async () => {
@@ -534,7 +587,7 @@ describe('the auditor bundle (e2e)', () => {
         [
           ['the CSV', 'populations/okta.user_mfa.csv', 'Z,', 'Y,', 'files'],
           ['runs.jsonl', 'runs.jsonl', '"SUCCEEDED"', '"SUCCEEDEX"', 'files'],
-          ['continuity.json', 'continuity.json', '"successfulSyncs":2', '"successfulSyncs":3', 'files'],
+          ['continuity.json', 'continuity.json', '"successfulSyncs":3', '"successfulSyncs":4', 'files'],
           ['coverage.json', 'coverage.json', '"asOf":"2', '"asOf":"3', 'files'],
           ['the manifest', 'manifest.json', '"name":"Bundled"', '"name":"Bundlex"', 'signature'],
         ] as const

@@ -6,6 +6,8 @@ import { TestApp, type TestOrg } from './test-app';
 /** An app with one organization whose Okta (the simulator) is connected and has finished its first sync. */
 export interface ConnectedOkta {
   readonly sim: OktaSimulator;
+  /** The app's public URL, which the OAuth redirect names. */
+  readonly publicUrl: string;
   readonly t: TestApp;
   readonly org: TestOrg;
   readonly connectionId: string;
@@ -40,6 +42,7 @@ export async function startConnectedOkta(options: {
   await t.get<SyncService>(SyncService).idle();
   return {
     sim,
+    publicUrl,
     t,
     org,
     connectionId,

@@ -33,7 +33,6 @@ export async function connectOkta(options: {
   /** `CLIENT_SECRET_BASIC` or `CLIENT_SECRET_POST`; omitted: the API's default. */
   clientAuthMethod?: string;
 }): Promise<string> {
-  const callback = `${options.publicUrl}/api/integrations/okta/callback`;
   const result = await gqlAt<{ connectOkta: { authorizeUrl: string; connection: { id: string } } }>(
     options.baseUrl,
     options.token,
@@ -48,10 +47,23 @@ export async function connectOkta(options: {
   );
   const payload = result.data?.connectOkta;
   if (payload === undefined || payload === null) throw new Error(JSON.stringify(result.errors));
-  const back = new URL(await followRedirects(payload.authorizeUrl, callback));
-  const response = await fetch(`${options.baseUrl}${back.pathname}${back.search}`, { redirect: 'manual' });
+  await completeAuthorization(options.baseUrl, options.publicUrl, payload.authorizeUrl);
+  return payload.connection.id;
+}
+
+/**
+ * Follows an authorize URL through the simulator's sign-in to the app's callback, as the admin's browser
+ * does, and calls it; throws unless the callback reports the connection connected.
+ */
+export async function completeAuthorization(
+  baseUrl: string,
+  publicUrl: string,
+  authorizeUrl: string,
+): Promise<void> {
+  const callback = `${publicUrl}/api/integrations/okta/callback`;
+  const back = new URL(await followRedirects(authorizeUrl, callback));
+  const response = await fetch(`${baseUrl}${back.pathname}${back.search}`, { redirect: 'manual' });
   await response.arrayBuffer();
   const location = response.headers.get('location') ?? '';
   if (!location.includes('result=connected')) throw new Error(`callback answered ${location}`);
-  return payload.connection.id;
 }
