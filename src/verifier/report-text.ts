@@ -40,8 +40,13 @@ export function formatReport(report: VerificationReport): string {
   out.push('');
   for (const warning of report.warnings) out.push(`WARNING: ${warning}`);
   const count = report.problems.length;
+  const unpinned = report.manifest?.keyPinned === false;
   out.push(
-    report.ok ? 'RESULT: OK, the bundle holds' : `RESULT: FAILED, ${count} problem${count === 1 ? '' : 's'}`,
+    !report.ok
+      ? `RESULT: FAILED, ${count} problem${count === 1 ? '' : 's'}`
+      : unpinned
+        ? 'RESULT: OK, the bundle holds, but only against the key it names itself: pin the key (--public-key) to know who made it'
+        : 'RESULT: OK, the bundle holds',
   );
   return `${out.join('\n')}\n`;
 }

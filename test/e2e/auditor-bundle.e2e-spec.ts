@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Types } from 'mongoose';
 import { canonicalJson } from '#src/common/util/canonical-json';
+import { AuditSealService } from '#src/modules/audit-seal/audit-seal.service';
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
 import { download, exportAssessment, type ExportView } from '../support/bundles';
 import { type ConnectedOkta, startConnectedOkta } from '../support/connected-okta';
@@ -503,6 +504,14 @@ describe('the auditor bundle (e2e)', () => {
     await exports.deleteOne({ _id: live.insertedId });
 
     const abandoned = await running(new Date(Date.now() - 10 * 60_000));
+    const leftover = { _id: `${abandoned.insertedId.toHexString()}:0` } as unknown as { _id: Types.ObjectId };
+    await db.collection('bundle_chunks').insertOne({
+      ...leftover,
+      organizationId: new Types.ObjectId(org.organizationId),
+      exportId: abandoned.insertedId,
+      n: 0,
+      data: Buffer.from('partial'),
+    });
     const status = (id: string) =>
       gql<{ assessmentExport: { status: string; error: string | null } }>(
         'query($id: ID!) { assessmentExport(id: $id) { status error } }',
@@ -515,6 +524,8 @@ describe('the auditor bundle (e2e)', () => {
     const view = await exportAssessment(t, org.adminToken, assessmentId);
     expect(view.status).toBe('READY');
     expect((await status(abandoned.insertedId.toHexString())).data?.assessmentExport.status).toBe('FAILED');
+    // What the stopped export had stored is removed when it is taken over.
+    expect(await db.collection('bundle_chunks').countDocuments({ exportId: abandoned.insertedId })).toBe(0);
 
     // A FAILED or RUNNING export has nothing to download.
     const notReady = await download(
@@ -523,6 +534,38 @@ describe('the auditor bundle (e2e)', () => {
       org.adminToken,
     );
     expect(notReady.status).toBe(409);
+  });
+
+  it('refuses to sign a chain whose newest entries were deleted after its last signed checkpoint', async () => {
+    const victim = await t.createOrg('Truncated');
+    for (const name of ['Truncated 1', 'Truncated 2', 'Truncated 3']) {
+      const renamed = await t.gql(
+        victim.adminToken,
+        'mutation($name: String!) { renameOrganization(input: { name: $name }) { name } }',
+        { name },
+      );
+      expect(renamed.errors).toBeUndefined();
+    }
+    await t.get<AuditSealService>(AuditSealService).settled();
+    const db = t.connection.db;
+    if (db === undefined) throw new Error('no database');
+    const owner = new Types.ObjectId(victim.organizationId);
+    await db.collection('audit_log').deleteMany({ organizationId: owner, seq: { $gte: 3 } });
+    const created = await t.gql<{ createAssessment: { id: string } }>(
+      victim.adminToken,
+      'mutation($input: CreateAssessmentInput!) { createAssessment(input: $input) { id } }',
+      {
+        input: {
+          name: 'x',
+          periodStart: new Date(Date.now() - HOUR).toISOString(),
+          periodEnd: new Date().toISOString(),
+        },
+      },
+    );
+    const view = await exportAssessment(t, victim.adminToken, created.data?.createAssessment.id ?? '');
+    expect(view.status).toBe('FAILED');
+    expect(view.error).toMatch(/no longer reaches its last signed checkpoint \(seq 4\)/);
+    expect(await db.collection('bundle_chunks').countDocuments({ organizationId: owner })).toBe(0);
   });
 
   describe('verified offline', () => {

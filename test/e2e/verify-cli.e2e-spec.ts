@@ -101,6 +101,9 @@ describe('npm run verify (dist/verify.js)', () => {
     const unpinned = await verify([path]);
     expect(unpinned.code).toBe(0);
     expect(unpinned.stdout).toMatch(/^WARNING: the key is NOT pinned/m);
+    expect(unpinned.stdout).toMatch(
+      /^RESULT: OK, the bundle holds, but only against the key it names itself/m,
+    );
   });
 
   it('exits 1 naming the file that does not hold, as text and as JSON', async () => {

@@ -20,6 +20,9 @@ export interface AuditLogQuery {
 type AuditLean = AuditLogDocument;
 
 /** Only the audit service uses this repository; other modules go through `AuditService`. */
+/** Reading a whole chain sorts it (FerretDB 1.x): longer than the default query bound. */
+const CHAIN_MAX_TIME_MS = 120_000;
+
 @Injectable()
 export class AuditRepository extends TenantRepository<AuditLogDocument> implements OnModuleInit {
   constructor(@InjectModel(AuditLogDocument.name) model: Model<AuditLogDocument>) {
@@ -81,10 +84,21 @@ export class AuditRepository extends TenantRepository<AuditLogDocument> implemen
     return docs.map(toEntry);
   }
 
-  /** The whole chain in `seq` order, streamed. */
-  async *chain(): AsyncGenerator<AuditEntry> {
-    for await (const doc of this.model.find(this.scope()).sort({ seq: 1 }).lean<AuditLean[]>().cursor()) {
-      yield toEntry(doc);
+  /**
+   * The chain in `seq` order (up to entry `uptoSeq`, or whole), streamed; the cursor is closed however the
+   * reader stops.
+   */
+  async *chain(uptoSeq?: number): AsyncGenerator<AuditEntry> {
+    const cursor = this.model
+      .find(this.scope(uptoSeq === undefined ? {} : { seq: { $lte: uptoSeq } }))
+      .sort({ seq: 1 })
+      .maxTimeMS(CHAIN_MAX_TIME_MS)
+      .lean<AuditLean[]>()
+      .cursor();
+    try {
+      for await (const doc of cursor) yield toEntry(doc);
+    } finally {
+      await cursor.close();
     }
   }
 }

@@ -78,9 +78,9 @@ export class AuditService {
     return verifyChain(this.repository.chain());
   }
 
-  /** The whole chain in `seq` order, streamed. */
-  entries(): AsyncGenerator<AuditEntry> {
-    return this.repository.chain();
+  /** The chain from entry 1 to entry `uptoSeq` in `seq` order, streamed. */
+  entries(uptoSeq: number): AsyncGenerator<AuditEntry> {
+    return this.repository.chain(uptoSeq);
   }
 
   /** The chain's newest entry (seq, hash, time), if any. */

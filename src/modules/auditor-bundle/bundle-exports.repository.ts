@@ -102,20 +102,26 @@ export class BundleExportsRepository extends TenantRepository<BundleExportDocume
     });
   }
 
-  async markReady(id: string, result: FinishedExport): Promise<void> {
-    await this.model.updateOne(this.scope({ _id: new Types.ObjectId(id) }), {
-      $set: {
-        ...result,
-        status: 'READY',
-        slot: `done:${id}`,
-        finishedAt: new Date(),
-        populations: [...result.populations],
+  /** READY, unless it is no longer RUNNING (taken over as interrupted): false then. */
+  async markReady(id: string, result: FinishedExport): Promise<boolean> {
+    const updated = await this.model.updateOne(
+      this.scope({ _id: new Types.ObjectId(id), status: 'RUNNING' }),
+      {
+        $set: {
+          ...result,
+          status: 'READY',
+          slot: `done:${id}`,
+          finishedAt: new Date(),
+          populations: [...result.populations],
+        },
       },
-    });
+    );
+    return updated.modifiedCount === 1;
   }
 
+  /** FAILED, if it is still RUNNING (a finished export stays as it finished). */
   async markFailed(id: string, error: string): Promise<void> {
-    await this.model.updateOne(this.scope({ _id: new Types.ObjectId(id) }), {
+    await this.model.updateOne(this.scope({ _id: new Types.ObjectId(id), status: 'RUNNING' }), {
       $set: { status: 'FAILED', slot: `done:${id}`, finishedAt: new Date(), error },
     });
   }

@@ -15,7 +15,7 @@ const ORG = '0123456789abcdef01234567';
 const ASSESSMENT = { id: 'a1', periodStart: new Date('2026-01-01'), periodEnd: new Date('2026-06-30') };
 
 /** The export's lifecycle around a builder that succeeds or fails, with in-memory stores. */
-function world(build: (out: Writable) => Promise<BuiltBundle>) {
+function world(build: (out: Writable, signal?: AbortSignal) => Promise<BuiltBundle>) {
   const events: string[] = [];
   const chunks = new Map<string, Buffer>();
   let done: () => void = () => {};
@@ -32,7 +32,7 @@ function world(build: (out: Writable) => Promise<BuiltBundle>) {
     markReady: (_id: string, result: FinishedExport) => {
       events.push(`ready ${result.chunks} chunks, ${result.bytes} bytes`);
       done();
-      return Promise.resolve();
+      return Promise.resolve(true);
     },
     markFailed: (_id: string, reason: string) => {
       events.push(`failed: ${reason}`);
@@ -59,7 +59,9 @@ function world(build: (out: Writable) => Promise<BuiltBundle>) {
     },
   } as unknown as AuditService;
   const assessments = { get: () => Promise.resolve(ASSESSMENT) } as unknown as AssessmentsService;
-  const builder = { build: (_id: string, out: Writable) => build(out) } as unknown as BundleBuilder;
+  const builder = {
+    build: (_id: string, out: Writable, _progress: unknown, signal?: AbortSignal) => build(out, signal),
+  } as unknown as BundleBuilder;
   const service = new BundleExportsService(exportsRepo, chunkRepo, builder, assessments, audit);
   return { service, events, chunks, finished };
 }
@@ -95,5 +97,24 @@ describe('BundleExportsService (an export in the background)', () => {
       'chunks deleted',
     ]);
     expect(chunks.size).toBe(0);
+  });
+
+  it('stops a running export when the service shuts down, and records why', async () => {
+    let started: () => void = () => {};
+    const building = new Promise<void>((resolve) => (started = resolve));
+    const { service, events, finished } = world(async (out, signal) => {
+      out.write(Buffer.alloc(10));
+      started();
+      await new Promise((_, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted'))));
+      return built;
+    });
+    await OrgContext.runAsSystem(ORG, 'test', () => service.start('a1'));
+    await building;
+    await service.beforeApplicationShutdown();
+    await finished;
+    expect(events).toEqual([
+      'failed: Interrupted: the service was stopping. Start a new export.',
+      'chunks deleted',
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import { AsyncResource } from 'node:async_hooks';
 import { Readable, type Writable } from 'node:stream';
-import { Injectable, Logger } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '#src/common/errors/domain.error';
 import { exceedsAuditPeriod } from '#src/common/util/audit-period';
 import { OrgContext } from '#src/common/tenancy/org-context';
@@ -19,6 +19,11 @@ const KEEP_PER_ASSESSMENT = 3;
 /** Exports this process writes at once (each holds a database cursor); others wait their turn. */
 const PARALLEL_EXPORTS = 2;
 
+/** An export still running this long after it started is stopped (and reads FAILED from then on). */
+const EXPORT_DEADLINE_MS = 2 * 3_600_000;
+/** How long shutdown waits for running exports to record that they were stopped. */
+const SHUTDOWN_WAIT_MS = 10_000;
+
 const INTERRUPTED = 'Interrupted: the process writing it stopped. Start a new export.';
 
 /**
@@ -27,7 +32,7 @@ const INTERRUPTED = 'Interrupted: the process writing it stopped. Start a new ex
  * is audited with its manifest's SHA-256 before it can be downloaded.
  */
 @Injectable()
-export class BundleExportsService {
+export class BundleExportsService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('BundleExports');
   private running = 0;
   private readonly waiting: (() => void)[] = [];
@@ -52,7 +57,10 @@ export class BundleExportsService {
           exportId: running.id,
         });
       }
-      if (running !== undefined) await this.exports.markFailed(running.id, INTERRUPTED);
+      if (running !== undefined) {
+        await this.exports.markFailed(running.id, INTERRUPTED);
+        await this.chunks.deleteOf(running.id);
+      }
       started = await this.exports.insertRunning(assessment.id, requestedBy);
       if (started === undefined)
         throw new DomainError('CONFLICT', 'An export is already running for this organization: wait for it');
@@ -115,21 +123,53 @@ export class BundleExportsService {
     return assessment;
   }
 
-  private async run(started: BundleExport): Promise<void> {
+  /** Stops the exports this process is writing and waits (briefly) until each has recorded it. */
+  async beforeApplicationShutdown(): Promise<void> {
+    const running = [...this.inFlight.values()];
+    for (const { stop } of running)
+      stop.abort(
+        new DomainError('SERVICE_BUSY', 'Interrupted: the service was stopping. Start a new export.'),
+      );
+    await Promise.race([
+      Promise.allSettled(running.map((r) => r.done)),
+      new Promise((resolve) => setTimeout(resolve, SHUTDOWN_WAIT_MS).unref()),
+    ]);
+  }
+
+  private readonly inFlight = new Map<string, { stop: AbortController; done: Promise<void> }>();
+
+  private run(started: BundleExport): Promise<void> {
+    const stop = new AbortController();
+    const done = this.write(started, stop).finally(() => this.inFlight.delete(started.id));
+    this.inFlight.set(started.id, { stop, done });
+    return done;
+  }
+
+  private async write(started: BundleExport, stop: AbortController): Promise<void> {
     let rows = 0;
     const beat = setInterval(() => {
       this.exports.heartbeat(started.id, rows).catch(() => {});
     }, HEARTBEAT_MS);
     beat.unref();
+    const deadline = setTimeout(
+      () => stop.abort(new DomainError('SERVICE_BUSY', 'The export took longer than its 2-hour limit')),
+      EXPORT_DEADLINE_MS,
+    );
+    deadline.unref();
     await this.turn();
     try {
       const sink = new ChunkSink((n, data) => this.chunks.insert(started.id, n, data));
-      const built = await this.builder.build(started.assessmentId, sink, (n) => {
-        rows = n;
-      });
+      const built = await this.builder.build(
+        started.assessmentId,
+        sink,
+        (n) => {
+          rows = n;
+        },
+        stop.signal,
+      );
       const total = built.manifest.populations.reduce((sum, p) => sum + p.rows, 0);
       await this.audited(started.assessmentId, built, { id: started.id, sha256: sink.sha256() });
-      await this.exports.markReady(started.id, {
+      const ready = await this.exports.markReady(started.id, {
         bytes: sink.bytes,
         chunks: sink.chunks,
         sha256: sink.sha256(),
@@ -138,19 +178,23 @@ export class BundleExportsService {
         rows: total,
         populations: built.manifest.populations,
       });
+      // Taken over meanwhile (its beat was missed): the record says FAILED, so the bytes go.
+      if (!ready) await this.chunks.deleteOf(started.id);
       await this.expireOlder(started.assessmentId);
     } catch (error) {
       this.logger.error(
         `Export ${started.id} failed: ${error instanceof Error ? error.message : String(error)}`,
       );
+      const cause: unknown = stop.signal.aborted ? stop.signal.reason : error;
       const reason =
-        error instanceof DomainError
-          ? error.message
+        cause instanceof DomainError
+          ? cause.message
           : 'The bundle could not be written; the server log says why';
       await this.exports.markFailed(started.id, reason).catch(() => {});
       await this.chunks.deleteOf(started.id).catch(() => {});
     } finally {
       clearInterval(beat);
+      clearTimeout(deadline);
       this.release();
     }
   }
@@ -196,6 +240,12 @@ export class BundleExportsService {
   }
 }
 
+/** A RUNNING export whose process stopped beating, or that outlived its deadline, is over. */
 function isStale(found: BundleExport): boolean {
-  return found.status === 'RUNNING' && Date.now() - found.heartbeatAt.getTime() > STALE_AFTER_MS;
+  if (found.status !== 'RUNNING') return false;
+  const now = Date.now();
+  return (
+    now - found.heartbeatAt.getTime() > STALE_AFTER_MS ||
+    now - found.createdAt.getTime() > EXPORT_DEADLINE_MS + STALE_AFTER_MS
+  );
 }

@@ -10,7 +10,10 @@ import { ZipFile } from 'yazl';
 import { canonicalJson, sha256Hex } from '#src/common/util/canonical-json';
 import { GENESIS_HASH } from '#src/modules/audit/audit-chain';
 import { AuditService } from '#src/modules/audit/audit.service';
+import { AuditSealService } from '#src/modules/audit-seal/audit-seal.service';
 import { SigningKeyService } from '#src/modules/audit-seal/signing-key.service';
+import { DomainError } from '#src/common/errors/domain.error';
+import { type Evidence } from '#src/modules/evidence/evidence.types';
 import { ConnectionsService } from '#src/modules/connections/connections.service';
 import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
 import { ContinuityService } from '#src/modules/connectors/sync/continuity/continuity.service';
@@ -56,8 +59,10 @@ interface PopulationTally {
 
 /**
  * Writes an assessment's auditor bundle (docs/EVIDENCE_FORMAT.md) as a ZIP stream to `out`. Every file is
- * streamed from the database into the archive and measured on the way; the signed manifest comes last, so
- * nothing is held but counters, the population's distinct item and run ids, and one temporary CSV file.
+ * streamed from the database into the archive and measured on the way; the signed manifest comes last. The
+ * evidence rows are never held: only counters, each population's distinct row, item and run ids, and one
+ * temporary CSV file. `coverage.json` is the exception: the picture at the period's end with every failing
+ * item, which its computation holds (ADR 12).
  */
 @Injectable()
 export class BundleBuilder {
@@ -70,21 +75,35 @@ export class BundleBuilder {
     private readonly coverage: CoverageService,
     private readonly audit: AuditService,
     private readonly keys: SigningKeyService,
+    private readonly seal: AuditSealService,
     private readonly connections: ConnectionsService,
     private readonly registry: ConnectorRegistry,
   ) {}
 
+  /**
+   * Writes the bundle to `out`; `signal` aborts it (the export's deadline), and a failure of `out` stops it:
+   * either way every source is destroyed, so its database cursor is closed.
+   */
   async build(
     assessmentId: string,
     out: Writable,
     progress: BundleProgress = () => {},
+    signal?: AbortSignal,
   ): Promise<BuiltBundle> {
     const assessment = await this.assessments.get(assessmentId);
     const organization = await this.organizations.current();
     const key = await this.keys.publicKey();
+    const head = await this.sealedHead();
     const generatedAt = new Date();
-    const head = (await this.audit.head()) ?? { seq: 0, hash: GENESIS_HASH };
-    const { periodStart: start, periodEnd: end } = assessment;
+    const { periodStart: start } = assessment;
+    // A snapshot at generation: nothing collected after it, and rows closed since read as current then.
+    const end = assessment.periodEnd;
+    const until = new Date(Math.min(end.getTime(), generatedAt.getTime()));
+    const asGenerated = (row: Evidence): Evidence =>
+      row.validUntil !== null && row.validUntil > generatedAt ? { ...row, validUntil: null } : row;
+    const stop = new AbortController();
+    const abort = () => stop.abort(signal?.reason);
+    signal?.addEventListener('abort', abort, { once: true });
 
     const zip = new ZipFile();
     const sink = pipeline(zip.outputStream, out);
@@ -95,9 +114,10 @@ export class BundleBuilder {
     sinkFailed.catch(() => {});
     const files: ListedFile[] = [];
     const add = async (path: string, source: Readable): Promise<void> => {
+      stop.signal.throwIfAborted();
       const measuring = new MeasuringStream(path);
       zip.addReadStream(measuring, path, { mtime: generatedAt, compress: true });
-      await Promise.race([pipeline(source, measuring), sinkFailed]);
+      await Promise.race([pipeline(source, measuring, { signal: stop.signal }), sinkFailed]);
       // The entry is complete once yazl has read it to the end.
       if (!measuring.readableEnded) await Promise.race([once(measuring, 'end'), sinkFailed]);
       files.push(measuring.measured());
@@ -119,9 +139,14 @@ export class BundleBuilder {
         const csvPath = join(scratch, 'population.csv');
         const csv = createWriteStream(csvPath);
         const table = new PopulationCsv();
-        const rows = this.evidence.population(type, start, end);
+        const rows = this.evidence.population(type, start, until);
+        // A row a concurrent sync moves within the read's index can be read twice (MongoDB): once only.
+        const ids = new Set<string>();
         const lines = async function* (): AsyncGenerator<string> {
-          for await (const row of rows) {
+          for await (const read of rows) {
+            if (ids.has(read.id)) continue;
+            ids.add(read.id);
+            const row = asGenerated(read);
             if (tally.rows === 0) {
               table.columnsFrom(row);
               await write(csv, table.header());
@@ -140,9 +165,12 @@ export class BundleBuilder {
             await write(csv, table.header());
           }
         };
-        await add(`evidence/${type}.jsonl`, Readable.from(lines()));
-        csv.end();
-        await once(csv, 'close');
+        try {
+          await add(`evidence/${type}.jsonl`, Readable.from(lines()));
+        } finally {
+          csv.end();
+          await once(csv, 'close');
+        }
         await add(`populations/${type}.csv`, createReadStream(csvPath));
       }
       progress(written);
@@ -158,6 +186,7 @@ export class BundleBuilder {
           seen.add(run.id);
           runCount++;
           for (const stats of run.stats) {
+            if (tallies.get(stats.collector)?.runIds.has(run.id) !== true) continue;
             const entry = collected.get(stats.collector) ?? { endpoints: new Set(), filters: new Set() };
             entry.endpoints.add(stats.endpoint);
             entry.filters.add(stats.filter);
@@ -168,6 +197,14 @@ export class BundleBuilder {
         for await (const run of sync.runsOverlapping(start, end)) if (!seen.has(run.id)) yield emit(run);
         const missing = [...referenced].filter((id) => !seen.has(id));
         for await (const run of sync.runsByIds(missing)) if (!seen.has(run.id)) yield emit(run);
+        const gone = [...referenced].filter((id) => !seen.has(id));
+        if (gone.length > 0) {
+          // Purged while the bundle was written (retention): the rows would name runs it does not hold.
+          throw new DomainError(
+            'CONFLICT',
+            `${gone.length} run(s) of the evidence were removed while the bundle was written: export again`,
+          );
+        }
       };
       await add('runs.jsonl', Readable.from(runLines()));
 
@@ -185,10 +222,9 @@ export class BundleBuilder {
       const audit = this.audit;
       const auditLines = async function* (): AsyncGenerator<string> {
         if (head.seq === 0) return;
-        for await (const entry of audit.entries()) {
+        for await (const entry of audit.entries(head.seq)) {
           auditEntries++;
           yield auditLine(entry);
-          if (entry.seq >= head.seq) return;
         }
       };
       await add('audit.jsonl', Readable.from(auditLines()));
@@ -245,12 +281,33 @@ export class BundleBuilder {
       await sink;
       return { manifest, manifestSha256: sha256Hex(manifestJson) };
     } catch (error) {
+      stop.abort(error);
       zip.outputStream.unpipe();
       out.destroy(error instanceof Error ? error : new Error(String(error)));
       throw error;
     } finally {
+      signal?.removeEventListener('abort', abort);
       await rm(scratch, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * The audit chain's head, refusing a chain that ends before its last signed checkpoint (entries deleted):
+   * a bundle must not sign a truncated chain. The checkpoint is read first, so appends in between are fine.
+   */
+  private async sealedHead(): Promise<{ seq: number; hash: string }> {
+    const checkpoint = await this.seal.latestCheckpoint();
+    const head = (await this.audit.head()) ?? { seq: 0, hash: GENESIS_HASH };
+    if (
+      checkpoint !== undefined &&
+      (head.seq < checkpoint.seq || (await this.audit.hashAt(checkpoint.seq)) !== checkpoint.hash)
+    ) {
+      throw new DomainError(
+        'CONFLICT',
+        `The audit chain no longer reaches its last signed checkpoint (seq ${checkpoint.seq}): run verifyAuditChain`,
+      );
+    }
+    return { seq: head.seq, hash: head.hash };
   }
 
   /** Every evidence type the installed connectors collect, each once, sorted. */
