@@ -6,7 +6,7 @@ import { USER_MFA } from '#src/modules/connectors/okta/okta.definition';
 import { downloadBundle } from './bundle-download';
 import { seedUserMfa } from './bundle-seed';
 import { measureRun } from './measure';
-import { dbFiguresBetween, type DbFigures } from './metrics';
+import { dbFiguresBetween, type DbFigures, type HeapSample, scrapeHeap } from './metrics';
 import { peakRssMb, rssMb } from './proc';
 import { BenchOrg, type BenchSetup, type Snapshot } from './world';
 
@@ -30,6 +30,9 @@ export interface BundleFigures {
   readonly highWaterRssMb: number | undefined;
   /** The app's peak RSS while it served the download. */
   readonly downloadPeakRssMb: number | undefined;
+  /** The app's heap before the export, and the highest of each figure polled with the export's status. */
+  readonly baselineHeap: HeapSample | undefined;
+  readonly peakHeap: HeapSample | undefined;
   readonly appCpuSeconds: number | undefined;
   readonly dbCpuSeconds: number | undefined;
   readonly db: DbFigures;
@@ -129,10 +132,17 @@ async function measureExport(
   await org.app.q(org.token, 'query($id: ID!) { assessment(id: $id) { id } }', { id: assessmentId });
   await sleep(2000);
   const baselineRssMb = rssMb(pid);
+  const baselineHeap = await scrapeHeap(org.app.url, org.setup.metricsToken);
   const before = await org.snapshot();
   const sampler = new RssSampler(pid);
   try {
-    return await exportAndCheck(org, assessmentId, size, { pid, baselineRssMb, before, sampler });
+    return await exportAndCheck(org, assessmentId, size, {
+      pid,
+      baselineRssMb,
+      baselineHeap,
+      before,
+      sampler,
+    });
   } finally {
     sampler.stop();
   }
@@ -142,15 +152,21 @@ async function exportAndCheck(
   org: BenchOrg,
   assessmentId: string,
   size: { users: number; userMfaRows: number; seedSeconds: number },
-  at: { pid: number | undefined; baselineRssMb: number | undefined; before: Snapshot; sampler: RssSampler },
+  at: {
+    pid: number | undefined;
+    baselineRssMb: number | undefined;
+    baselineHeap: HeapSample | undefined;
+    before: Snapshot;
+    sampler: RssSampler;
+  },
 ): Promise<BundleFigures> {
-  const { pid, baselineRssMb, before, sampler } = at;
+  const { pid, baselineRssMb, baselineHeap, before, sampler } = at;
   const { exportAssessment } = await org.app.q<{ exportAssessment: ExportRecord }>(
     org.token,
     `mutation($input: AssessmentIdInput!) { exportAssessment(input: $input) { ${EXPORT_FIELDS} } }`,
     { input: { assessmentId } },
   );
-  const done = await waitForExport(org, exportAssessment.id);
+  const { done, peakHeap } = await waitForExport(org, exportAssessment.id);
   const peak = sampler.restart();
   const after = await org.snapshot();
   const download = done.status === 'READY' && done.downloadPath !== null ? await check(org, done) : undefined;
@@ -168,6 +184,8 @@ async function exportAndCheck(
     rssGrowthMb: peak === undefined || baselineRssMb === undefined ? undefined : peak - baselineRssMb,
     highWaterRssMb: peakRssMb(pid),
     downloadPeakRssMb,
+    baselineHeap,
+    peakHeap,
     appCpuSeconds: delta(before.appCpu, after.appCpu),
     dbCpuSeconds: delta(before.dbCpu, after.dbCpu),
     db: dbFiguresBetween(before.db, after.db),
@@ -199,16 +217,31 @@ async function check(org: BenchOrg, done: ExportRecord): Promise<BundleCheck> {
   };
 }
 
-/** Polls the export until it is no longer RUNNING, or the bench's wait for one run is over. */
-async function waitForExport(org: BenchOrg, id: string): Promise<ExportRecord> {
+/**
+ * Polls the export until it is no longer RUNNING, or the bench's wait for one run is over, and the app's
+ * heap with it (the highest of each figure).
+ */
+async function waitForExport(
+  org: BenchOrg,
+  id: string,
+): Promise<{ done: ExportRecord; peakHeap: HeapSample | undefined }> {
   const deadline = Date.now() + org.setup.runWaitMs;
+  let peakHeap: HeapSample | undefined;
   for (;;) {
+    const heap = await scrapeHeap(org.app.url, org.setup.metricsToken).catch(() => undefined);
+    if (heap !== undefined)
+      peakHeap = {
+        heapUsedMb: Math.max(heap.heapUsedMb, peakHeap?.heapUsedMb ?? 0),
+        heapTotalMb: Math.max(heap.heapTotalMb, peakHeap?.heapTotalMb ?? 0),
+        externalMb: Math.max(heap.externalMb, peakHeap?.externalMb ?? 0),
+      };
     const { assessmentExport } = await org.app.q<{ assessmentExport: ExportRecord }>(
       org.token,
       `query($id: ID!) { assessmentExport(id: $id) { ${EXPORT_FIELDS} } }`,
       { id },
     );
-    if (assessmentExport.status !== 'RUNNING' || Date.now() > deadline) return assessmentExport;
+    if (assessmentExport.status !== 'RUNNING' || Date.now() > deadline)
+      return { done: assessmentExport, peakHeap };
     await sleep(POLL_MS);
   }
 }

@@ -165,7 +165,10 @@ function bundleLines(sizes: BundleFigures[]): string[] {
   for (const b of sizes.filter((s) => s.error !== undefined)) lines.push(`  ${b.users}: ${b.error ?? ''}`);
   for (const b of sizes)
     lines.push(
-      `  ${b.users}: VmHWM ${fixed(b.highWaterRssMb, 0)} MB over the process's life, download peak ` +
+      `  ${b.users}: heap used ${fixed(b.baselineHeap?.heapUsedMb, 0)} → ${fixed(b.peakHeap?.heapUsedMb, 0)} MB, ` +
+        `heap total ${fixed(b.baselineHeap?.heapTotalMb, 0)} → ${fixed(b.peakHeap?.heapTotalMb, 0)} MB, ` +
+        `external ${fixed(b.baselineHeap?.externalMb, 0)} → ${fixed(b.peakHeap?.externalMb, 0)} MB (polled every 0.5 s); ` +
+        `VmHWM ${fixed(b.highWaterRssMb, 0)} MB over the process's life, download peak ` +
         `${fixed(b.downloadPeakRssMb, 0)} MB; DB commands: ${topOf(b.db.commands)}`,
     );
   const [small, large] = [sizes.at(0), sizes.at(-1)];
