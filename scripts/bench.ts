@@ -6,6 +6,7 @@
  *   npm run bench -- [--users 1000,10000] [--naive-users 10000] [--rate-limited] [--rate-limited-users 10000]
  *                    [--rate-window-ms 6000] [--latency] [--latency-rows 1000000] [--run-wait-minutes 30]
  *                    [--app-node-options "--max-old-space-size=160"] [--bundle] [--bundle-users 10000,100000]
+ *                    [--bundle-node-options "--max-old-space-size=100"]
  *                    [--full]
  *
  * `--full` is `--users 1000,10000,100000 --rate-limited --latency --bundle`; `--users none` runs no sync
@@ -35,6 +36,8 @@ interface Options {
   readonly appNodeOptions: string | undefined;
   /** User counts of the auditor bundle section (`--bundle`); undefined skips it. */
   readonly bundleUsers: number[] | undefined;
+  /** `NODE_OPTIONS` for the app process that exports the bundle only (its heap limit, say). */
+  readonly bundleNodeOptions: string | undefined;
 }
 
 const LATENCY = { organizations: 100, samples: 50 };
@@ -62,6 +65,7 @@ function parseOptions(): Options {
     appNodeOptions: option('app-node-options'),
     latencyRows: full || has('latency') ? Number(option('latency-rows') ?? 1_000_000) : undefined,
     bundleUsers: bundle ? counts('bundle-users', '10000,100000') : undefined,
+    bundleNodeOptions: option('bundle-node-options') ?? option('app-node-options'),
   };
 }
 
@@ -134,7 +138,8 @@ async function main(): Promise<void> {
   let bundle: BundleFigures[] | undefined;
   if (options.bundleUsers !== undefined) {
     bundle = [];
-    for (const users of options.bundleUsers) bundle.push(await measureBundle(setup, users));
+    for (const users of options.bundleUsers)
+      bundle.push(await measureBundle(setup, users, options.bundleNodeOptions));
   }
   const runs: RunFigures[] = [];
   let latency: LatencyFigures | undefined;

@@ -12,6 +12,8 @@ import { BenchOrg, type BenchSetup, type Snapshot } from './world';
 
 export interface BundleFigures {
   readonly users: number;
+  /** `NODE_OPTIONS` of the exporting app process (undefined: none). */
+  readonly nodeOptions: string | undefined;
   /** `okta.user_mfa` rows in the population: one per user, plus earlier versions closed in the period. */
   readonly userMfaRows: number;
   readonly seedSeconds: number;
@@ -73,10 +75,14 @@ const EXPORT_FIELDS = 'id status rows bytes sha256 error downloadPath createdAt 
  * One size of the auditor bundle: an organization made the normal way, connected to a simulator of
  * `SIM_USERS` users (two real syncs: the connection, runs, policies and deprovisioning events), then filled
  * up to `users` `okta.user_mfa` rows straight through the driver, and its checks recomputed. Then a fresh
- * app process exports an assessment over the past year while the bench samples its RSS, and the bundle is
+ * app process (with `exportNodeOptions` as its `NODE_OPTIONS`, when given) exports an assessment over the past year while the bench samples its RSS, and the bundle is
  * downloaded once and read back.
  */
-export async function measureBundle(setup: BenchSetup, users: number): Promise<BundleFigures> {
+export async function measureBundle(
+  setup: BenchSetup,
+  users: number,
+  exportNodeOptions: string | undefined,
+): Promise<BundleFigures> {
   const org = await BenchOrg.start(setup, `bundle-${users}`, Math.min(SIM_USERS, users));
   try {
     await measureRun(org, 'first', () => org.connect());
@@ -111,9 +117,13 @@ export async function measureBundle(setup: BenchSetup, users: number): Promise<B
       },
     );
     const assessmentId = await createAssessment(org);
-    await org.restartApp(`app-bundle-${users}-export`, {});
+    await org.restartApp(
+      `app-bundle-${users}-export`,
+      exportNodeOptions === undefined ? {} : { NODE_OPTIONS: exportNodeOptions },
+    );
     return await measureExport(org, assessmentId, {
       users,
+      nodeOptions: exportNodeOptions,
       userMfaRows: synced + seeded.current + seeded.closed,
       seedSeconds,
     });
@@ -125,7 +135,7 @@ export async function measureBundle(setup: BenchSetup, users: number): Promise<B
 async function measureExport(
   org: BenchOrg,
   assessmentId: string,
-  size: { users: number; userMfaRows: number; seedSeconds: number },
+  size: Pick<BundleFigures, 'users' | 'nodeOptions' | 'userMfaRows' | 'seedSeconds'>,
 ): Promise<BundleFigures> {
   const pid = org.app.child.pid;
   // One request first, so that the baseline includes a warmed GraphQL path.
@@ -151,7 +161,7 @@ async function measureExport(
 async function exportAndCheck(
   org: BenchOrg,
   assessmentId: string,
-  size: { users: number; userMfaRows: number; seedSeconds: number },
+  size: Pick<BundleFigures, 'users' | 'nodeOptions' | 'userMfaRows' | 'seedSeconds'>,
   at: {
     pid: number | undefined;
     baselineRssMb: number | undefined;

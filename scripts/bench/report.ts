@@ -162,6 +162,9 @@ function bundleLines(sizes: BundleFigures[]): string[] {
       ]),
     ),
   ];
+  const nodeOptions = sizes.find((s) => s.nodeOptions !== undefined)?.nodeOptions;
+  if (nodeOptions !== undefined)
+    lines.push(`  The exporting app process ran with NODE_OPTIONS="${nodeOptions}".`);
   for (const b of sizes.filter((s) => s.error !== undefined)) lines.push(`  ${b.users}: ${b.error ?? ''}`);
   for (const b of sizes)
     lines.push(
