@@ -5,13 +5,17 @@
  *
  *   npm run bench -- [--users 1000,10000] [--naive-users 10000] [--rate-limited] [--rate-limited-users 10000]
  *                    [--rate-window-ms 6000] [--latency] [--latency-rows 1000000] [--run-wait-minutes 30]
- *                    [--app-node-options "--max-old-space-size=160"] [--full]
+ *                    [--app-node-options "--max-old-space-size=160"] [--bundle] [--bundle-users 10000,100000]
+ *                    [--bundle-node-options "--max-old-space-size=100"]
+ *                    [--full]
  *
- * `--full` is `--users 1000,10000,100000 --rate-limited --latency`. See docs/BENCHMARKS.md.
+ * `--full` is `--users 1000,10000,100000 --rate-limited --latency --bundle`; `--users none` runs no sync
+ * size (the other sections only). See docs/BENCHMARKS.md.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { type BundleFigures, measureBundle } from './bench/bundle';
 import { type LatencyFigures, measureLatency } from './bench/latency';
 import { measureRun, type RunFigures, type RunKind } from './bench/measure';
 import { measureRateLimited, type RateLimitedFigures } from './bench/rate-limited';
@@ -30,6 +34,10 @@ interface Options {
   readonly runWaitMinutes: number;
   /** `NODE_OPTIONS` for the app process (a heap limit, for RSS with a bounded heap). */
   readonly appNodeOptions: string | undefined;
+  /** User counts of the auditor bundle section (`--bundle`); undefined skips it. */
+  readonly bundleUsers: number[] | undefined;
+  /** `NODE_OPTIONS` for the app process that exports the bundle only (its heap limit, say). */
+  readonly bundleNodeOptions: string | undefined;
 }
 
 const LATENCY = { organizations: 100, samples: 50 };
@@ -45,9 +53,8 @@ function has(name: string): boolean {
 
 function parseOptions(): Options {
   const full = has('full');
-  const sizes = (option('users') ?? (full ? '1000,10000,100000' : '1000,10000')).split(',').map(Number);
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1))
-    throw new Error('--users: comma-separated user counts');
+  const sizes = counts('users', full ? '1000,10000,100000' : '1000,10000');
+  const bundle = full || has('bundle');
   return {
     sizes,
     naiveUsers: Number(option('naive-users') ?? 10_000),
@@ -57,7 +64,19 @@ function parseOptions(): Options {
     runWaitMinutes: Number(option('run-wait-minutes') ?? 30),
     appNodeOptions: option('app-node-options'),
     latencyRows: full || has('latency') ? Number(option('latency-rows') ?? 1_000_000) : undefined,
+    bundleUsers: bundle ? counts('bundle-users', '10000,100000') : undefined,
+    bundleNodeOptions: option('bundle-node-options') ?? option('app-node-options'),
   };
+}
+
+/** A comma-separated list of user counts, or `none`. */
+function counts(name: string, fallback: string): number[] {
+  const given = option(name) ?? fallback;
+  if (given === 'none') return [];
+  const values = given.split(',').map(Number);
+  if (values.some((n) => !Number.isInteger(n) || n < 1))
+    throw new Error(`--${name}: comma-separated user counts, or none`);
+  return values;
 }
 
 /**
@@ -115,6 +134,13 @@ async function main(): Promise<void> {
   // First, because it is short and independent of the sizes: a slow large size must not cost it.
   if (options.rateLimitedUsers !== undefined)
     rateLimited = await measureRateLimited(setup, options.rateLimitedUsers, options.rateWindowMs);
+  // Independent of the sizes too, and a large size's slow syncs must not cost it either.
+  let bundle: BundleFigures[] | undefined;
+  if (options.bundleUsers !== undefined) {
+    bundle = [];
+    for (const users of options.bundleUsers)
+      bundle.push(await measureBundle(setup, users, options.bundleNodeOptions));
+  }
   const runs: RunFigures[] = [];
   let latency: LatencyFigures | undefined;
   for (const [i, users] of options.sizes.entries()) {
@@ -132,6 +158,7 @@ async function main(): Promise<void> {
     runs,
     rateLimited,
     latency,
+    bundle,
   };
   process.stdout.write(renderReport(result));
   process.stdout.write(`BENCH_JSON ${JSON.stringify({ ...result, verdicts: verdicts(result) })}\n`);

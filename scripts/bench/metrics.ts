@@ -50,3 +50,27 @@ function labelsOf(key: string): Record<string, string> {
   for (const [, name, value] of key.matchAll(/(\w+)="([^"]*)"/g)) labels[name ?? ''] = value ?? '';
   return labels;
 }
+
+/** The app's V8 heap and the memory outside it (Buffers), in MB, from its default process metrics. */
+export interface HeapSample {
+  readonly heapUsedMb: number;
+  readonly heapTotalMb: number;
+  readonly externalMb: number;
+}
+
+const HEAP_SAMPLE = /^okta_evidence_nodejs_(heap_size_used|heap_size_total|external_memory)_bytes (\S+)$/;
+
+/** One reading of `okta_evidence_nodejs_{heap_size_used,heap_size_total,external_memory}_bytes`. */
+export async function scrapeHeap(appUrl: string, token: string): Promise<HeapSample | undefined> {
+  const res = await fetch(`${appUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) return undefined;
+  const mb: Record<string, number> = {};
+  for (const line of (await res.text()).split('\n')) {
+    const match = HEAP_SAMPLE.exec(line);
+    if (match?.[1] !== undefined) mb[match[1]] = Number(match[2]) / 2 ** 20;
+  }
+  const [used, total, external] = [mb.heap_size_used, mb.heap_size_total, mb.external_memory];
+  return used === undefined || total === undefined || external === undefined
+    ? undefined
+    : { heapUsedMb: used, heapTotalMb: total, externalMb: external };
+}

@@ -19,9 +19,20 @@ export function cpuSeconds(pid: number | undefined): number | undefined {
 
 /** Peak resident set size (VmHWM) of the process in MB; undefined once it is gone. */
 export function peakRssMb(pid: number | undefined): number | undefined {
+  return statusMb(pid, 'VmHWM');
+}
+
+/** Resident set size (VmRSS) of the process in MB now; undefined once it is gone. */
+export function rssMb(pid: number | undefined): number | undefined {
+  return statusMb(pid, 'VmRSS');
+}
+
+function statusMb(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number | undefined {
   if (pid === undefined) return undefined;
   try {
-    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(
+      readFileSync(`/proc/${pid}/status`, 'utf8'),
+    );
     return match?.[1] === undefined ? undefined : Number(match[1]) / 1024;
   } catch {
     return undefined;

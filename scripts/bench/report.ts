@@ -1,3 +1,4 @@
+import { type BundleFigures } from './bundle';
 import { type LatencyFigures } from './latency';
 import { type RunFigures, type RunKind } from './measure';
 import { type RateLimitedFigures } from './rate-limited';
@@ -7,6 +8,7 @@ export interface BenchResult {
   readonly runs: RunFigures[];
   readonly rateLimited: RateLimitedFigures | undefined;
   readonly latency: LatencyFigures | undefined;
+  readonly bundle: BundleFigures[] | undefined;
 }
 
 export interface Verdict {
@@ -34,15 +36,20 @@ const COLUMNS: [string, number][] = [
 ];
 
 export function renderReport(result: BenchResult): string {
-  const lines = [header(result), '', row(COLUMNS.map(([name]) => name)), ...result.runs.map(runRow)];
-  lines.push('', 'DB commands by kind (command:collection), per run:');
-  for (const run of result.runs) lines.push(`  ${run.users} ${run.kind}: ${topCommands(run)}`);
+  const lines = [header(result)];
+  // `--users none` measures no sync.
+  if (result.runs.length > 0) {
+    lines.push('', row(COLUMNS.map(([name]) => name)), ...result.runs.map(runRow));
+    lines.push('', 'DB commands by kind (command:collection), per run:');
+    for (const run of result.runs) lines.push(`  ${run.users} ${run.kind}: ${topCommands(run)}`);
+  }
   const problems = result.runs.filter((r) => r.error !== undefined || r.refreshError !== undefined);
   if (problems.length > 0) lines.push('', 'Errors:');
   for (const run of problems)
     lines.push(`  ${run.users} ${run.kind}: run ${run.error ?? 'ok'}; refresh ${run.refreshError ?? 'ok'}`);
   if (result.rateLimited !== undefined) lines.push('', ...rateLimitedLines(result.rateLimited));
   if (result.latency !== undefined) lines.push('', ...latencyLines(result.latency));
+  if (result.bundle !== undefined) lines.push('', ...bundleLines(result.bundle));
   lines.push('', 'Targets (issue 10):', ...verdicts(result).map(verdictLine));
   return `${lines.join('\n')}\n`;
 }
@@ -80,11 +87,7 @@ function runRow(run: RunFigures): string {
 }
 
 function topCommands(run: RunFigures): string {
-  return Object.entries(run.db.commands)
-    .sort(([, a], [, b]) => b - a)
-    .slice(0, 8)
-    .map(([kind, n]) => `${kind} ${n}`)
-    .join(', ');
+  return topOf(run.db.commands, 8);
 }
 
 function rateLimitedLines(rl: RateLimitedFigures): string[] {
@@ -113,6 +116,88 @@ function latencyLines(latency: LatencyFigures): string[] {
           .join(', ')}`,
     ),
   ];
+}
+
+const BUNDLE_COLUMNS: [string, number][] = [
+  ['users', 7],
+  ['user_mfa rows', 14],
+  ['status', 7],
+  ['export s', 9],
+  ['rows', 8],
+  ['MB', 7],
+  ['app CPU s', 10],
+  ['DB CPU s', 9],
+  ['RSS before', 11],
+  ['RSS peak', 9],
+  ['growth', 7],
+  ['download', 9],
+  ['lines', 8],
+  ['check', 6],
+];
+
+/** The auditor bundle section: one line per size, then how the RSS growth scales with the users. */
+function bundleLines(sizes: BundleFigures[]): string[] {
+  const cells = (values: string[]): string =>
+    values.map((cell, i) => cell.padStart(BUNDLE_COLUMNS[i]?.[1] ?? 8)).join(' ');
+  const lines = [
+    "Auditor bundle export (the app's RSS in MB, sampled every 100 ms: before the export, its peak during it, " +
+      'and the growth; "download" in s; "lines" of evidence/okta.user_mfa.jsonl in the downloaded ZIP):',
+    cells(BUNDLE_COLUMNS.map(([name]) => name)),
+    ...sizes.map((b) =>
+      cells([
+        String(b.users),
+        String(b.userMfaRows),
+        b.status,
+        b.exportSeconds.toFixed(1),
+        String(b.rows),
+        (b.bytes / 2 ** 20).toFixed(1),
+        fixed(b.appCpuSeconds, 1),
+        fixed(b.dbCpuSeconds, 1),
+        fixed(b.baselineRssMb, 0),
+        fixed(b.peakRssMb, 0),
+        fixed(b.rssGrowthMb, 0),
+        fixed(b.download?.seconds, 1),
+        b.download?.userMfaLines === undefined ? '-' : String(b.download.userMfaLines),
+        bundleCheck(b),
+      ]),
+    ),
+  ];
+  const nodeOptions = sizes.find((s) => s.nodeOptions !== undefined)?.nodeOptions;
+  if (nodeOptions !== undefined)
+    lines.push(`  The exporting app process ran with NODE_OPTIONS="${nodeOptions}".`);
+  for (const b of sizes.filter((s) => s.error !== undefined)) lines.push(`  ${b.users}: ${b.error ?? ''}`);
+  for (const b of sizes)
+    lines.push(
+      `  ${b.users}: heap used ${fixed(b.baselineHeap?.heapUsedMb, 0)} → ${fixed(b.peakHeap?.heapUsedMb, 0)} MB, ` +
+        `heap total ${fixed(b.baselineHeap?.heapTotalMb, 0)} → ${fixed(b.peakHeap?.heapTotalMb, 0)} MB, ` +
+        `external ${fixed(b.baselineHeap?.externalMb, 0)} → ${fixed(b.peakHeap?.externalMb, 0)} MB (polled every 0.5 s); ` +
+        `VmHWM ${fixed(b.highWaterRssMb, 0)} MB over the process's life, download peak ` +
+        `${fixed(b.downloadPeakRssMb, 0)} MB; DB commands: ${topOf(b.db.commands)}`,
+    );
+  const [small, large] = [sizes.at(0), sizes.at(-1)];
+  if (small !== undefined && large !== undefined && small !== large)
+    lines.push(
+      `  From ${small.users} to ${large.users} users (${(large.userMfaRows / small.userMfaRows).toFixed(1)} × the rows): ` +
+        `RSS growth ${fixed(ratio(large.rssGrowthMb, small.rssGrowthMb), 2)} ×, peak RSS ` +
+        `${fixed(ratio(large.peakRssMb, small.peakRssMb), 2)} ×, export time ` +
+        `${fixed(ratio(large.exportSeconds, small.exportSeconds), 1)} ×`,
+    );
+  return lines;
+}
+
+/** ok: the download has the reported size and SHA-256, every entry reads, and one line per row. */
+function bundleCheck(b: BundleFigures): string {
+  const d = b.download;
+  if (d === undefined) return '-';
+  return d.bytesMatch && d.sha256Match && d.userMfaLines === b.userMfaRows ? 'ok' : 'FAIL';
+}
+
+function topOf(commands: Record<string, number>, n = 6): string {
+  return Object.entries(commands)
+    .sort(([, a], [, b]) => b - a)
+    .slice(0, n)
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(', ');
 }
 
 /** Each target of the issue against what this bench measured. */
