@@ -51,7 +51,8 @@ export type BundleProgress = (rows: number) => void;
 
 interface PopulationTally {
   rows: number;
-  readonly items: Set<string>;
+  /** Distinct items, counted once the type's file is written (the item keys are held only until then). */
+  items: number;
   readonly runIds: Set<string>;
   readonly connectorKeys: Set<string>;
   readonly controls: Set<string>;
@@ -60,9 +61,9 @@ interface PopulationTally {
 /**
  * Writes an assessment's auditor bundle (docs/EVIDENCE_FORMAT.md) as a ZIP stream to `out`. Every file is
  * streamed from the database into the archive and measured on the way; the signed manifest comes last. The
- * evidence rows are never held: only counters, each population's distinct row, item and run ids, and one
- * temporary CSV file. `coverage.json` is the exception: the picture at the period's end with every failing
- * item, which its computation holds (ADR 12).
+ * evidence rows are never held: only counters, the distinct row and item keys of the type being written,
+ * the distinct run ids, and one temporary CSV file. `coverage.json` is computed apart, after them: the
+ * picture at the period's end, which holds an entry per item and every failing item meanwhile (ADR 12).
  */
 @Injectable()
 export class BundleBuilder {
@@ -127,10 +128,16 @@ export class BundleBuilder {
     try {
       let written = 0;
       const tallies = new Map<string, PopulationTally>();
+      const ordinals = new Map<string, number>();
+      const ordinal = (connectionId: string): number => {
+        let n = ordinals.get(connectionId);
+        if (n === undefined) ordinals.set(connectionId, (n = ordinals.size));
+        return n;
+      };
       for (const type of this.evidenceTypes()) {
         const tally: PopulationTally = {
           rows: 0,
-          items: new Set(),
+          items: 0,
           runIds: new Set(),
           connectorKeys: new Set(),
           controls: new Set(),
@@ -142,6 +149,8 @@ export class BundleBuilder {
         const rows = this.evidence.population(type, start, until);
         // A row a concurrent sync moves within the read's index can be read twice (MongoDB): once only.
         const ids = new Set<string>();
+        // Items as <connection's ordinal>\0<sourceId>: shorter keys than the connection's id.
+        const items = new Set<string>();
         const lines = async function* (): AsyncGenerator<string> {
           for await (const read of rows) {
             if (ids.has(read.id)) continue;
@@ -152,7 +161,7 @@ export class BundleBuilder {
               await write(csv, table.header());
             }
             tally.rows++;
-            tally.items.add(`${row.connectionId}\u0000${row.sourceId}`);
+            items.add(`${ordinal(row.connectionId)}\u0000${row.sourceId}`);
             tally.runIds.add(row.runId);
             tally.connectorKeys.add(row.connectorKey);
             for (const control of row.controls) tally.controls.add(control);
@@ -171,6 +180,7 @@ export class BundleBuilder {
           csv.end();
           await once(csv, 'close');
         }
+        tally.items = items.size;
         await add(`populations/${type}.csv`, createReadStream(csvPath));
       }
       progress(written);
@@ -232,7 +242,7 @@ export class BundleBuilder {
       const populations: PopulationSummary[] = [...tallies].map(([type, tally]) => ({
         type,
         rows: tally.rows,
-        items: tally.items.size,
+        items: tally.items,
         runs: tally.runIds.size,
         connectorKeys: sortedSet(tally.connectorKeys),
         controls: sortedSet(tally.controls),
