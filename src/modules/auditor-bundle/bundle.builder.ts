@@ -104,6 +104,7 @@ export class BundleBuilder {
       row.validUntil !== null && row.validUntil > generatedAt ? { ...row, validUntil: null } : row;
     const stop = new AbortController();
     const abort = () => stop.abort(signal?.reason);
+    if (signal?.aborted === true) abort();
     signal?.addEventListener('abort', abort, { once: true });
 
     const zip = new ZipFile();
