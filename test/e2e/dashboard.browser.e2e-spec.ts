@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
+import { verifyBundle } from '#src/verifier/bundle-verifier';
 import { browserAvailable, launchChromium } from '../support/chromium';
 import { freePort } from '../support/net';
 import { OktaOrgState, OktaSimulator } from '../support/okta-simulator';
@@ -239,6 +240,52 @@ run(SUITE, () => {
     const secrets = [org.adminToken, CLIENT.clientSecret];
     expect(consoleLines.filter((line) => secrets.some((s) => line.includes(s)))).toEqual([]);
   }, 180_000);
+
+  it("an auditor exports an assessment's bundle, downloads it, and it verifies offline with the pinned key", async () => {
+    const created = await t.gql<{ createAssessment: { id: string } }>(
+      org.adminToken,
+      'mutation($input: CreateAssessmentInput!) { createAssessment(input: $input) { id } }',
+      {
+        input: {
+          name: 'FY26 audit',
+          periodStart: new Date(Date.now() - 24 * HOUR).toISOString(),
+          periodEnd: new Date(Date.now() + HOUR).toISOString(),
+        },
+      },
+    );
+    expect(created.errors).toBeUndefined();
+    const key = await t.gql<{ me: { organization: { signingKey: { fingerprint: string } } } }>(
+      org.adminToken,
+      '{ me { organization { signingKey { fingerprint } } } }',
+    );
+    const page = await open(await t.token(org.organizationId, 'AUDITOR'), '/assessments');
+    await page.getByRole('heading', { name: 'Assessments', level: 1 }).waitFor();
+    await page.getByRole('cell', { name: 'FY26 audit', exact: true }).waitFor({ timeout: WAIT });
+    expect(await accessibilityProblems(page)).toEqual([]);
+    expect(await page.getByTestId('key-fingerprint').textContent()).toBe(
+      key.data?.me.organization.signingKey.fingerprint,
+    );
+    await page.getByRole('button', { name: 'Export bundle of FY26 audit' }).click();
+    const downloadButton = page.getByRole('button', { name: 'Download bundle of FY26 audit' });
+    await downloadButton.waitFor({ timeout: WAIT });
+    const [file] = await Promise.all([
+      page.waitForEvent('download', { timeout: WAIT }),
+      downloadButton.click(),
+    ]);
+    const saved = join(OUT, 'bundle.zip');
+    await file.saveAs(saved);
+    const report = await verifyBundle(saved, { publicKey: key.data?.me.organization.signingKey.fingerprint });
+    expect(report.problems).toEqual([]);
+    expect(report).toMatchObject({ ok: true, manifest: { keyPinned: true, draft: true } });
+    await page.screenshot({ path: join(OUT, 'assessments.png'), fullPage: true });
+    await page.context().close();
+
+    // A MEMBER sees the assessments, and no export.
+    const member = await open(await t.token(org.organizationId, 'MEMBER'), '/assessments');
+    await member.getByRole('cell', { name: 'FY26 audit', exact: true }).waitFor({ timeout: WAIT });
+    expect(await member.getByRole('button', { name: /Export bundle/ }).count()).toBe(0);
+    await member.context().close();
+  }, 120_000);
 
   it('is navigable with the keyboard alone', async () => {
     const page = await open(await t.token(org.organizationId, 'AUDITOR'));

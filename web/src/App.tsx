@@ -5,6 +5,7 @@ import { graphqlClient } from './client';
 import { graphql } from './gql';
 import { AlertBanner } from './AlertBanner';
 import { AlertsPage } from './pages/AlertsPage';
+import { AssessmentsPage } from './pages/AssessmentsPage';
 import { AuditPage } from './pages/AuditPage';
 import { CoveragePage } from './pages/CoveragePage';
 import { EvidencePage } from './pages/EvidencePage';
@@ -81,6 +82,7 @@ const NAV = [
   ['/coverage', 'Coverage'],
   ['/evidence', 'Evidence'],
   ['/alerts', 'Alerts'],
+  ['/assessments', 'Assessments'],
   ['/audit', 'Audit log'],
 ] as const;
 
@@ -135,14 +137,14 @@ function Shell({ session, onRefused }: { session: Session; onRefused: (reason: s
         {me.fetching && !present(me.data) ? (
           <Loading what="your organization" />
         ) : (
-          <Page path={path} admin={admin} />
+          <Page path={path} admin={admin} canExport={session.role !== 'MEMBER'} />
         )}
       </main>
     </>
   );
 }
 
-function Page({ path, admin }: { path: string; admin: boolean }) {
+function Page({ path, admin, canExport }: { path: string; admin: boolean; canExport: boolean }) {
   const integration = /^\/integrations\/([a-z0-9_-]+)$/.exec(path);
   if (integration?.[1] !== undefined)
     return <IntegrationPage integrationKey={integration[1]} admin={admin} />;
@@ -150,6 +152,7 @@ function Page({ path, admin }: { path: string; admin: boolean }) {
   if (path.startsWith('/coverage')) return <CoveragePage admin={admin} />;
   if (path.startsWith('/evidence')) return <EvidencePage />;
   if (path.startsWith('/alerts')) return <AlertsPage />;
+  if (path.startsWith('/assessments')) return <AssessmentsPage canExport={canExport} />;
   if (path.startsWith('/audit')) return <AuditPage />;
   return (
     <>

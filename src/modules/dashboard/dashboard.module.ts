@@ -8,7 +8,7 @@ import { ServeStaticModule } from '@nestjs/serve-static';
  * the app. Only these: the API's paths (and their errors: a malformed body on /graphql stays a 400) are
  * never touched, and an unknown path stays a 404.
  */
-export const APP_PATHS = /^\/(?:integrations|coverage|evidence|alerts|audit)(?:\/[^.]*)?$/;
+export const APP_PATHS = /^\/(?:integrations|coverage|evidence|alerts|assessments|audit)(?:\/[^.]*)?$/;
 
 /** Where `npm run build` wrote the dashboard: dist/web beside the compiled API (or under the working folder). */
 export function dashboardRoot(): string | undefined {
