@@ -37,7 +37,12 @@ describe('Okta connection lifecycle: the catalog and the input of connectOkta (e
         syncCadence: 'PT1H',
         staleThreshold: 'PT6H',
         controls: ['CC6.1', 'CC6.2', 'CC6.3'],
-        evidenceTypes: ['okta.user_mfa', 'okta.password_policy', 'okta.deprovisioning_event'],
+        evidenceTypes: [
+          'okta.user_mfa',
+          'okta.password_policy',
+          'okta.deprovisioning_event',
+          'okta.group_membership',
+        ],
         requiredScopes: ['okta.users.read', 'okta.groups.read', 'okta.policies.read', 'okta.logs.read'],
         redirectUri: CALLBACK,
         connections: [],

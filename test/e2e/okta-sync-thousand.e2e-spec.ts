@@ -77,6 +77,22 @@ describe('Okta sync: a 1,000-user org (e2e, simulator over real HTTP)', () => {
       expect(expected.length).toBeGreaterThan(3);
       expect(events.map((e) => e.sourceId).sort()).toEqual(expected.map((e) => e.uuid).sort());
       expect(events[0]?.controls).toEqual(['CC6.2', 'CC6.3']);
+
+      // Every group with exactly its members (ids and logins, sorted by id), for CC6.3.
+      const groups = await ctx.current(org, 'okta.group_membership');
+      expect(groups.map((g) => g.sourceId).sort()).toEqual(ctx.big.state.groups.map((g) => g.id).sort());
+      for (const group of ctx.big.state.groups) {
+        const row = groups.find((g) => g.sourceId === group.id);
+        const members = [...group.members]
+          .map((memberId) => ctx.big.state.users.get(memberId))
+          .filter((u) => u !== undefined)
+          .map((u) => ({ id: u.id, login: u.profile.login }))
+          .sort((a, b) => (a.id < b.id ? -1 : 1));
+        expect(row?.data).toMatchObject({ groupId: group.id, name: group.name, memberCount: members.length });
+        expect(row?.data.members).toEqual(members);
+        expect(row?.controls).toEqual(['CC6.3']);
+      }
+      expect(groups.some((g) => (g.data.memberCount as number) > 500)).toBe(true);
     });
 
     it('writes no row on an unchanged second sync and makes at most 10 % of the API calls', async () => {
@@ -85,7 +101,7 @@ describe('Okta sync: a 1,000-user org (e2e, simulator over real HTTP)', () => {
       });
       const second = await ctx.syncNow(org, id);
       expect(second.status).toBe('SUCCEEDED');
-      expect(second.stats.map((s) => s.inserted + s.closed)).toEqual([0, 0, 0]);
+      expect(second.stats.map((s) => s.inserted + s.closed)).toEqual([0, 0, 0, 0]);
       expect(
         await ctx.evidence.countDocuments({ organizationId: new Types.ObjectId(org.organizationId) }),
       ).toBe(before);
@@ -107,6 +123,8 @@ describe('Okta sync: a 1,000-user org (e2e, simulator over real HTTP)', () => {
       expect(byType(run, 'okta.user_mfa')).toMatchObject({ inserted: 6, closed: 7 });
       expect(byType(run, 'okta.password_policy')).toMatchObject({ inserted: 1, closed: 1 });
       expect(byType(run, 'okta.deprovisioning_event')).toMatchObject({ inserted: 2, closed: 0 });
+      // The new user joined the everyone-style first group: that group's row changed, and only it.
+      expect(byType(run, 'okta.group_membership')).toMatchObject({ inserted: 1, closed: 1 });
 
       const users = new Map((await ctx.current(org, 'okta.user_mfa')).map((r) => [r.sourceId, r]));
       for (const user of deactivated) expect(users.has(user.id)).toBe(false);
@@ -153,7 +171,9 @@ describe('Okta sync: a 1,000-user org (e2e, simulator over real HTTP)', () => {
         filter: { control: 'CC6.3', connectionId: id },
         first: 100,
       });
-      expect(cc63.data?.evidence.edges.every((e) => e.node.type === 'okta.deprovisioning_event')).toBe(true);
+      expect(new Set(cc63.data?.evidence.edges.map((e) => e.node.type))).toEqual(
+        new Set(['okta.deprovisioning_event', 'okta.group_membership']),
+      );
       const page1 = await ctx.t.gql<Page>(org.adminToken, query, {
         filter: { type: 'okta.user_mfa' },
         first: 50,

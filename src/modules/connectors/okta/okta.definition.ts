@@ -12,6 +12,7 @@ const HOUR_MS = 3_600_000;
 export const USER_MFA = 'okta.user_mfa';
 export const PASSWORD_POLICY = 'okta.password_policy';
 export const DEPROVISIONING_EVENT = 'okta.deprovisioning_event';
+export const GROUP_MEMBERSHIP = 'okta.group_membership';
 
 /** The one place Okta's evidence types, their controls and their labels are declared. */
 export const OKTA_EVIDENCE: readonly EvidenceTypeDefinition[] = [
@@ -23,6 +24,7 @@ export const OKTA_EVIDENCE: readonly EvidenceTypeDefinition[] = [
     subject: 'identity.password_policy',
   },
   { type: DEPROVISIONING_EVENT, label: 'deprovisioning event', controls: ['CC6.2', 'CC6.3'] },
+  { type: GROUP_MEMBERSHIP, label: 'group membership', controls: ['CC6.3'] },
 ];
 export const OKTA_EVIDENCE_TYPES = OKTA_EVIDENCE.map((e) => e.type);
 

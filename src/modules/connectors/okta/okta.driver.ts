@@ -11,6 +11,7 @@ import {
 } from '#src/modules/connectors/connector-driver.port';
 import { type ConnectorDefinition } from '#src/modules/connectors/connector-definition';
 import { DeprovisioningCollector } from './collectors/deprovisioning.collector';
+import { GroupMembershipCollector } from './collectors/group-membership.collector';
 import { PasswordPolicyCollector } from './collectors/password-policy.collector';
 import { UserMfaCollector } from './collectors/user-mfa.collector';
 import {
@@ -55,6 +56,7 @@ export class OktaDriver implements ConnectorDriver {
       new UserMfaCollector(client, this.config.sync.factorSweepIntervalMs),
       new PasswordPolicyCollector(client),
       new DeprovisioningCollector(client),
+      new GroupMembershipCollector(client),
     ];
   }
 

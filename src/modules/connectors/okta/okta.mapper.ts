@@ -1,5 +1,11 @@
 import { type EvidenceItem } from '#src/modules/evidence/evidence.types';
-import { DEPROVISIONING_EVENT, OKTA_EVIDENCE, PASSWORD_POLICY, USER_MFA } from './okta.definition';
+import {
+  DEPROVISIONING_EVENT,
+  GROUP_MEMBERSHIP,
+  OKTA_EVIDENCE,
+  PASSWORD_POLICY,
+  USER_MFA,
+} from './okta.definition';
 
 /** Okta payload shapes we read (every field treated as possibly missing or null). */
 export interface OktaUser {
@@ -69,7 +75,13 @@ export interface OktaLogEvent {
     | null;
 }
 
-export { DEPROVISIONING_EVENT, PASSWORD_POLICY, USER_MFA };
+export { DEPROVISIONING_EVENT, GROUP_MEMBERSHIP, PASSWORD_POLICY, USER_MFA };
+
+export interface OktaGroup {
+  id: string;
+  type?: string | null;
+  profile?: { name?: string | null; description?: string | null } | null;
+}
 
 export const CONTROLS_BY_TYPE: Record<string, readonly string[]> = Object.fromEntries(
   OKTA_EVIDENCE.map((e) => [e.type, e.controls]),
@@ -203,6 +215,33 @@ export function deprovisioningItem(event: OktaLogEvent): EvidenceItem {
       targetUser: targets.find((t) => t.type === 'User') ?? null,
       targets,
       outcome: { result: str(event.outcome?.result), reason: str(event.outcome?.reason) },
+    },
+  };
+}
+
+/** A group's member as its membership row names them. */
+export interface GroupMember {
+  readonly id: string;
+  readonly login: string | null;
+}
+
+/**
+ * One group with its members (ids and logins, sorted by id, so the fingerprint changes only when the
+ * membership does): the evidence of who holds which access (CC6.3).
+ */
+export function groupMembershipItem(group: OktaGroup, members: readonly GroupMember[]): EvidenceItem {
+  const sorted = [...members].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return {
+    type: GROUP_MEMBERSHIP,
+    sourceId: group.id,
+    controls: CONTROLS_BY_TYPE[GROUP_MEMBERSHIP] ?? [],
+    data: {
+      groupId: group.id,
+      type: str(group.type),
+      name: str(group.profile?.name),
+      description: str(group.profile?.description),
+      memberCount: sorted.length,
+      members: sorted.map((m) => ({ id: m.id, login: m.login })),
     },
   };
 }
