@@ -127,6 +127,24 @@ interface Spec {
     expect(problems).toEqual([]);
   });
 
+  it("answers each group and every group's members with bodies that match the spec", async () => {
+    const problems: string[] = [];
+    const groupSchema =
+      spec.paths['/api/v1/groups/{groupId}']?.get?.responses['200']?.content?.['application/json']?.schema
+        ?.$ref;
+    if (groupSchema === undefined) throw new Error('no schema for /api/v1/groups/{groupId}');
+    for (const group of sim.state.groups) {
+      const one = await get(`/api/v1/groups/${group.id}`);
+      expect(one.status).toBe(200);
+      const validate = component(groupSchema);
+      if (!validate(one.body)) problems.push(`${group.id} ${JSON.stringify(validate.errors)}`);
+      const { body } = await get(`/api/v1/groups/${group.id}/users?limit=1000`);
+      problems.push(...validateList('/api/v1/groups/{groupId}/users', body).map((p) => `${group.id} ${p}`));
+    }
+    expect(problems).toEqual([]);
+    expect((await get('/api/v1/groups/00gmissing0000000000/users')).status).toBe(404);
+  });
+
   it('answers errors (401, 429, 404) with the spec’s Error object and sends rate-limit headers', async () => {
     const error = component('#/components/schemas/Error');
     const unauthorized = await get('/api/v1/users', 'not-a-token');

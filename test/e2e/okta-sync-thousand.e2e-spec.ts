@@ -118,13 +118,27 @@ describe('Okta sync: a 1,000-user org (e2e, simulator over real HTTP)', () => {
       const policy = ctx.big.state.policies.find((p) => p.type === 'PASSWORD' && !p.system);
       ctx.big.state.weakenPasswordPolicy(policy?.id ?? '', { minLength: 6, minNumber: 0 });
 
+      // And a member leaves the second group: Okta logs it, naming the user and the group.
+      const leaver = active[10];
+      if (leaver === undefined) throw new Error('too few users');
+      ctx.big.state.removeFromGroup(leaver.id, 1);
+      const sentBefore = ctx.big.api.requests.length;
+
       const run = await ctx.syncNow(org, id);
       expect(run.status).toBe('SUCCEEDED');
       expect(byType(run, 'okta.user_mfa')).toMatchObject({ inserted: 6, closed: 7 });
       expect(byType(run, 'okta.password_policy')).toMatchObject({ inserted: 1, closed: 1 });
-      expect(byType(run, 'okta.deprovisioning_event')).toMatchObject({ inserted: 2, closed: 0 });
-      // The new user joined the everyone-style first group: that group's row changed, and only it.
-      expect(byType(run, 'okta.group_membership')).toMatchObject({ inserted: 1, closed: 1 });
+      expect(byType(run, 'okta.deprovisioning_event')).toMatchObject({ inserted: 3, closed: 0 });
+      // The new user joined the first group and the leaver left the second: from the System Log's membership
+      // events, without a full sweep (no group list was read), exactly those two groups changed.
+      expect(byType(run, 'okta.group_membership')).toMatchObject({ inserted: 2, closed: 2 });
+      const sent = ctx.big.api.requests.slice(sentBefore).map((r) => r.path);
+      expect(sent).not.toContain('/api/v1/groups');
+      const groups = new Map((await ctx.current(org, 'okta.group_membership')).map((r) => [r.sourceId, r]));
+      for (const group of ctx.big.state.groups)
+        expect((groups.get(group.id)?.data.members as { id: string }[]).map((m) => m.id)).toEqual(
+          [...group.members].filter((m) => ctx.big.state.users.has(m)).sort(),
+        );
 
       const users = new Map((await ctx.current(org, 'okta.user_mfa')).map((r) => [r.sourceId, r]));
       for (const user of deactivated) expect(users.has(user.id)).toBe(false);

@@ -278,6 +278,15 @@ export class OktaApi {
         200,
       );
     }
+    if ((match = /^\/api\/v1\/groups\/([^/]+)$/.exec(path))) {
+      const group = this.state.groups.find((g) => g.id === match?.[1]);
+      if (group === undefined) return okError(res, 404, 'E0000007', 'Not found: Resource not found (Group)');
+      return {
+        id: group.id,
+        type: 'OKTA_GROUP',
+        profile: { name: group.name, description: `${group.name} group` },
+      };
+    }
     if ((match = /^\/api\/v1\/groups\/([^/]+)\/users$/.exec(path))) {
       const group = this.state.groups.find((g) => g.id === match?.[1]);
       if (group === undefined) return okError(res, 404, 'E0000007', 'Not found: Resource not found (Group)');

@@ -435,9 +435,10 @@ export class OktaOrgState {
     const user = this.makeUser(this.users.size + 1000, 'ACTIVE', this.now());
     this.users.set(user.id, user);
     this.factors.set(user.id, [this.makeFactor(user, 0, 'ACTIVE')]);
-    this.groups[0]?.members.add(user.id);
     this.log('user.lifecycle.create', user);
     this.log('user.lifecycle.activate', user);
+    this.groups[0]?.members.add(user.id);
+    this.logMembership('group.user_membership.add', user, this.groups[0]);
     return user;
   }
 
@@ -474,8 +475,28 @@ export class OktaOrgState {
 
   removeFromGroup(userId: string, groupIndex = 1): void {
     const user = this.mustUser(userId);
-    this.groups[groupIndex]?.members.delete(userId);
-    this.log('group.user_membership.remove', user);
+    const group = this.groups[groupIndex];
+    group?.members.delete(userId);
+    this.logMembership('group.user_membership.remove', user, group);
+  }
+
+  addToGroup(userId: string, groupIndex = 1): void {
+    const user = this.mustUser(userId);
+    const group = this.groups[groupIndex];
+    group?.members.add(userId);
+    this.logMembership('group.user_membership.add', user, group);
+  }
+
+  /** A membership event names the user and the group, as Okta's does. */
+  private logMembership(eventType: string, user: SimUser, group: SimGroup | undefined): void {
+    const event = this.log(eventType, user);
+    if (group !== undefined)
+      event.target.push({
+        id: group.id,
+        type: 'UserGroup',
+        alternateId: group.name,
+        displayName: group.name,
+      });
   }
 
   weakenPasswordPolicy(policyId: string, complexity: Record<string, number | null>): void {

@@ -56,7 +56,7 @@ export class OktaDriver implements ConnectorDriver {
       new UserMfaCollector(client, this.config.sync.factorSweepIntervalMs),
       new PasswordPolicyCollector(client),
       new DeprovisioningCollector(client),
-      new GroupMembershipCollector(client),
+      new GroupMembershipCollector(client, this.config.sync.factorSweepIntervalMs),
     ];
   }
 
