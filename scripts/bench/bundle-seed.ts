@@ -5,7 +5,7 @@ import {
   toFactors,
   userMfaItem,
 } from '#src/modules/connectors/okta/okta.mapper';
-import { fingerprint } from '#src/modules/evidence/evidence.types';
+import { type RowOwner, storedRow } from './seed-rows';
 import { type BenchOrg } from './world';
 
 /** Where seeded rows belong: the org's real Okta connection and the run that "wrote" them. */
@@ -108,25 +108,11 @@ function oktaFactors(userId: string, i: number): OktaFactor[] {
 }
 
 function row(
-  ids: { organizationId: Types.ObjectId; connectionId: Types.ObjectId; runId: Types.ObjectId },
+  ids: RowOwner,
   user: OktaUser,
   factors: readonly OktaFactor[],
   collectedAt: Date,
 ): Record<string, unknown> {
   const item = userMfaItem(user, toFactors(factors));
-  const print = fingerprint(item);
-  return {
-    ...ids,
-    connectorKey: 'okta',
-    type: item.type,
-    sourceId: item.sourceId,
-    controls: [...item.controls],
-    data: item.data,
-    fingerprint: print,
-    collectedAt,
-    validUntil: null,
-    slot: print,
-    assessmentIds: [],
-    locked: false,
-  };
+  return storedRow(ids, item, collectedAt);
 }

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { Types } from 'mongoose';
 import { type OktaUser, userMfaItem } from '#src/modules/connectors/okta/okta.mapper';
-import { fingerprint } from '#src/modules/evidence/evidence.types';
 import { dbFiguresBetween } from './metrics';
+import { type RowOwner, storedRow } from './seed-rows';
 import { type BenchOrg } from './world';
 
 export interface QueryLatency {
@@ -94,10 +94,7 @@ async function seed(org: BenchOrg, rows: number, organizations: number): Promise
 }
 
 /** A row as a sync writes it, made by the app's own mapper and fingerprint. */
-function seedRow(
-  owner: { organizationId: Types.ObjectId; connectionId: Types.ObjectId; runId: Types.ObjectId },
-  userId: string,
-): Record<string, unknown> {
+function seedRow(owner: RowOwner, userId: string): Record<string, unknown> {
   const user: OktaUser = {
     id: userId,
     status: 'ACTIVE',
@@ -119,21 +116,7 @@ function seedRow(
       enrolledAt: '2024-01-02T03:04:05.000Z',
     },
   ]);
-  const print = fingerprint(item);
-  return {
-    ...owner,
-    connectorKey: 'okta',
-    type: item.type,
-    sourceId: item.sourceId,
-    controls: [...item.controls],
-    data: item.data,
-    fingerprint: print,
-    collectedAt: new Date(),
-    validUntil: null,
-    slot: print,
-    assessmentIds: [],
-    locked: false,
-  };
+  return storedRow(owner, item, new Date());
 }
 
 async function timeQuery(org: BenchOrg, query: string, samples: number): Promise<QueryLatency> {
