@@ -83,13 +83,7 @@ describe('the auditor bundle (e2e)', () => {
     return created.data?.createAssessment.id ?? '';
   };
 
-  const syncNow = async (): Promise<void> => {
-    const synced = await gql('mutation($id: ID!) { syncConnection(input: { connectionId: $id }) { id } }', {
-      id: world.connectionId,
-    });
-    expect(synced.errors).toBeUndefined();
-    await t.get<SyncService>(SyncService).idle();
-  };
+  const syncNow = (): Promise<void> => t.syncNow(org.adminToken, world.connectionId);
   const status = async (): Promise<string | undefined> =>
     (
       await gql<{ connection: { status: string } }>('query($id: ID!) { connection(id: $id) { status } }', {

@@ -1,5 +1,4 @@
 import { Types } from 'mongoose';
-import { SyncService } from '#src/modules/connectors/sync/sync.service';
 import { type ConnectedOkta, startConnectedOkta } from '../support/connected-okta';
 import { errorCode, type TestApp, type TestOrg } from '../support/test-app';
 
@@ -53,15 +52,7 @@ describe('continuity of a connection (e2e)', () => {
         { connectionId: new Types.ObjectId(connectionId) },
         { $set: { startedAt: tenHoursAgo, finishedAt: tenHoursAgo } },
       );
-    const synced = await t.gql(
-      org.adminToken,
-      'mutation($id: ID!) { syncConnection(input: { connectionId: $id }) { id } }',
-      {
-        id: connectionId,
-      },
-    );
-    expect(synced.errors).toBeUndefined();
-    await t.get<SyncService>(SyncService).idle();
+    await t.syncNow(org.adminToken, connectionId);
 
     const now = new Date();
     const from = new Date(now.getTime() - 12 * HOUR);

@@ -1,5 +1,4 @@
 import { Types } from 'mongoose';
-import { SyncService } from '#src/modules/connectors/sync/sync.service';
 import { AuditService } from '#src/modules/audit/audit.service';
 import { CoverageService } from '#src/modules/coverage/coverage.service';
 import { type ConnectedOkta, startConnectedOkta } from '../support/connected-okta';
@@ -82,15 +81,7 @@ describe('coverage and checks at an instant (e2e)', () => {
   let secondSync = new Date(0);
   let firstRunId = '';
 
-  const syncNow = async (): Promise<void> => {
-    const result = await t.gql(
-      org.adminToken,
-      'mutation($id: ID!) { syncConnection(input: { connectionId: $id }) { id } }',
-      { id: connectionId },
-    );
-    expect(result.errors).toBeUndefined();
-    await t.get<SyncService>(SyncService).idle();
-  };
+  const syncNow = (): Promise<void> => t.syncNow(org.adminToken, connectionId);
   const successfulRuns = async (): Promise<{ id: string; finishedAt: Date }[]> =>
     (
       await db

@@ -85,15 +85,7 @@ describe('coverage, checks, staleness and live alerts (e2e)', () => {
   };
   const check = async (key: string): Promise<Checks['checks'][number] | undefined> =>
     (await t.gql<Checks>(org.adminToken, CHECKS)).data?.checks.find((c) => c.key === key);
-  const syncNow = async (): Promise<void> => {
-    const result = await t.gql(
-      org.adminToken,
-      'mutation($id: ID!) { syncConnection(input: { connectionId: $id }) { id } }',
-      { id: connectionId },
-    );
-    expect(result.errors).toBeUndefined();
-    await t.get<SyncService>(SyncService).idle();
-  };
+  const syncNow = (): Promise<void> => t.syncNow(org.adminToken, connectionId);
 
   it('lists the controls with the evidence each needs', async () => {
     const result = await t.gql<{ controls: { id: string; evidenceTypes: string[] }[] }>(

@@ -14,6 +14,7 @@ import { type AppConfig, type Env } from '#src/config/app-config';
 import { OrgContext } from '#src/common/tenancy/org-context';
 import { type Role } from '#src/common/tenancy/principal';
 import { TokenService } from '#src/common/tenancy/token.service';
+import { SyncService } from '#src/modules/connectors/sync/sync.service';
 import { OrganizationsService } from '#src/modules/organizations/organizations.service';
 import { testConfig } from './test-config';
 
@@ -101,6 +102,17 @@ export class TestApp {
   }
 
   /** Runs `fn` as a system job of the organization (for tests that drive services directly). */
+  /** Starts a sync of the connection as `token`'s user (`syncConnection`) and waits until syncs are idle. */
+  async syncNow(token: string, connectionId: string): Promise<void> {
+    const result = await this.gql(
+      token,
+      'mutation($id: ID!) { syncConnection(input: { connectionId: $id }) { id } }',
+      { id: connectionId },
+    );
+    expect(result.errors).toBeUndefined();
+    await this.app.get(SyncService).idle();
+  }
+
   asOrg<T>(organizationId: string, fn: () => T): T {
     return OrgContext.runAsSystem(organizationId, 'test', fn);
   }
