@@ -168,11 +168,63 @@ export class ConnectorError extends Error {
   }
 }
 
+/** What a change feed reports: connector-neutral kinds of changes between two collections of an item. */
+export const CHANGE_KINDS = [
+  'MFA_REMOVED',
+  'USER_ACTIVATED',
+  'USER_DEACTIVATED',
+  'POLICY_WEAKENED',
+  'ADMIN_ROLE_GRANTED',
+  'GROUP_MEMBERSHIP_ADDED',
+] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+/** One field of an item that changed, with its values before and after. */
+export interface FieldChange {
+  readonly field: string;
+  readonly before: unknown;
+  readonly after: unknown;
+}
+
+/** A change a detector found between an item's stored row and its new collection. Safe to show. */
+export interface DetectedChange {
+  readonly kind: ChangeKind;
+  /** Dangerous enough to open an alert that stays until an admin acknowledges it. */
+  readonly risky: boolean;
+  /** The item as people name it (a login, a policy name). */
+  readonly label: string;
+  readonly summary: string;
+  readonly fields: readonly FieldChange[];
+}
+
+/** What a detector sees of one changed item. `before` holds only its `watches` fields of the stored row. */
+export interface ItemChange {
+  /** Undefined for an item seen for the first time. */
+  readonly before: Readonly<Record<string, unknown>> | undefined;
+  /** Undefined for an item that vanished from a complete collection. */
+  readonly after: Readonly<Record<string, unknown>> | undefined;
+  /** The whole stored row's data, read on demand (one lookup by id; for the rare item that needs more). */
+  storedData(): Promise<Readonly<Record<string, unknown>> | undefined>;
+}
+
+/**
+ * Finds the changes worth telling people about in one evidence type: called for every item whose content
+ * changed, appeared or vanished in a sync after the connection's first collection of the type.
+ */
+export interface ChangeDetector {
+  readonly evidenceType: string;
+  /** Fields of the stored data to compare, read with the run's current rows: keep them small. */
+  readonly watches: readonly string[];
+  detect(change: ItemChange): DetectedChange[] | Promise<DetectedChange[]>;
+}
+
 /** What a connector implements. Adding a connector is a folder with its module and driver, and one registry line. */
 export interface ConnectorDriver {
   readonly definition: ConnectorDefinition;
   readonly auth: ConnectorAuth;
   collectors(connection: DriverConnection, tokens: AccessTokenSource): Collector[];
+  /** The change feed's detectors, per evidence type (none: the connector's changes are not reported). */
+  readonly changeDetectors?: readonly ChangeDetector[];
   /** Maps the driver's own errors to neutral codes; undefined for an error it does not know. */
   classify(error: unknown): ConnectorError | undefined;
 }

@@ -6,6 +6,15 @@ export interface IndexedRow {
   readonly collectedAt: Date;
   /** The collector's carried fields of the row's data (`Collector.carries`), when it declares any. */
   readonly carried?: Record<string, unknown>;
+  /** The change feed's watched fields of the row's data (`ChangeDetector.watches`), when any are watched. */
+  readonly watched?: Record<string, unknown>;
+}
+
+/** A current row as the change feed sees it: its id and watched fields. */
+export interface WatchedRow {
+  readonly id: string;
+  readonly sourceId: string;
+  readonly watched: Record<string, unknown> | undefined;
 }
 
 /** Bytes of an ObjectId, and of a SHA-256 fingerprint. */
@@ -16,10 +25,10 @@ const INITIAL_CAPACITY = 1024;
 /**
  * The current rows of one (connection, evidence type), read once per run and kept compactly for the run:
  * source id → slot, and per slot the row id and fingerprint as bytes, the collection time, whether the run
- * has seen the item, and the carried fields as JSON until the run writes the item (a string is far smaller
+ * has seen the item, and the carried and watched fields as JSON until the run writes the item (a string is far smaller
  * than the objects it describes). Writes diff against it instead of looking rows up per batch, and keep it
  * up to date; after a complete collection, the rows of items never seen are the vanished ones. About 100
- * bytes per item plus its carried JSON.
+ * bytes per item plus its carried and watched JSON.
  *
  * An item current twice (a write interrupted between inserting a successor and closing its predecessor)
  * keeps its newest row; the older ones are `superseded`, each to be closed as of its successor's time.
@@ -31,6 +40,7 @@ export class CurrentIndex {
   private times = new Float64Array(INITIAL_CAPACITY);
   private seen = new Uint8Array(INITIAL_CAPACITY);
   private carriedJson: (string | undefined)[] = [];
+  private watchedJson: (string | undefined)[] = [];
   private readonly older: { id: string; at: Date }[] = [];
 
   constructor(readonly type: string) {}
@@ -44,8 +54,7 @@ export class CurrentIndex {
     const slot = this.slots.get(row.sourceId);
     if (slot === undefined) {
       this.put(this.allocate(row.sourceId), row.id, row.fingerprint, row.collectedAt.getTime(), false);
-      this.carriedJson[this.slots.size - 1] =
-        row.carried === undefined ? undefined : JSON.stringify(row.carried);
+      this.keep(this.slots.size - 1, row);
       return;
     }
     const stored = { id: this.idAt(slot), at: this.times[slot] as number };
@@ -57,7 +66,12 @@ export class CurrentIndex {
     }
     this.older.push({ id: stored.id, at: new Date(incoming.at) });
     this.put(slot, row.id, row.fingerprint, incoming.at, false);
+    this.keep(slot, row);
+  }
+
+  private keep(slot: number, row: IndexedRow): void {
     this.carriedJson[slot] = row.carried === undefined ? undefined : JSON.stringify(row.carried);
+    this.watchedJson[slot] = row.watched === undefined ? undefined : JSON.stringify(row.watched);
   }
 
   /** Rows current beside a newer row of their item, with the time each was succeeded; emptied when taken. */
@@ -79,11 +93,19 @@ export class CurrentIndex {
     return json === undefined ? undefined : (JSON.parse(json) as Record<string, unknown>);
   }
 
+  /** The watched fields of the item's current row, as stored before this run wrote it. */
+  watched(sourceId: string): Record<string, unknown> | undefined {
+    const slot = this.slots.get(sourceId);
+    const json = slot === undefined ? undefined : this.watchedJson[slot];
+    return json === undefined ? undefined : (JSON.parse(json) as Record<string, unknown>);
+  }
+
   /** The item was collected in this run: its row is now `id` (unchanged, or just inserted). */
   written(sourceId: string, id: string, fingerprint: string, at: Date): void {
     const slot = this.slots.get(sourceId) ?? this.allocate(sourceId);
     this.put(slot, id, fingerprint, at.getTime(), true);
     this.carriedJson[slot] = undefined;
+    this.watchedJson[slot] = undefined;
   }
 
   /** Ids of current rows whose item was not collected in this run. */
@@ -91,6 +113,21 @@ export class CurrentIndex {
     const ids: string[] = [];
     for (const slot of this.slots.values()) if (this.seen[slot] === 0) ids.push(this.idAt(slot));
     return ids;
+  }
+
+  /** The current rows whose item was not collected in this run, with their watched fields. */
+  unseenRows(): WatchedRow[] {
+    const rows: WatchedRow[] = [];
+    for (const [sourceId, slot] of this.slots) {
+      if (this.seen[slot] !== 0) continue;
+      const json = this.watchedJson[slot];
+      rows.push({
+        id: this.idAt(slot),
+        sourceId,
+        watched: json === undefined ? undefined : (JSON.parse(json) as Record<string, unknown>),
+      });
+    }
+    return rows;
   }
 
   private allocate(sourceId: string): number {

@@ -74,10 +74,12 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
   async *currentRows(
     connectionId: string,
     types: readonly string[],
-    carries: readonly string[],
-  ): AsyncGenerator<IndexedRow & { type: string }> {
+    fields: readonly string[],
+  ): AsyncGenerator<
+    Omit<IndexedRow, 'carried' | 'watched'> & { type: string; data?: Record<string, unknown> }
+  > {
     const projection: Record<string, 1> = { type: 1, sourceId: 1, fingerprint: 1, collectedAt: 1 };
-    for (const field of carries) projection[`data.${field}`] = 1;
+    for (const field of fields) projection[`data.${field}`] = 1;
     const cursor = this.model
       .find(
         this.scope({
@@ -100,9 +102,7 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
           sourceId: doc.sourceId,
           fingerprint: doc.fingerprint,
           collectedAt: doc.collectedAt,
-          ...(carries.length === 0
-            ? {}
-            : { carried: Object.fromEntries(carries.filter((f) => f in data).map((f) => [f, data[f]])) }),
+          ...(fields.length === 0 ? {} : { data }),
         };
       }
     } finally {

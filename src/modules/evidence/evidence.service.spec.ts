@@ -22,22 +22,20 @@ const item = (sourceId: string, mfa: boolean) => ({
   controls: ['CC6.1'],
   data: { mfa },
 });
-const row = (
-  id: string,
-  sourceId: string,
-  mfa: boolean,
-  collectedAt: string,
-): IndexedRow & { type: string } => ({
+/** A current row as the repository streams it: the requested fields of its data. */
+type StoredRow = Omit<IndexedRow, 'carried' | 'watched'> & { type: string; data: Record<string, unknown> };
+
+const row = (id: string, sourceId: string, mfa: boolean, collectedAt: string): StoredRow => ({
   id,
   sourceId,
   fingerprint: fingerprint(item(sourceId, mfa)),
-  carried: { mfa },
+  data: { mfa },
   collectedAt: new Date(collectedAt),
   type: 'idp.user_mfa',
 });
 
 /** A repository double recording the order of writes; `insertMany` can be made to fail like a dropped DB. */
-function repository(current: (IndexedRow & { type: string })[], options: { insertFails?: boolean } = {}) {
+function repository(current: StoredRow[], options: { insertFails?: boolean } = {}) {
   const calls: string[] = [];
   const closes: { ids: string[]; at: Date }[] = [];
   const repo = {
@@ -68,8 +66,8 @@ async function openAndWrite(repo: EvidenceRepository, items: ReturnType<typeof i
     .forRun(CONNECTION, [{ type: 'idp.user_mfa', carries: ['mfa'] }])
     .of('idp.user_mfa');
   const healed = await service.heal(index);
-  const counts = await service.write(target, index, items);
-  return { service, index, healed, counts };
+  const { changed, ...counts } = await service.write(target, index, items);
+  return { service, index, healed, counts, changed };
 }
 
 describe('EvidenceService', () => {
@@ -104,6 +102,44 @@ describe('EvidenceService', () => {
       await service.write(target, index, batch);
     expect((repo.currentRows as jest.Mock).mock.calls).toEqual([
       [CONNECTION, ['idp.user_mfa', 'idp.password_policy'], ['mfa']],
+    ]);
+  });
+
+  it('hands the change feed each new or changed item with its watched fields as stored, and the vanished ones', async () => {
+    const { repo } = repository([
+      { ...row(A1, 'u1', false, '2026-11-29T11:00:00Z'), data: { mfa: false, login: 'a@x', factors: ['x'] } },
+      { ...row(A2, 'u2', true, '2026-11-29T11:00:00Z'), data: { mfa: true, login: 'b@x' } },
+      { ...row(A3, 'u3', true, '2026-11-29T11:00:00Z'), data: { mfa: true, login: 'c@x' } },
+    ]);
+    const service = new EvidenceService(repo);
+    const index = await service
+      .forRun(CONNECTION, [{ type: 'idp.user_mfa', carries: ['factors'], watches: ['mfa', 'login'] }])
+      .of('idp.user_mfa');
+    expect(index.carried('u1')).toEqual({ factors: ['x'] });
+    const { changed } = await service.write(target, index, [
+      item('u1', true),
+      item('u2', true),
+      item('u4', true),
+    ]);
+    expect(
+      changed.map(({ sourceId, beforeId, before, after }) => ({ sourceId, beforeId, before, after })),
+    ).toEqual([
+      { sourceId: 'u1', beforeId: A1, before: { mfa: false, login: 'a@x' }, after: { mfa: true } },
+      { sourceId: 'u4', beforeId: undefined, before: undefined, after: { mfa: true } },
+    ]);
+    expect(changed.every((c) => c.afterId !== undefined && c.afterFingerprint !== undefined)).toBe(true);
+    expect(service.vanished(index)).toEqual([
+      {
+        sourceId: 'u3',
+        beforeId: A3,
+        afterId: undefined,
+        afterFingerprint: undefined,
+        before: { mfa: true, login: 'c@x' },
+        after: undefined,
+      },
+    ]);
+    expect((repo.currentRows as jest.Mock).mock.calls).toEqual([
+      [CONNECTION, ['idp.user_mfa'], ['factors', 'mfa', 'login']],
     ]);
   });
 

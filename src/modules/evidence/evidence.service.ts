@@ -28,6 +28,22 @@ export interface CurrentItem {
   readonly data: Record<string, unknown>;
 }
 
+/** An item a write changed: new (no `beforeId`) or with new content; `before` is its stored watched fields. */
+export interface ItemDiff {
+  readonly sourceId: string;
+  readonly beforeId: string | undefined;
+  readonly afterId: string | undefined;
+  /** The new content's fingerprint (undefined for a vanished item). */
+  readonly afterFingerprint: string | undefined;
+  readonly before: Record<string, unknown> | undefined;
+  readonly after: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** What one batch's write did, and the items it inserted a row for (the change feed's input). */
+export interface WriteResult extends WriteCounts {
+  readonly changed: ItemDiff[];
+}
+
 export interface CollectionTarget {
   readonly connectionId: string;
   readonly connectorKey: string;
@@ -59,14 +75,26 @@ export class EvidenceService {
    */
   forRun(
     connectionId: string,
-    types: readonly { type: string; carries: readonly string[] }[],
+    types: readonly { type: string; carries: readonly string[]; watches?: readonly string[] }[],
   ): RunCurrentRows {
     return new RunCurrentRows(async () => {
       const indexes = new Map(types.map(({ type }) => [type, new CurrentIndex(type)]));
-      const carries = [...new Set(types.flatMap((t) => t.carries))];
+      const fieldsOf = new Map(types.map((t) => [t.type, { carries: t.carries, watches: t.watches ?? [] }]));
+      const fields = [...new Set(types.flatMap((t) => [...t.carries, ...(t.watches ?? [])]))];
       // Drained and closed before the run writes (FerretDB holds a backend connection per open cursor).
-      for await (const row of this.evidence.currentRows(connectionId, [...indexes.keys()], carries))
-        indexes.get(row.type)?.add(row);
+      for await (const { data, ...row } of this.evidence.currentRows(
+        connectionId,
+        [...indexes.keys()],
+        fields,
+      )) {
+        const of = fieldsOf.get(row.type);
+        if (of === undefined) continue;
+        indexes.get(row.type)?.add({
+          ...row,
+          ...(of.carries.length === 0 ? {} : { carried: picked(data, of.carries) }),
+          ...(of.watches.length === 0 ? {} : { watched: picked(data, of.watches) }),
+        });
+      }
       return indexes;
     });
   }
@@ -84,8 +112,8 @@ export class EvidenceService {
     target: CollectionTarget,
     index: CurrentIndex,
     items: readonly EvidenceItem[],
-  ): Promise<WriteCounts> {
-    const counts: WriteCounts = { inserted: 0, closed: 0, unchanged: 0 };
+  ): Promise<WriteResult> {
+    const counts: WriteResult = { inserted: 0, closed: 0, unchanged: 0, changed: [] };
     if (items.length === 0) return counts;
     const unique = new Map(items.map((item) => [item.sourceId, item]));
     const inserts: Parameters<EvidenceRepository['insertMany']>[0][number][] = [];
@@ -101,6 +129,14 @@ export class EvidenceService {
       }
       if (previous !== undefined) closes.push(previous.id);
       const id = new Types.ObjectId();
+      counts.changed.push({
+        sourceId: item.sourceId,
+        beforeId: previous?.id,
+        afterId: id.toHexString(),
+        afterFingerprint: print,
+        before: index.watched(item.sourceId),
+        after: item.data,
+      });
       written.push([item.sourceId, id.toHexString(), print]);
       inserts.push({
         _id: id,
@@ -121,6 +157,23 @@ export class EvidenceService {
     if (closes.length > 0) counts.closed += await this.evidence.close(closes, target.collectedAt);
     for (const [sourceId, id, print] of written) index.written(sourceId, id, print, target.collectedAt);
     return counts;
+  }
+
+  /** One row of the organization in context, by id. */
+  async byId(id: string): Promise<Evidence | undefined> {
+    return (await this.evidence.findByIds([id]))[0];
+  }
+
+  /** After a complete collection, before `closeVanished`: the items this run did not see, as diffs to nothing. */
+  vanished(index: CurrentIndex): ItemDiff[] {
+    return index.unseenRows().map((row) => ({
+      sourceId: row.sourceId,
+      beforeId: row.id,
+      afterId: undefined,
+      afterFingerprint: undefined,
+      before: row.watched,
+      after: undefined,
+    }));
   }
 
   /** After a complete collection: ends the current rows of items this run did not see. */
@@ -178,4 +231,12 @@ export class EvidenceService {
   page(query: EvidenceQuery, limit: number): Promise<Evidence[]> {
     return this.evidence.page(query, limit);
   }
+}
+
+function picked(
+  data: Record<string, unknown> | undefined,
+  fields: readonly string[],
+): Record<string, unknown> {
+  const from = data ?? {};
+  return Object.fromEntries(fields.filter((f) => f in from).map((f) => [f, from[f]]));
 }
