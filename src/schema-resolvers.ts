@@ -1,6 +1,7 @@
 import { AuditResolver } from './modules/audit/audit.resolver';
 import { AuditSealResolver } from './modules/audit-seal/audit-seal.resolver';
 import { AssessmentExportsResolver, BundleExportsResolver } from './modules/auditor-bundle/bundle.resolver';
+import { ChangesResolver } from './modules/changes/changes.resolver';
 import { ConnectionsResolver } from './modules/connections/connections.resolver';
 import { INSTALLED_CONNECTORS } from './modules/connectors/installed-connectors';
 import { IntegrationsResolver } from './modules/connectors/integrations.resolver';
@@ -26,6 +27,7 @@ export const SCHEMA_RESOLVERS = [
   ConnectionsResolver,
   IntegrationsResolver,
   ConnectorRunsResolver,
+  ChangesResolver,
   ContinuityResolver,
   AssessmentContinuityResolver,
   ConnectionStateResolver,

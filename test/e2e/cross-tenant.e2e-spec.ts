@@ -26,7 +26,7 @@ const PUBLIC_URL = 'http://app.test';
 const CLIENT = { clientId: 'tenant-client', clientSecret: 'tenant-client-secret' };
 
 /** What an ID names: each ID argument of the schema must be listed in ID_KINDS, so none goes untested. */
-type Kind = 'connection' | 'assessment' | 'evidence' | 'auditEntry' | 'export';
+type Kind = 'connection' | 'assessment' | 'evidence' | 'auditEntry' | 'export' | 'alert';
 type Ids = Record<Kind, string[]>;
 
 /** `Type.field.path.to.argument` → what the id names. A new ID-taking operation must be added here. */
@@ -34,10 +34,12 @@ const ID_KINDS: Record<string, Kind> = {
   'Query.assessment.id': 'assessment',
   'Query.assessmentExport.id': 'export',
   'Query.auditLogEntry.id': 'auditEntry',
+  'Query.changes.connectionId': 'connection',
   'Query.connection.id': 'connection',
   'Query.connectorRuns.connectionId': 'connection',
   'Query.continuity.connectionId': 'connection',
   'Query.evidence.filter.connectionId': 'connection',
+  'Mutation.acknowledgeAlert.id': 'alert',
   'Mutation.approveAssessment.input.assessmentId': 'assessment',
   'Mutation.attachEvidence.input.assessmentId': 'assessment',
   'Mutation.attachEvidence.input.evidenceIds': 'evidence',
@@ -133,8 +135,8 @@ describe('cross-tenant ids, generated from the schema (e2e)', () => {
   let a: TestOrg;
   let b: TestOrg;
   const ids: Record<'a' | 'b', Ids> = {
-    a: { connection: [], assessment: [], evidence: [], auditEntry: [], export: [] },
-    b: { connection: [], assessment: [], evidence: [], auditEntry: [], export: [] },
+    a: { connection: [], assessment: [], evidence: [], auditEntry: [], export: [], alert: [] },
+    b: { connection: [], assessment: [], evidence: [], auditEntry: [], export: [], alert: [] },
   };
 
   async function fixtures(org: TestOrg, into: Ids): Promise<void> {
@@ -163,6 +165,31 @@ describe('cross-tenant ids, generated from the schema (e2e)', () => {
     into.evidence.push(...(evidence.data?.evidence.edges.map((e) => e.node.id) ?? []));
     into.auditEntry.push(audit.data?.auditLog.edges[0]?.node.id ?? '');
     into.export.push((await exportAssessment(t, org.adminToken, into.assessment[0] ?? '')).id);
+  }
+
+  /** A risky change at Okta (one user's MFA reset), synced by both organizations: each gets its alert. */
+  async function riskyAlerts(): Promise<void> {
+    const enrolled = sim.state
+      .activeUsers()
+      .find((u) => (sim.state.factors.get(u.id) ?? []).some((f) => f.status === 'ACTIVE'));
+    sim.state.resetFactors(enrolled?.id ?? '');
+    for (const [org, into] of [
+      [a, ids.a],
+      [b, ids.b],
+    ] as const) {
+      await t.syncNow(org.adminToken, into.connection[0] ?? '');
+      const alerts = await t.gql<{ alerts: { edges: { node: { id: string; kind: string } }[] } }>(
+        org.adminToken,
+        '{ alerts(first: 10) { edges { node { id kind } } } }',
+      );
+      into.alert.push(
+        ...(alerts.data?.alerts.edges.filter((e) => e.node.kind === 'RISKY_CHANGE').map((e) => e.node.id) ??
+          []),
+      );
+    }
+  }
+
+  function checkFixtures(into: Ids): void {
     for (const [kind, list] of Object.entries(into))
       if (list.length === 0 || list.includes('')) throw new Error(`no ${kind}`);
   }
@@ -200,6 +227,9 @@ describe('cross-tenant ids, generated from the schema (e2e)', () => {
     b = await t.createOrg('Tenant B');
     await fixtures(a, ids.a);
     await fixtures(b, ids.b);
+    await riskyAlerts();
+    checkFixtures(ids.a);
+    checkFixtures(ids.b);
   });
   afterAll(async () => {
     await t?.get<SyncService>(SyncService).idle();

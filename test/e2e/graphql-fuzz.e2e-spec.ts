@@ -6,6 +6,7 @@ import { buildSchema, type GraphQLSchema } from 'graphql';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { Types } from 'mongoose';
 import { encodeCursor } from '#src/common/graphql/relay';
+import { ChangesService } from '#src/modules/changes/changes.service';
 import { AlertsService } from '#src/modules/coverage/alerts.service';
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
 import { followRedirects } from '../support/browser';
@@ -102,6 +103,36 @@ describe('GraphQL fuzz: arguments, variables and transports (e2e)', () => {
       return (
         (await alerts.open('STALE_CONNECTOR', connectionId, message)) ??
         (await alerts.resolve('STALE_CONNECTOR', connectionId))
+      );
+    });
+
+  /** A change in the feed of the organization's connection, as a sync's detector records it. */
+  let changeSeq = 0;
+  const recordChange = (organizationId: string, connectionId: string, label: string): Promise<unknown> =>
+    t.asOrg(organizationId, () => {
+      changeSeq += 1;
+      return t.get<ChangesService>(ChangesService).detect(
+        {
+          connectionId,
+          connectorKey: 'okta',
+          runId: new Types.ObjectId().toHexString(),
+          detectedAt: new Date(),
+        },
+        {
+          evidenceType: 'okta.user_mfa',
+          watches: [],
+          detect: () => [{ kind: 'USER_ACTIVATED', risky: false, label, summary: label, fields: [] }],
+        },
+        [
+          {
+            sourceId: `fuzz-${changeSeq}`,
+            beforeId: undefined,
+            afterId: undefined,
+            afterFingerprint: String(changeSeq),
+            before: undefined,
+            after: {},
+          },
+        ],
       );
     });
 
@@ -226,6 +257,7 @@ describe('GraphQL fuzz: arguments, variables and transports (e2e)', () => {
       { label: 'org A assessment name', value: 'Fuzz A approved assessment 8e02' },
       { label: 'org A exception reason', value: 'Fuzz A exception reason 4b6a' },
       { label: 'org A alert message', value: 'Fuzz A alert message 9a3e' },
+      { label: 'org A change label', value: 'Fuzz A change label 7d21' },
       ...audit.auditLog.edges.map((e) => ({ label: 'org A audit hash', value: e.node.hash })),
       ...evidence.evidence.edges
         .slice(0, 5)
@@ -387,6 +419,7 @@ describe('GraphQL fuzz: arguments, variables and transports (e2e)', () => {
       const subscriptionOps = OPERATIONS.filter((op) => op.kind === 'subscription');
       expect(subscriptionOps.map((op) => op.label).sort()).toEqual([
         'Subscription.auditLogAppended',
+        'Subscription.oktaChanges',
         'Subscription.staleAlerts',
       ]);
       const sockets = callers.slice(0, 2).map((caller) => ({
@@ -418,11 +451,13 @@ describe('GraphQL fuzz: arguments, variables and transports (e2e)', () => {
             `mutation { renameOrganization(input: { name: "${A_NAME}" }) { id } }`,
           );
           await toggleAlert(orgA.organizationId, pools.foreignIds[1] as string, 'Fuzz A alert message 9a3e');
+          await recordChange(orgA.organizationId, pools.foreignIds[1] as string, 'Fuzz A change label 7d21');
           await gqlAs(
             orgB.adminToken,
             'mutation { renameOrganization(input: { name: "Fuzz Tenant B" }) { id } }',
           );
           await toggleAlert(orgB.organizationId, pools.ownIds[1] as string, 'B alert');
+          await recordChange(orgB.organizationId, pools.ownIds[1] as string, 'B change');
           await Promise.all(sockets.map(({ socket }) => socket.until(settled, 3_000).catch(() => undefined)));
         }
         for (const { caller, socket } of sockets) {

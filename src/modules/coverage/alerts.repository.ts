@@ -11,6 +11,10 @@ export interface Alert {
   readonly message: string;
   readonly openedAt: Date;
   readonly resolvedAt: Date | null;
+  /** For RISKY_CHANGE: the change it is about. */
+  readonly changeId: string | null;
+  /** For RISKY_CHANGE: the admin who acknowledged it (its `resolvedAt`). */
+  readonly acknowledgedBy: string | null;
 }
 
 /** Alerts of the organization in context. At most one alert per condition is open (unique `openKey`). */
@@ -21,7 +25,12 @@ export class AlertsRepository extends TenantRepository<AlertDocument> {
   }
 
   /** Inserts an open alert; undefined when the same condition is already open. */
-  async insertOpen(kind: AlertKind, connectionId: string, message: string): Promise<Alert | undefined> {
+  async insertOpen(
+    kind: AlertKind,
+    connectionId: string,
+    message: string,
+    changeId?: string,
+  ): Promise<Alert | undefined> {
     try {
       const doc = await this.model.create(
         this.owned({
@@ -29,7 +38,8 @@ export class AlertsRepository extends TenantRepository<AlertDocument> {
           connectionId: new Types.ObjectId(connectionId),
           message,
           openedAt: new Date(),
-          openKey: `${kind}:${connectionId}`,
+          openKey: `${kind}:${changeId ?? connectionId}`,
+          changeId: changeId === undefined ? null : new Types.ObjectId(changeId),
         }),
       );
       return toAlert(doc.toObject());
@@ -46,14 +56,36 @@ export class AlertsRepository extends TenantRepository<AlertDocument> {
     return doc === null ? undefined : toAlert(doc);
   }
 
-  /** Sets `resolvedAt` and frees the condition's `openKey`; returns the alert as stored afterwards. */
-  async markResolved(id: string): Promise<Alert | undefined> {
+  async findById(id: string): Promise<Alert | undefined> {
+    const _id = toObjectId(id);
+    if (_id === undefined) return undefined;
+    const doc = await this.model.findOne(this.scope({ _id })).lean<AlertDocument>();
+    return doc === null ? undefined : toAlert(doc);
+  }
+
+  /**
+   * Sets `resolvedAt` and frees the condition's `openKey` (a change's alert keeps it: a change never opens a
+   * second alert); returns the alert as stored afterwards.
+   */
+  async markResolved(id: string, acknowledgedBy?: string): Promise<Alert | undefined> {
     const _id = new Types.ObjectId(id);
     await this.model.updateOne(this.scope({ _id }), {
-      $set: { resolvedAt: new Date(), openKey: `resolved:${id}` },
+      $set: {
+        resolvedAt: new Date(),
+        ...(acknowledgedBy === undefined ? { openKey: `resolved:${id}` } : { acknowledgedBy }),
+      },
     });
     const doc = await this.model.findOne(this.scope({ _id })).lean<AlertDocument>();
     return doc === null ? undefined : toAlert(doc);
+  }
+
+  /** How many alerts of a kind were open at `at`. */
+  countOpen(kind: AlertKind, at?: Date): Promise<number> {
+    const filter: QueryFilter<AlertDocument> =
+      at === undefined
+        ? { kind, resolvedAt: null }
+        : { kind, openedAt: { $lte: at }, $or: [{ resolvedAt: null }, { resolvedAt: { $gt: at } }] };
+    return this.model.countDocuments(this.scope(filter));
   }
 
   async page(status: 'OPEN' | 'RESOLVED' | 'ALL', limit: number, beforeId?: string): Promise<Alert[]> {
@@ -78,5 +110,7 @@ function toAlert(doc: AlertDocument): Alert {
     message: doc.message,
     openedAt: doc.openedAt,
     resolvedAt: doc.resolvedAt ?? null,
+    changeId: doc.changeId?.toHexString() ?? null,
+    acknowledgedBy: doc.acknowledgedBy ?? null,
   };
 }

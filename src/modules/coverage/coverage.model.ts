@@ -13,11 +13,9 @@ import {
 } from 'class-validator';
 import { ConnectionType } from '#src/common/graphql/relay';
 import { CHECK_KEYS, type CheckKey, type CheckStatus } from './checks/check.types';
-import { type ControlStatus } from './coverage.calculator';
+import { type ControlStatus, type CoverageResult } from './coverage.calculator';
+import { asEnum } from '#src/common/graphql/enums';
 import { ALERT_KINDS, type AlertKind } from './coverage.schema';
-
-const asEnum = <T extends string>(values: readonly T[]): { [K in T]: K } =>
-  Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
 
 export const ControlStatusEnum = asEnum<ControlStatus>(['COVERED', 'DEGRADED', 'MISSING']);
 registerEnumType(ControlStatusEnum, { name: 'ControlStatus' });
@@ -52,6 +50,9 @@ export class CoverageModel {
   @Field({ description: 'Share of controls COVERED, 0 to 100' }) percent: number;
   @Field(() => [ControlCoverageModel]) controls: ControlCoverageModel[];
 }
+
+/** A coverage result with the instant it describes (undefined: now), for fields resolved apart. */
+export type CoverageAt = CoverageResult & { readonly at?: Date };
 
 @ObjectType('CheckItem')
 export class CheckItemModel {
@@ -100,6 +101,13 @@ export class AlertModel {
   @Field() openedAt: Date;
   @Field(() => Date, { nullable: true }) resolvedAt: Date | null;
   @Field() message: string;
+  @Field(() => ID, { nullable: true, description: 'RISKY_CHANGE: the change it is about (`changes`)' })
+  changeId: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'RISKY_CHANGE: who acknowledged it (an ADMIN); its resolvedAt is when',
+  })
+  acknowledgedBy: string | null;
 }
 
 export const AlertConnection = ConnectionType(AlertModel, 'Alert');

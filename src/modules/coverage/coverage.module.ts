@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AuditModule } from '#src/modules/audit/audit.module';
+import { ChangesModule } from '#src/modules/changes/changes.module';
 import { ConnectionsModule } from '#src/modules/connections/connections.module';
 import { LeaseModule } from '#src/common/scheduling/lease.module';
 import { SyncModule } from '#src/modules/connectors/sync/sync.module';
@@ -27,6 +28,7 @@ import {
 import { CheckResultResolver, CoverageResolver } from './coverage.resolver';
 import { CoverageService } from './coverage.service';
 import { CoverageStateRepository } from './coverage-state.repository';
+import { RiskyChangeAlerts } from './risky-change-alerts';
 import { StalenessMonitor } from './staleness.monitor';
 import { EvaluateChecks } from './use-cases/evaluate-checks.use-case';
 import { PictureAtInstant } from './use-cases/picture-at.use-case';
@@ -41,6 +43,7 @@ import { PictureAtInstant } from './use-cases/picture-at.use-case';
       { name: CoverageStateDocument.name, schema: CoverageStateSchema },
     ]),
     AuditModule,
+    ChangesModule,
     ConnectionsModule,
     SyncModule,
     LeaseModule,
@@ -59,6 +62,7 @@ import { PictureAtInstant } from './use-cases/picture-at.use-case';
     PictureAtInstant,
     CoverageService,
     StalenessMonitor,
+    RiskyChangeAlerts,
     CoverageResolver,
     CheckResultResolver,
   ],

@@ -3,6 +3,8 @@ import {
   ArgsType,
   Context,
   Field,
+  ID,
+  Int,
   Mutation,
   Parent,
   Query,
@@ -30,7 +32,6 @@ import { type Alert } from './alerts.repository';
 import { ALERTS_CHANNEL, AlertsService } from './alerts.service';
 import { CHECK_KEYS, type CheckItem, type CheckKey } from './checks/check.types';
 import { type ControlDefinition } from './controls.catalog';
-import { type CoverageResult } from './coverage.calculator';
 import {
   AlertConnection,
   AlertModel,
@@ -42,6 +43,7 @@ import {
   CheckResultModel,
   CheckSettingsModel,
   ControlModel,
+  type CoverageAt,
   CoverageModel,
   CreateCheckExceptionInput,
   UpdateCheckSettingsInput,
@@ -106,10 +108,18 @@ export class CoverageResolver {
   }
 
   @Query(() => CoverageModel, { description: 'Per-control coverage and the organization’s percentage' })
-  coverage(@Args() args: CoverageArgs): Promise<CoverageResult> {
+  async coverage(@Args() args: CoverageArgs): Promise<CoverageAt> {
     return args.asOf === undefined
-      ? this.coverageService.coverage()
-      : this.coverageService.coverageAt(args.asOf);
+      ? await this.coverageService.coverage()
+      : { ...(await this.coverageService.coverageAt(args.asOf)), at: args.asOf };
+  }
+
+  @ResolveField(() => Int, {
+    description:
+      'Risky changes (RISKY_CHANGE alerts) no ADMIN has acknowledged yet; with asOf, those open at that instant',
+  })
+  riskyChanges(@Parent() coverage: CoverageAt): Promise<number> {
+    return this.alertsService.countUnacknowledged(coverage.at);
   }
 
   @Query(() => [CheckResultModel], {
@@ -154,6 +164,15 @@ export class CoverageResolver {
   @Roles('ADMIN')
   updateCheckSettings(@Args('input') input: UpdateCheckSettingsInput): Promise<CheckSettings> {
     return this.coverageService.updateSettings(input);
+  }
+
+  @Mutation(() => AlertModel, {
+    description:
+      'Acknowledges a RISKY_CHANGE alert (ADMIN): it resolves, names who acknowledged it, and is audited (ALERT_ACKNOWLEDGE)',
+  })
+  @Roles('ADMIN')
+  acknowledgeAlert(@Args('id', { type: () => ID }) id: string): Promise<Alert> {
+    return this.alertsService.acknowledge(id);
   }
 
   @Subscription(() => AlertModel, {

@@ -4,10 +4,14 @@ import { appendOnlyPlugin } from '#src/common/database/append-only.plugin';
 import { tenantScopedPlugin } from '#src/common/tenancy/tenant.plugin';
 import { CHECK_KEYS, type CheckKey } from './checks/check.types';
 
-export const ALERT_KINDS = ['STALE_CONNECTOR', 'NEEDS_REAUTH', 'REAUTH_DUE'] as const;
+export const ALERT_KINDS = ['STALE_CONNECTOR', 'NEEDS_REAUTH', 'REAUTH_DUE', 'RISKY_CHANGE'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
-/** One alert; `openKey` is `kind:connectionId` while open (unique), so a condition opens one alert, not one per tick. */
+/**
+ * One alert; `openKey` is `kind:connectionId` while open (unique), so a condition opens one alert, not one per
+ * tick. A RISKY_CHANGE alert is about one change (`changeId`): its key `RISKY_CHANGE:changeId` stays after an
+ * admin acknowledged it, so a change opens one alert ever.
+ */
 @Schema({ collection: 'alerts', versionKey: false })
 export class AlertDocument {
   _id: Types.ObjectId;
@@ -18,10 +22,13 @@ export class AlertDocument {
   @Prop({ required: true, type: Date }) openedAt: Date;
   @Prop({ type: Date, default: null }) resolvedAt: Date | null;
   @Prop({ required: true, type: String }) openKey: string;
+  @Prop({ type: Types.ObjectId, default: null }) changeId: Types.ObjectId | null;
+  @Prop({ type: String, default: null }) acknowledgedBy: string | null;
 }
 export const AlertSchema = SchemaFactory.createForClass(AlertDocument);
 AlertSchema.index({ organizationId: 1, openKey: 1 }, { unique: true });
 AlertSchema.index({ organizationId: 1, _id: -1 });
+AlertSchema.index({ organizationId: 1, kind: 1, resolvedAt: 1 });
 AlertSchema.plugin(tenantScopedPlugin);
 
 @Schema({ collection: 'check_exceptions', versionKey: false })

@@ -5,6 +5,7 @@ import { type AppConfig } from '#src/config/app-config';
 import { APP_CONFIG } from '#src/config/config.module';
 import { OrgContext } from '#src/common/tenancy/org-context';
 import { AuditService } from '#src/modules/audit/audit.service';
+import { ChangesService } from '#src/modules/changes/changes.service';
 import { ConnectionsService } from '#src/modules/connections/connections.service';
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
 import { EvidenceRetentionService } from '#src/modules/evidence/evidence-retention.service';
@@ -17,7 +18,7 @@ const DAY = 86_400_000;
 
 /**
  * Hourly on `worker`/`all` instances: once a revoked connection is older than `RETENTION_DAYS`, removes its
- * evidence rows that no assessment holds and its run records. Rows attached to an assessment (and every
+ * evidence rows that no assessment holds, its run records and its change feed. Rows attached to an assessment (and every
  * locked row) stay, and so do the runs they were collected by; the audit log is never purged. Each purge
  * is audited.
  */
@@ -34,6 +35,7 @@ export class RetentionJob implements OnModuleInit, OnApplicationShutdown {
     private readonly evidence: EvidenceService,
     private readonly retained: EvidenceRetentionService,
     private readonly audit: AuditService,
+    private readonly changes: ChangesService,
   ) {}
 
   onModuleInit(): void {
@@ -57,6 +59,8 @@ export class RetentionJob implements OnModuleInit, OnApplicationShutdown {
             // Runs the remaining (attached or locked) evidence points to stay with it.
             const keep = await this.retained.retainedRunIds(connection.id);
             const runs = await this.runs.purgeRuns(connection.id, keep);
+            // The change feed is derived from the history: it goes with the rows it compared.
+            const changes = await this.changes.deleteForConnection(connection.id);
             await this.connections.markPurged(connection.id, now);
             await this.audit.append({
               action: 'RETENTION_PURGE',
@@ -66,6 +70,7 @@ export class RetentionJob implements OnModuleInit, OnApplicationShutdown {
                 evidenceRows,
                 runs,
                 runsKept: keep.length,
+                changes,
               },
             });
             count += 1;

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '#src/modules/audit/audit.module';
+import { ChangesModule } from '#src/modules/changes/changes.module';
 import { ConnectionsModule } from '#src/modules/connections/connections.module';
 import { SyncModule } from '#src/modules/connectors/sync/sync.module';
 import { EvidenceModule } from '#src/modules/evidence/evidence.module';
@@ -7,7 +8,7 @@ import { OrganizationsModule } from '#src/modules/organizations/organizations.mo
 import { RetentionJob } from './retention.job';
 
 @Module({
-  imports: [AuditModule, ConnectionsModule, SyncModule, EvidenceModule, OrganizationsModule],
+  imports: [AuditModule, ChangesModule, ConnectionsModule, SyncModule, EvidenceModule, OrganizationsModule],
   providers: [RetentionJob],
   exports: [RetentionJob],
 })

@@ -272,7 +272,7 @@ export class OktaApi {
         res,
         this.state.groups.map((g) => ({
           id: g.id,
-          type: 'OKTA_GROUP',
+          type: g.type ?? 'OKTA_GROUP',
           profile: { name: g.name, description: `${g.name} group` },
         })),
         200,
@@ -283,7 +283,7 @@ export class OktaApi {
       if (group === undefined) return okError(res, 404, 'E0000007', 'Not found: Resource not found (Group)');
       return {
         id: group.id,
-        type: 'OKTA_GROUP',
+        type: group.type ?? 'OKTA_GROUP',
         profile: { name: group.name, description: `${group.name} group` },
       };
     }

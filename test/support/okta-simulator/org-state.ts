@@ -89,6 +89,8 @@ export interface SimPolicy {
 export interface SimGroup {
   id: string;
   name: string;
+  /** Okta's group type; OKTA_GROUP when absent. */
+  type?: 'OKTA_GROUP' | 'APP_GROUP' | 'BUILT_IN';
   members: Set<string>;
 }
 
@@ -478,6 +480,12 @@ export class OktaOrgState {
     const group = this.groups[groupIndex];
     group?.members.delete(userId);
     this.logMembership('group.user_membership.remove', user, group);
+  }
+
+  /** A new, empty group (an APP_GROUP is one an app imports, e.g. from a directory); returns its index. */
+  addGroup(name: string, type: NonNullable<SimGroup['type']> = 'OKTA_GROUP'): number {
+    this.groups.push({ id: this.newId('00g'), name, type, members: new Set() });
+    return this.groups.length - 1;
   }
 
   addToGroup(userId: string, groupIndex = 1): void {

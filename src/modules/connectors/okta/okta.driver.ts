@@ -20,6 +20,7 @@ import {
   type OktaApiErrorKind,
   OktaConnectionSession,
 } from './okta-api.client';
+import { OKTA_CHANGE_DETECTORS } from './okta-changes';
 import { OktaAuth } from './okta.auth';
 import { oktaDefinition } from './okta.definition';
 
@@ -38,6 +39,7 @@ const CODES: Record<OktaApiErrorKind, ConnectorErrorCode> = {
 export class OktaDriver implements ConnectorDriver {
   readonly definition: ConnectorDefinition;
   readonly auth: OktaAuth;
+  readonly changeDetectors = OKTA_CHANGE_DETECTORS;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.definition = oktaDefinition(config.publicUrl);

@@ -20,6 +20,11 @@ export class CollectorStatsModel {
   @Field(() => Int, { description: 'Evidence rows written' }) inserted: number;
   @Field(() => Int, { description: 'Evidence rows closed (changed or vanished)' }) closed: number;
   @Field(() => Int) unchanged: number;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Changes reported to the change feed (null on runs recorded before the feed existed)',
+  })
+  changes: number | null;
   @Field(() => Int) durationMs: number;
   @Field() complete: boolean;
   @Field(() => String, { nullable: true }) error: string | null;

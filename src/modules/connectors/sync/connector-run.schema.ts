@@ -21,6 +21,8 @@ export interface CollectorStats {
   inserted: number;
   closed: number;
   unchanged: number;
+  /** Changes the run reported to the change feed (absent on runs recorded before the feed). */
+  changes: number;
   durationMs: number;
   complete: boolean;
   error: string | null;

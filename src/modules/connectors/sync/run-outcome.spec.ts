@@ -14,6 +14,7 @@ const stats = (collector: string, complete: boolean, error: string | null = null
   inserted: 0,
   closed: 0,
   unchanged: 1,
+  changes: 0,
   durationMs: 1,
   complete,
   error,

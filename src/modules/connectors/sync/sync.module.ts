@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { LeaseModule } from '#src/common/scheduling/lease.module';
 import { AuditModule } from '#src/modules/audit/audit.module';
+import { ChangesModule } from '#src/modules/changes/changes.module';
 import { ConnectionsModule } from '#src/modules/connections/connections.module';
 import { EvidenceModule } from '#src/modules/evidence/evidence.module';
 import { OrganizationsModule } from '#src/modules/organizations/organizations.module';
@@ -22,6 +23,7 @@ import { RecordRunOutcome } from './use-cases/record-run-outcome.use-case';
     MongooseModule.forFeature([{ name: ConnectorRunDocument.name, schema: ConnectorRunSchema }]),
     LeaseModule,
     AuditModule,
+    ChangesModule,
     ConnectionsModule,
     EvidenceModule,
     OrganizationsModule,

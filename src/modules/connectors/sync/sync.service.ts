@@ -275,7 +275,11 @@ export class SyncService implements BeforeApplicationShutdown {
       };
       const current = this.evidence.forRun(
         connection.id,
-        collectors.map((c) => ({ type: c.evidenceType, carries: c.carries ?? [] })),
+        collectors.map((c) => ({
+          type: c.evidenceType,
+          carries: c.carries ?? [],
+          watches: driver.changeDetectors?.find((d) => d.evidenceType === c.evidenceType)?.watches ?? [],
+        })),
       );
       for (const collector of collectors) {
         stop.signal.throwIfAborted();

@@ -8,6 +8,7 @@ import {
   type ConnectorDriver,
   type RunContext,
 } from '#src/modules/connectors/connector-driver.port';
+import { ChangesService } from '#src/modules/changes/changes.service';
 import { EvidenceService, type RunCurrentRows } from '#src/modules/evidence/evidence.service';
 import { type CollectorStats } from '../connector-run.schema';
 import { type ConnectorRun, ConnectorRunsRepository } from '../connector-runs.repository';
@@ -30,6 +31,7 @@ export class CollectEvidence {
     private readonly evidence: EvidenceService,
     private readonly runs: ConnectorRunsRepository,
     private readonly connections: ConnectionsService,
+    private readonly changes: ChangesService,
   ) {}
 
   async run(
@@ -57,6 +59,7 @@ export class CollectEvidence {
       inserted: 0,
       closed: 0,
       unchanged: 0,
+      changes: 0,
       durationMs: 0,
       complete: false,
       error: null,
@@ -83,9 +86,14 @@ export class CollectEvidence {
     try {
       const index = await current.of(collector.evidenceType);
       entry.closed += await this.evidence.heal(index);
+      // The change feed compares with what was stored; a type's first collection is its baseline.
+      const detector = of.driver.changeDetectors?.find((d) => d.evidenceType === collector.evidenceType);
+      const watch = detector !== undefined && index.size > 0 ? detector : undefined;
+      const source = { ...target, detectedAt: context.now };
       const carried = (sourceId: string): Record<string, unknown> | undefined => index.carried(sourceId);
       for await (const batch of collector.collect({ ...context, carried })) {
         const counts = await this.evidence.write(target, index, batch);
+        if (watch !== undefined) entry.changes += await this.changes.detect(source, watch, counts.changed);
         entry.items += batch.length;
         entry.inserted += counts.inserted;
         entry.closed += counts.closed;
@@ -98,7 +106,11 @@ export class CollectEvidence {
         }
         context.signal.throwIfAborted();
       }
-      if (collector.closesVanished) entry.closed += await this.evidence.closeVanished(index, context.now);
+      if (collector.closesVanished) {
+        if (watch !== undefined)
+          entry.changes += await this.changes.detect(source, watch, this.evidence.vanished(index));
+        entry.closed += await this.evidence.closeVanished(index, context.now);
+      }
       entry.complete = true;
     } catch (error) {
       const failure = await this.classify(of.driver, connection, error);

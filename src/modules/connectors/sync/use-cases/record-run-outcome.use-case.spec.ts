@@ -19,6 +19,7 @@ const complete: CollectorStats = {
   inserted: 5,
   closed: 2,
   unchanged: 295,
+  changes: 0,
   durationMs: 10,
   complete: true,
   error: null,
