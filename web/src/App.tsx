@@ -151,7 +151,7 @@ function Page({ path, admin, canExport }: { path: string; admin: boolean; canExp
   if (path.startsWith('/integrations')) return <IntegrationsPage />;
   if (path.startsWith('/coverage')) return <CoveragePage admin={admin} />;
   if (path.startsWith('/evidence')) return <EvidencePage />;
-  if (path.startsWith('/alerts')) return <AlertsPage />;
+  if (path.startsWith('/alerts')) return <AlertsPage admin={admin} />;
   if (path.startsWith('/assessments')) return <AssessmentsPage canExport={canExport} />;
   if (path.startsWith('/audit')) return <AuditPage />;
   return (
