@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { CONFIG_VARIABLES, loadConfig } from '#src/config/app-config';
+import { ignoredBy, parseDockerfile, parseDockerignore } from '../support/dockerfile';
 
 /** Variables that belong to the AWS SDK or Node, not to our configuration schema. */
 const SDK_VARIABLES = new Set([
@@ -11,8 +12,19 @@ const SDK_VARIABLES = new Set([
 ]);
 
 interface Compose {
-  services: Record<string, { environment?: Record<string, string>; image?: string; command?: unknown }>;
+  services: Record<
+    string,
+    {
+      environment?: Record<string, string>;
+      image?: string;
+      build?: { context: string; dockerfile: string };
+      command?: unknown;
+      volumes?: string[];
+    }
+  >;
 }
+
+const ROOT = join(__dirname, '..', '..');
 
 /** `${VAR:?message}` (required: empty when unset) and `${VAR:-default}`, filled with the given values. */
 function interpolate(value: string, given: Record<string, string>): string {
@@ -80,5 +92,64 @@ describe('docker-compose.yml (no Docker engine here: the file is checked against
     loadConfig(recording, '/app');
     expect([...read].filter((k) => !(CONFIG_VARIABLES as readonly string[]).includes(k))).toEqual([]);
     expect(apps.length).toBe(2);
+  });
+});
+
+/**
+ * The Dockerfile, read by the same parser the image rehearsal (`npm run rehearse:image`, run by .ci/run)
+ * replays it with: what the rehearsal proves is what this file builds.
+ */
+describe('Dockerfile and its rehearsal', () => {
+  const stages = parseDockerfile(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+  const [build, runtime] = stages;
+  const runs = (stage: typeof build) =>
+    (stage?.instructions ?? []).flatMap((i) => (i.op === 'RUN' ? [i.command] : []));
+
+  it('builds in one stage (all dependencies, API and tools) and runs another (production dependencies, dist only)', () => {
+    expect(stages.map((s) => s.name)).toEqual(['build', 'runtime']);
+    expect(runs(build).join(' && ')).toMatch(/npm ci .*npm run build && npm run build:tools/);
+    expect(runs(runtime).join(' ')).toMatch(/^npm ci --omit=dev /);
+    const copies = (runtime?.instructions ?? []).filter((i) => i.op === 'COPY');
+    expect(copies).toEqual([
+      { op: 'COPY', from: undefined, sources: ['package.json', 'package-lock.json'], target: './' },
+      { op: 'COPY', from: 'build', sources: ['/app/dist'], target: './dist' },
+    ]);
+  });
+
+  it('runs as a non-root user, in production, with a health check on /health/live', () => {
+    const get = <K extends string>(op: K) => runtime?.instructions.find((i) => i.op === op);
+    const user = get('USER');
+    expect(user?.op === 'USER' ? user.user : undefined).toMatch(/^(?!root$|0$)\w+$/);
+    expect(get('ENV')).toEqual({ op: 'ENV', name: 'NODE_ENV', value: 'production' });
+    const healthcheck = get('HEALTHCHECK');
+    expect(healthcheck?.op === 'HEALTHCHECK' ? healthcheck.command : '').toContain('/health/live');
+    expect(get('CMD')).toEqual({ op: 'CMD', argv: ['node', 'dist/main.js'] });
+  });
+
+  it('leaves the build outputs, dependencies and git out of the build context', () => {
+    const ignored = ignoredBy(parseDockerignore(readFileSync(join(ROOT, '.dockerignore'), 'utf8')));
+    for (const entry of ['node_modules', 'dist', 'dist-test', '.git', 'npm-debug.log'])
+      expect(ignored(entry)).toBe(true);
+    for (const entry of ['src', 'web', 'package.json', 'schema.gql', 'tsconfig.build.json'])
+      expect(ignored(entry)).toBe(false);
+  });
+
+  it('is the image compose builds once and runs as api and worker, without mounting the sources', () => {
+    const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as Compose;
+    const built = Object.entries(compose.services).filter(([, s]) => s.build !== undefined);
+    expect(built.map(([name, s]) => [name, s.build])).toEqual([
+      ['api', { context: '.', dockerfile: 'Dockerfile' }],
+    ]);
+    expect(compose.services.worker?.image).toBe(compose.services.api?.image);
+    for (const name of ['api', 'worker']) {
+      expect(compose.services[name]?.command).toBeUndefined();
+      expect(compose.services[name]?.volumes).toBeUndefined();
+    }
+  });
+
+  it('is rehearsed by CI', () => {
+    expect(readFileSync(join(ROOT, '.ci', 'run'), 'utf8')).toMatch(
+      /^log "image rehearsal";\s+npm run -s rehearse:image$/m,
+    );
   });
 });
