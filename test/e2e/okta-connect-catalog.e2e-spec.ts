@@ -42,6 +42,7 @@ describe('Okta connection lifecycle: the catalog and the input of connectOkta (e
           'okta.password_policy',
           'okta.deprovisioning_event',
           'okta.group_membership',
+          'okta.authentication_policy',
         ],
         requiredScopes: ['okta.users.read', 'okta.groups.read', 'okta.policies.read', 'okta.logs.read'],
         redirectUri: CALLBACK,

@@ -102,6 +102,8 @@ interface Spec {
     ['/api/v1/users', `/api/v1/users?filter=${encodeURIComponent('status eq "ACTIVE"')}&limit=200`],
     ['/api/v1/policies', '/api/v1/policies?type=PASSWORD'],
     ['/api/v1/policies', '/api/v1/policies?type=MFA_ENROLL'],
+    ['/api/v1/policies', '/api/v1/policies?type=OKTA_SIGN_ON'],
+    ['/api/v1/policies', '/api/v1/policies?type=ACCESS_POLICY'],
     [
       '/api/v1/logs',
       `/api/v1/logs?since=${encodeURIComponent(new Date(Date.now() - 40 * 86_400_000).toISOString())}&until=${encodeURIComponent(new Date().toISOString())}&limit=1000`,
@@ -120,11 +122,18 @@ interface Spec {
       const { body } = await get(`/api/v1/users/${user.id}/factors`);
       problems.push(...validateList('/api/v1/users/{userId}/factors', body).map((p) => `${user.id} ${p}`));
     }
-    for (const policy of sim.state.policies.filter((p) => p.type === 'PASSWORD')) {
+    sim.state.exemptGroupFromSecondFactor(2, 'ACCESS_POLICY');
+    sim.state.exemptGroupFromSecondFactor(2, 'OKTA_SIGN_ON');
+    const ruleTypes = new Set<string>();
+    for (const policy of sim.state.policies) {
       const { body } = await get(`/api/v1/policies/${policy.id}/rules`);
-      problems.push(...validateList('/api/v1/policies/{policyId}/rules', body));
+      for (const rule of body as { type: string }[]) ruleTypes.add(rule.type);
+      problems.push(
+        ...validateList('/api/v1/policies/{policyId}/rules', body).map((p) => `${policy.id} ${p}`),
+      );
     }
     expect(problems).toEqual([]);
+    expect([...ruleTypes].sort()).toEqual(['ACCESS_POLICY', 'MFA_ENROLL', 'PASSWORD', 'SIGN_ON']);
   });
 
   it("answers each group and every group's members with bodies that match the spec", async () => {

@@ -6,9 +6,15 @@ export interface TitledText {
 /**
  * What an evidence type describes, for the platform's checks, which read every installed type of their
  * subject: `identity.user` rows carry `status`, `login`, `mfaEnrolled`, `lastLoginDay`, `created`;
- * `identity.password_policy` rows carry `status`, `name`, `complexity`, `lockout`, `age`.
+ * `identity.password_policy` rows carry `status`, `name`, `complexity`, `lockout`, `age`;
+ * `identity.authentication_policy` rows carry `policyType` (MFA_ENROLL, OKTA_SIGN_ON, ACCESS_POLICY),
+ * `status`, `name` and `rules` (`AuthenticationRule`s: status, people, access, `requireFactor`, `factorMode`).
  */
-export const EVIDENCE_SUBJECTS = ['identity.user', 'identity.password_policy'] as const;
+export const EVIDENCE_SUBJECTS = [
+  'identity.user',
+  'identity.password_policy',
+  'identity.authentication_policy',
+] as const;
 export type EvidenceSubject = (typeof EVIDENCE_SUBJECTS)[number];
 
 /** One evidence type a connector collects: the controls it supports and how people call it. */

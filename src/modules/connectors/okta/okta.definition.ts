@@ -13,6 +13,7 @@ export const USER_MFA = 'okta.user_mfa';
 export const PASSWORD_POLICY = 'okta.password_policy';
 export const DEPROVISIONING_EVENT = 'okta.deprovisioning_event';
 export const GROUP_MEMBERSHIP = 'okta.group_membership';
+export const AUTHENTICATION_POLICY = 'okta.authentication_policy';
 
 /** The one place Okta's evidence types, their controls and their labels are declared. */
 export const OKTA_EVIDENCE: readonly EvidenceTypeDefinition[] = [
@@ -25,6 +26,12 @@ export const OKTA_EVIDENCE: readonly EvidenceTypeDefinition[] = [
   },
   { type: DEPROVISIONING_EVENT, label: 'deprovisioning event', controls: ['CC6.2', 'CC6.3'] },
   { type: GROUP_MEMBERSHIP, label: 'group membership', controls: ['CC6.3'] },
+  {
+    type: AUTHENTICATION_POLICY,
+    label: 'authentication policy',
+    controls: ['CC6.1'],
+    subject: 'identity.authentication_policy',
+  },
 ];
 export const OKTA_EVIDENCE_TYPES = OKTA_EVIDENCE.map((e) => e.type);
 

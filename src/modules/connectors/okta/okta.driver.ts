@@ -10,6 +10,7 @@ import {
   type DriverConnection,
 } from '#src/modules/connectors/connector-driver.port';
 import { type ConnectorDefinition } from '#src/modules/connectors/connector-definition';
+import { AuthenticationPolicyCollector } from './collectors/authentication-policy.collector';
 import { DeprovisioningCollector } from './collectors/deprovisioning.collector';
 import { GroupMembershipCollector } from './collectors/group-membership.collector';
 import { PasswordPolicyCollector } from './collectors/password-policy.collector';
@@ -33,7 +34,7 @@ const CODES: Record<OktaApiErrorKind, ConnectorErrorCode> = {
   client_error: 'CLIENT_ERROR',
 };
 
-/** The Okta driver: its three collectors share one API session (rate limits, concurrency cap, token). */
+/** The Okta driver: its collectors share one API session (rate limits, concurrency cap, token). */
 @Injectable()
 export class OktaDriver implements ConnectorDriver {
   readonly definition: ConnectorDefinition;
@@ -57,6 +58,7 @@ export class OktaDriver implements ConnectorDriver {
       new PasswordPolicyCollector(client),
       new DeprovisioningCollector(client),
       new GroupMembershipCollector(client, this.config.sync.factorSweepIntervalMs),
+      new AuthenticationPolicyCollector(client),
     ];
   }
 

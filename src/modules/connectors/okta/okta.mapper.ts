@@ -1,5 +1,6 @@
 import { type EvidenceItem } from '#src/modules/evidence/evidence.types';
 import {
+  AUTHENTICATION_POLICY,
   DEPROVISIONING_EVENT,
   GROUP_MEMBERSHIP,
   OKTA_EVIDENCE,
@@ -75,7 +76,7 @@ export interface OktaLogEvent {
     | null;
 }
 
-export { DEPROVISIONING_EVENT, GROUP_MEMBERSHIP, PASSWORD_POLICY, USER_MFA };
+export { AUTHENTICATION_POLICY, DEPROVISIONING_EVENT, GROUP_MEMBERSHIP, PASSWORD_POLICY, USER_MFA };
 
 export interface OktaGroup {
   id: string;
