@@ -54,11 +54,11 @@ export interface SnapshotAt {
 
 const MAX_EXCEPTION_MS = 366 * 86_400_000;
 /** What each check's evidence describes, from the checks' own definitions. */
-const CHECK_SUBJECT = Object.fromEntries(
+const CHECK_SUBJECTS = Object.fromEntries(
   checkDefinitions({ passwordBaseline: DEFAULT_BASELINE, dormantDays: DEFAULT_DORMANT_DAYS }, new Date()).map(
-    (d) => [d.base.key, d.subject],
+    (d) => [d.base.key, d.subjects],
   ),
-) as Record<CheckKey, EvidenceSubject>;
+) as Record<CheckKey, readonly EvidenceSubject[]>;
 
 function storedChecks(state: CoverageStateDocument | undefined): CheckSummary[] {
   return (state?.checks ?? []) as unknown as CheckSummary[];
@@ -108,7 +108,7 @@ export class CoverageService {
     return storedChecks(state).map((stored) => {
       const check = { ...asOf(stored, now), generation };
       if (check.status === 'INCONCLUSIVE') return check;
-      const types = this.registry.typesOf(CHECK_SUBJECT[check.key]);
+      const types = CHECK_SUBJECTS[check.key].flatMap((subject) => this.registry.typesOf(subject));
       const providers = connections.filter((c) => types.some((t) => (c.evidenceCounts[t] ?? 0) > 0));
       const untrusted = providers.some((c) => freshnessProblem(c, now) !== undefined);
       return untrusted ? { ...check, status: 'INCONCLUSIVE', reason: DISTRUST.stale } : check;

@@ -53,7 +53,8 @@ export type AuditLogFilter = {
 export type CheckKey =
   | 'mfa_enrolled'
   | 'no_dormant_users'
-  | 'password_baseline';
+  | 'password_baseline'
+  | 'second_factor_for_everyone';
 
 export type CheckStatus =
   | 'FAIL'

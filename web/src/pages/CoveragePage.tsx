@@ -70,7 +70,7 @@ const CREATE_EXCEPTION = graphql(`
   }
 `);
 
-type CheckKey = 'mfa_enrolled' | 'no_dormant_users' | 'password_baseline';
+type CheckKey = 'mfa_enrolled' | 'no_dormant_users' | 'password_baseline' | 'second_factor_for_everyone';
 
 /** The organization's coverage, its checks with their failing items, exceptions and check settings. */
 export function CoveragePage({ admin }: { admin: boolean }) {
@@ -235,6 +235,7 @@ function ExceptionForm({ onCreated }: { onCreated: () => void }) {
           <option value="mfa_enrolled">Every active user has MFA</option>
           <option value="no_dormant_users">No dormant users</option>
           <option value="password_baseline">Password policies meet the baseline</option>
+          <option value="second_factor_for_everyone">Sign-on requires a second factor</option>
         </select>
       </div>
       <div className="field">

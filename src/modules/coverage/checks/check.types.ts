@@ -1,5 +1,10 @@
 export type CheckStatus = 'PASS' | 'FAIL' | 'INCONCLUSIVE';
-export const CHECK_KEYS = ['mfa_enrolled', 'password_baseline', 'no_dormant_users'] as const;
+export const CHECK_KEYS = [
+  'mfa_enrolled',
+  'password_baseline',
+  'no_dormant_users',
+  'second_factor_for_everyone',
+] as const;
 export type CheckKey = (typeof CHECK_KEYS)[number];
 
 export interface CheckItem {

@@ -54,7 +54,8 @@ export class EvaluateChecks {
       (type, key, item, replaces) => {
         const subject = subjectOf.get(type);
         if (subject === undefined) return;
-        for (const check of checks) if (check.definition.subject === subject) check.item(key, item, replaces);
+        for (const check of checks)
+          if (check.definition.subjects.includes(subject)) check.item(key, item, replaces, subject);
       },
       input.asOf,
     );
@@ -64,14 +65,14 @@ export class EvaluateChecks {
       sourceId,
       expiresAt,
     }));
-    const providers = (subject: EvidenceSubject): Set<string> => {
-      const types = this.registry.typesOf(subject);
+    const providers = (subjects: readonly EvidenceSubject[]): Set<string> => {
+      const types = subjects.flatMap((subject) => this.registry.typesOf(subject));
       return new Set(
         [...counts].filter(([, perType]) => types.some((t) => (perType[t] ?? 0) > 0)).map(([id]) => id),
       );
     };
     const results = checks.map((check) =>
-      check.result(dataState(providers(check.definition.subject), input.sources), exceptions, input.now),
+      check.result(dataState(providers(check.definition.subjects), input.sources), exceptions, input.now),
     );
     return { results, counts };
   }
