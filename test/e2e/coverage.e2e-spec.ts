@@ -95,7 +95,7 @@ describe('coverage, checks, staleness and live alerts (e2e)', () => {
     expect(result.data?.controls.map((c) => [c.id, c.evidenceTypes])).toEqual([
       ['CC6.1', ['okta.user_mfa', 'okta.password_policy', 'okta.authentication_policy']],
       ['CC6.2', ['okta.user_mfa', 'okta.deprovisioning_event']],
-      ['CC6.3', ['okta.deprovisioning_event', 'okta.group_membership']],
+      ['CC6.3', ['okta.deprovisioning_event', 'okta.group_membership', 'okta.admin_role_assignment']],
     ]);
   });
 

@@ -98,6 +98,26 @@ export interface SimPolicyRule {
   actions: Record<string, unknown>;
 }
 
+/** An admin role assigned to a user or to a group (whose members then hold it). */
+export interface SimRoleAssignment {
+  id: string;
+  type: 'SUPER_ADMIN' | 'ORG_ADMIN' | 'READ_ONLY_ADMIN' | 'APP_ADMIN' | 'HELP_DESK_ADMIN' | 'CUSTOM';
+  label: string;
+  status: 'ACTIVE' | 'INACTIVE';
+  assignee: { type: 'USER' | 'GROUP'; id: string };
+  created: string;
+  lastUpdated: string;
+}
+
+const ROLE_LABELS: Record<SimRoleAssignment['type'], string> = {
+  SUPER_ADMIN: 'Super Administrator',
+  ORG_ADMIN: 'Organizational Administrator',
+  READ_ONLY_ADMIN: 'Read-only Administrator',
+  APP_ADMIN: 'Application Administrator',
+  HELP_DESK_ADMIN: 'Help Desk Administrator',
+  CUSTOM: 'Custom role',
+};
+
 export interface SimGroup {
   id: string;
   name: string;
@@ -139,6 +159,7 @@ export class OktaOrgState {
   readonly factors = new Map<string, SimFactor[]>();
   readonly policies: SimPolicy[] = [];
   readonly groups: SimGroup[] = [];
+  readonly roles: SimRoleAssignment[] = [];
   readonly logs: SimLogEvent[] = [];
   private idCounter = 0;
   private persisted = 0;
@@ -150,8 +171,9 @@ export class OktaOrgState {
 
   /**
    * `users` active users (plus ~10 % in other statuses), factors, two password policies, an MFA enrollment
-   * policy, a sign-on policy and an app access policy (both requiring a second factor), groups, 30 days of
-   * history.
+   * policy, a sign-on policy and an app access policy (both requiring a second factor), groups, admin roles
+   * (two Super Admins and a read-only admin, with MFA, and an "Okta Admins" group whose member is an org
+   * admin), 30 days of history.
    */
   static seed(options: {
     users: number;
@@ -206,6 +228,7 @@ export class OktaOrgState {
     state.policies.push(state.mfaPolicy());
     state.policies.push(state.signOnPolicy());
     state.policies.push(state.accessPolicy());
+    state.seedRoles();
     // History: deprovisioning and membership removals over the last 45 days (some older than our 30-day window).
     const active = [...state.users.values()].filter((u) => u.status === 'ACTIVE');
     for (let i = 0; i < Math.max(4, Math.floor(options.users / 50)); i++) {
@@ -499,6 +522,76 @@ export class OktaOrgState {
         },
       ],
     };
+  }
+
+  /** Two Super Admins and a read-only admin (active users with an ACTIVE factor), and an org admin group. */
+  private seedRoles(): void {
+    const withMfa = [...this.users.values()].filter(
+      (u) => u.status === 'ACTIVE' && (this.factors.get(u.id) ?? []).some((f) => f.status === 'ACTIVE'),
+    );
+    const [first, second, third, fourth] = withMfa;
+    const at = this.now() - 200 * DAY;
+    if (first !== undefined) this.assignRole({ type: 'USER', id: first.id }, 'SUPER_ADMIN', at);
+    if (second !== undefined) this.assignRole({ type: 'USER', id: second.id }, 'SUPER_ADMIN', at);
+    if (third !== undefined) this.assignRole({ type: 'USER', id: third.id }, 'READ_ONLY_ADMIN', at);
+    const admins: SimGroup = { id: this.newId('00g'), name: 'Okta Admins', members: new Set() };
+    this.groups.push(admins);
+    if (fourth !== undefined) admins.members.add(fourth.id);
+    this.assignRole({ type: 'GROUP', id: admins.id }, 'ORG_ADMIN', at);
+  }
+
+  private assignRole(
+    assignee: SimRoleAssignment['assignee'],
+    type: SimRoleAssignment['type'],
+    at: number = this.now(),
+    label: string = ROLE_LABELS[type],
+  ): SimRoleAssignment {
+    const role: SimRoleAssignment = {
+      id: this.newId(type === 'CUSTOM' ? 'irb' : 'ra1'),
+      type,
+      label,
+      status: 'ACTIVE',
+      assignee,
+      created: this.iso(at),
+      lastUpdated: this.iso(at),
+    };
+    this.roles.push(role);
+    return role;
+  }
+
+  /** Grants an admin role to a user or a group, as an admin would (logged like Okta's). */
+  grantRole(
+    assignee: SimRoleAssignment['assignee'],
+    type: SimRoleAssignment['type'],
+    label?: string,
+  ): SimRoleAssignment {
+    const role = this.assignRole(assignee, type, this.now(), label);
+    const user =
+      assignee.type === 'USER' ? this.mustUser(assignee.id) : (this.users.values().next().value as SimUser);
+    this.log(assignee.type === 'USER' ? 'user.account.privilege.grant' : 'group.privilege.grant', user);
+    return role;
+  }
+
+  /** The users holding a role, directly or through a group, in id order. */
+  usersWithRoles(): string[] {
+    const ids = new Set<string>();
+    for (const role of this.roles) {
+      if (role.assignee.type === 'USER') ids.add(role.assignee.id);
+      else for (const id of this.groups.find((g) => g.id === role.assignee.id)?.members ?? []) ids.add(id);
+    }
+    return [...ids].filter((id) => this.users.has(id)).sort();
+  }
+
+  /** A user's role assignments: their own, then those of their groups. */
+  rolesOf(userId: string): { role: SimRoleAssignment; via?: SimGroup }[] {
+    const direct = this.roles.filter((r) => r.assignee.type === 'USER' && r.assignee.id === userId);
+    const viaGroups = this.roles.flatMap((role) => {
+      const group = this.groups.find((g) => g.id === role.assignee.id);
+      return role.assignee.type === 'GROUP' && group?.members.has(userId) === true
+        ? [{ role, via: group }]
+        : [];
+    });
+    return [...direct.map((role) => ({ role })), ...viaGroups];
   }
 
   /** Appends a System Log event about `user`, persisted now (publication time may be earlier). */

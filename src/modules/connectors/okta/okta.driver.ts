@@ -10,6 +10,7 @@ import {
   type DriverConnection,
 } from '#src/modules/connectors/connector-driver.port';
 import { type ConnectorDefinition } from '#src/modules/connectors/connector-definition';
+import { AdminRoleCollector } from './collectors/admin-role.collector';
 import { AuthenticationPolicyCollector } from './collectors/authentication-policy.collector';
 import { DeprovisioningCollector } from './collectors/deprovisioning.collector';
 import { GroupMembershipCollector } from './collectors/group-membership.collector';
@@ -22,6 +23,7 @@ import {
   OktaConnectionSession,
 } from './okta-api.client';
 import { OktaAuth } from './okta.auth';
+import { ROLES_SCOPE } from './okta-scopes';
 import { oktaDefinition } from './okta.definition';
 
 const CODES: Record<OktaApiErrorKind, ConnectorErrorCode> = {
@@ -59,6 +61,8 @@ export class OktaDriver implements ConnectorDriver {
       new DeprovisioningCollector(client),
       new GroupMembershipCollector(client, this.config.sync.factorSweepIntervalMs),
       new AuthenticationPolicyCollector(client),
+      // Only with the optional scope: without it there is nothing to collect, and no error.
+      ...(connection.grantedScopes.includes(ROLES_SCOPE) ? [new AdminRoleCollector(client)] : []),
     ];
   }
 
