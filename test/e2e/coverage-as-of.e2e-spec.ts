@@ -217,6 +217,7 @@ describe('coverage and checks at an instant (e2e)', () => {
       ['password_baseline', 'INCONCLUSIVE', 'the evidence is stale'],
       ['no_dormant_users', 'INCONCLUSIVE', 'the evidence is stale'],
       ['second_factor_for_everyone', 'INCONCLUSIVE', 'the evidence is stale'],
+      ['super_admins_limited', 'INCONCLUSIVE', 'okta.roles.read not granted'],
     ]);
     expect(await stateAt(asOf)).toMatchObject({
       status: 'ACTIVE',
@@ -276,6 +277,7 @@ describe('coverage and checks at an instant (e2e)', () => {
     expect(coverage.controls[0]?.reason).toBe(`Okta ${world.sim.host} needs re-authorization`);
     const then = await checksAt(asOf);
     expect([...then.values()].map((c) => c.status)).toEqual([
+      'INCONCLUSIVE',
       'INCONCLUSIVE',
       'INCONCLUSIVE',
       'INCONCLUSIVE',

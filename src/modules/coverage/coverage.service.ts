@@ -7,14 +7,7 @@ import { ConnectionsService } from '#src/modules/connections/connections.service
 import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
 import { type EvidenceSubject } from '#src/modules/connectors/connector-definition';
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
-import {
-  type CheckItem,
-  type CheckKey,
-  type CheckResult,
-  DEFAULT_BASELINE,
-  DEFAULT_DORMANT_DAYS,
-  DISTRUST,
-} from './checks/check.types';
+import { type CheckItem, type CheckKey, type CheckResult, DISTRUST } from './checks/check.types';
 import { CheckExceptionsRepository, type StoredException } from './check-exceptions.repository';
 import { CheckFailuresRepository, newGeneration } from './check-failures.repository';
 import { CheckSettingsService, type SettingsChange } from './check-settings.service';
@@ -29,7 +22,7 @@ import {
 } from './coverage.calculator';
 import { type CoverageStateDocument } from './coverage.schema';
 import { CoverageStateRepository } from './coverage-state.repository';
-import { type CheckSettings } from './settings-history';
+import { type CheckSettings, DEFAULT_SETTINGS } from './settings-history';
 import { EvaluateChecks } from './use-cases/evaluate-checks.use-case';
 import { incompleteCollections, PictureAtInstant } from './use-cases/picture-at.use-case';
 
@@ -55,9 +48,7 @@ export interface SnapshotAt {
 const MAX_EXCEPTION_MS = 366 * 86_400_000;
 /** What each check's evidence describes, from the checks' own definitions. */
 const CHECK_SUBJECTS = Object.fromEntries(
-  checkDefinitions({ passwordBaseline: DEFAULT_BASELINE, dormantDays: DEFAULT_DORMANT_DAYS }, new Date()).map(
-    (d) => [d.base.key, d.subjects],
-  ),
+  checkDefinitions(DEFAULT_SETTINGS, new Date()).map((d) => [d.base.key, d.subjects]),
 ) as Record<CheckKey, readonly EvidenceSubject[]>;
 
 function storedChecks(state: CoverageStateDocument | undefined): CheckSummary[] {
@@ -200,6 +191,8 @@ export class CoverageService {
         connectionId: c.id,
         fresh: freshnessProblem(this.toFreshness(c, {}), now) === undefined,
         complete: c.lastSyncAt === null || c.lastSuccessfulSyncAt?.getTime() === c.lastSyncAt.getTime(),
+        connectorKey: c.connectorKey,
+        grantedScopes: c.grantedScopes,
       })),
       now,
     });

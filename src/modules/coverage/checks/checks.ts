@@ -10,6 +10,7 @@ import {
   untrusted,
 } from './check.types';
 import { secondFactorDefinition } from './second-factor.check';
+import { superAdminsDefinition } from './super-admins.check';
 
 type Data = Readonly<Record<string, unknown>>;
 export interface Row {
@@ -21,8 +22,9 @@ const DAY = 86_400_000;
 
 /**
  * The fields of those types' data the checks read (users: status to created; password policies: status,
- * name and the settings; authentication policies: status, name, type, groups and rules): all a refresh
- * loads of an organization's evidence.
+ * name and the settings; authentication policies: status, name, type, groups and rules; admin roles:
+ * login and roles; users' factors, for the Super Admins' MFA): all a refresh loads of an organization's
+ * evidence.
  */
 export const CHECK_FIELDS = [
   'status',
@@ -37,6 +39,8 @@ export const CHECK_FIELDS = [
   'policyType',
   'groupsIncluded',
   'rules',
+  'roles',
+  'factors',
 ] as const;
 
 function userLabel(row: Row): string {
@@ -135,6 +139,10 @@ export type Fact = Readonly<Record<string, string | number | boolean | null>>;
 export interface Conclusion {
   readonly failing?: readonly CheckItem[];
   readonly unknown?: readonly CheckItem[];
+  /** How many items the verdict is about, when not every row read (e.g. the Super Admins, not every user). */
+  readonly evaluated?: number;
+  /** The reason of a PASS, when it depends on what was found. */
+  readonly passReason?: string;
 }
 
 /**
@@ -272,17 +280,19 @@ export class StreamedCheck {
   }
 
   result(data: DataState, exceptions: readonly CheckException[], now: Date): CheckResult {
-    const { base, passReason } = this.definition;
+    const { base } = this.definition;
     const conclusion = this.definition.conclude?.([...this.facts.values()]) ?? {};
     const failing = [...this.failing.values(), ...(conclusion.failing ?? [])];
     const unknown = [...this.unknown.values(), ...(conclusion.unknown ?? [])];
-    return finish(base, this.evaluated, data, failing, exceptions, now, unknown, passReason);
+    const evaluated = conclusion.evaluated ?? this.evaluated;
+    const passReason = conclusion.passReason ?? this.definition.passReason;
+    return finish(base, evaluated, data, failing, exceptions, now, unknown, passReason);
   }
 }
 
 /** The organization's checks, in the order they are reported. */
 export function checkDefinitions(
-  settings: { passwordBaseline: PasswordBaseline; dormantDays: number },
+  settings: { passwordBaseline: PasswordBaseline; dormantDays: number; maxSuperAdmins: number },
   now: Date,
 ): CheckDefinition[] {
   return [
@@ -290,6 +300,7 @@ export function checkDefinitions(
     passwordBaselineDefinition(settings.passwordBaseline),
     dormantDefinition(settings.dormantDays, now),
     secondFactorDefinition(),
+    superAdminsDefinition(settings.maxSuperAdmins),
   ];
 }
 
