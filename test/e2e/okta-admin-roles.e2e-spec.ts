@@ -14,6 +14,10 @@ interface RoleRow {
     roles: { type: string; assignmentType: string; group: { id: string; name: string } | null }[];
   };
 }
+interface Run {
+  status: string;
+  stats: { collector: string; complete: boolean; error: string | null }[];
+}
 interface Check {
   key: string;
   title: string;
@@ -161,6 +165,37 @@ describe('Okta admin roles with okta.roles.read granted (e2e)', () => {
       },
     ]);
     expect((await roleRows(world)).find((r) => r.sourceId === victim.id)?.data.superAdmin).toBe(true);
+  });
+
+  it('when Okta withdraws the optional scope later, only that collection fails: no NEEDS_REAUTH, the rows stay', async () => {
+    const before = (await roleRows(world)).length;
+    world.sim.api.revokedScopes.add('okta.roles.read');
+    try {
+      await world.t.syncNow(world.org.adminToken, world.connectionId);
+    } finally {
+      world.sim.api.revokedScopes.delete('okta.roles.read');
+    }
+    const result = await world.t.gql<{
+      connection: { status: string; statusReason: string | null };
+      connectorRuns: { edges: { node: Run }[] };
+    }>(
+      world.org.adminToken,
+      `query($id: ID!) { connection(id: $id) { status statusReason }
+         connectorRuns(connectionId: $id, first: 1) { edges { node { status
+           stats { collector complete error } } } } }`,
+      { id: world.connectionId },
+    );
+    expect(result.data?.connection).toEqual({ status: 'ACTIVE', statusReason: null });
+    const run = result.data?.connectorRuns.edges[0]?.node;
+    expect(run?.status).toBe('PARTIAL');
+    expect(run?.stats.filter((s) => !s.complete)).toEqual([
+      {
+        collector: 'okta.admin_role_assignment',
+        complete: false,
+        error: 'insufficient_scope: the optional okta.roles.read scope is no longer granted',
+      },
+    ]);
+    expect(await roleRows(world)).toHaveLength(before);
   });
 });
 
