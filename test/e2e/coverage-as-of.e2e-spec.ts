@@ -187,7 +187,7 @@ describe('coverage and checks at an instant (e2e)', () => {
 
     const coverage = await coverageAt(asOf);
     const [cc61, , cc63] = coverage.controls;
-    expect(cc61?.evidenceCount).toBe(held.first.active + 2); // the users and the two password policies
+    expect(cc61?.evidenceCount).toBe(held.first.active + 5); // the users, two password and three authentication policies
     expect(cc61).toMatchObject({ status: 'DEGRADED', lastSuccessfulSyncAt: firstSync.toISOString() });
     expect(cc61?.reason).toMatch(/check failed: Password policies meet the baseline/);
     expect(cc63).toMatchObject({ control: { id: 'CC6.3' }, status: 'COVERED' });
@@ -210,12 +210,14 @@ describe('coverage and checks at an instant (e2e)', () => {
       expect(control.status).toBe('DEGRADED');
       expect(control.reason).toBe(`Okta ${world.sim.host} last synced 7 h ago (threshold 6 h)`);
     }
-    expect(coverage.controls[0]?.evidenceCount).toBe(held.first.active + 2);
+    expect(coverage.controls[0]?.evidenceCount).toBe(held.first.active + 5);
     const checks = await checksAt(asOf);
     expect([...checks.values()].map((c) => [c.key, c.status, c.reason])).toEqual([
       ['mfa_enrolled', 'INCONCLUSIVE', 'the evidence is stale'],
       ['password_baseline', 'INCONCLUSIVE', 'the evidence is stale'],
       ['no_dormant_users', 'INCONCLUSIVE', 'the evidence is stale'],
+      ['second_factor_for_everyone', 'INCONCLUSIVE', 'the evidence is stale'],
+      ['super_admins_limited', 'INCONCLUSIVE', 'okta.roles.read not granted'],
     ]);
     expect(await stateAt(asOf)).toMatchObject({
       status: 'ACTIVE',
@@ -237,7 +239,7 @@ describe('coverage and checks at an instant (e2e)', () => {
     const coverage = await coverageAt(asOf);
     expect(coverage.controls[0]).toMatchObject({
       status: 'DEGRADED',
-      evidenceCount: held.second.active + 2,
+      evidenceCount: held.second.active + 5,
       lastSuccessfulSyncAt: secondSync.toISOString(),
     });
     expect(coverage.controls[0]?.reason).toMatch(/check failed: Every active user has MFA/);
@@ -274,7 +276,13 @@ describe('coverage and checks at an instant (e2e)', () => {
     expect(coverage.controls.map((c) => c.status)).toEqual(['DEGRADED', 'DEGRADED', 'DEGRADED']);
     expect(coverage.controls[0]?.reason).toBe(`Okta ${world.sim.host} needs re-authorization`);
     const then = await checksAt(asOf);
-    expect([...then.values()].map((c) => c.status)).toEqual(['INCONCLUSIVE', 'INCONCLUSIVE', 'INCONCLUSIVE']);
+    expect([...then.values()].map((c) => c.status)).toEqual([
+      'INCONCLUSIVE',
+      'INCONCLUSIVE',
+      'INCONCLUSIVE',
+      'INCONCLUSIVE',
+      'INCONCLUSIVE',
+    ]);
     // Now (no asOf) reads the stored results and the connection as it is: the same picture.
     const now = await checksAt(undefined);
     expect([...now.values()].map((c) => [c.key, c.status, c.reason])).toEqual(
@@ -292,7 +300,7 @@ describe('coverage and checks at an instant (e2e)', () => {
     const [coverage, checks] = await t.asOrg(org.organizationId, () =>
       Promise.all([service.coverageAt(asOf), service.checksAt(asOf)]),
     );
-    expect(coverage.controls[0]?.evidenceCount).toBe(held.second.active + 2);
+    expect(coverage.controls[0]?.evidenceCount).toBe(held.second.active + 5);
     const mfa = checks.find((c) => c.key === 'mfa_enrolled');
     expect(mfa?.allFailing?.map((i) => i.sourceId).sort()).toEqual(held.second.noMfa);
   });

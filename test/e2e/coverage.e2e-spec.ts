@@ -93,9 +93,9 @@ describe('coverage, checks, staleness and live alerts (e2e)', () => {
       '{ controls { id title description evidenceTypes } }',
     );
     expect(result.data?.controls.map((c) => [c.id, c.evidenceTypes])).toEqual([
-      ['CC6.1', ['okta.user_mfa', 'okta.password_policy']],
+      ['CC6.1', ['okta.user_mfa', 'okta.password_policy', 'okta.authentication_policy']],
       ['CC6.2', ['okta.user_mfa', 'okta.deprovisioning_event']],
-      ['CC6.3', ['okta.deprovisioning_event', 'okta.group_membership']],
+      ['CC6.3', ['okta.deprovisioning_event', 'okta.group_membership', 'okta.admin_role_assignment']],
     ]);
   });
 
@@ -103,7 +103,7 @@ describe('coverage, checks, staleness and live alerts (e2e)', () => {
     const result = await coverage();
     expect(result.percent).toBe(100);
     expect(result.controls.map((c) => c.status)).toEqual(['COVERED', 'COVERED', 'COVERED']);
-    expect(result.controls[0]?.evidenceCount).toBe(sim.state.activeUsers().length + 2);
+    expect(result.controls[0]?.evidenceCount).toBe(sim.state.activeUsers().length + 5);
     const other_ = await t.gql<Coverage>(other.adminToken, COVERAGE);
     expect(other_.data?.coverage.controls.map((c) => c.status)).toEqual(['MISSING', 'MISSING', 'MISSING']);
   });

@@ -24,7 +24,7 @@ describe('Okta connection lifecycle: the catalog and the input of connectOkta (e
       const result = await ctx.t.gql<{ integrations: Record<string, unknown>[]; missing: null }>(
         org.adminToken,
         `{ integrations { key name category authMethod syncCadence staleThreshold controls evidenceTypes requiredScopes
-             redirectUri setupSteps { title body } securityModel { title } connections { id } }
+             optionalScopes { scope why } redirectUri setupSteps { title body } securityModel { title } connections { id } }
            missing: integration(key: "nope") { key } }`,
       );
       expect(result.data?.missing).toBeNull();
@@ -42,8 +42,11 @@ describe('Okta connection lifecycle: the catalog and the input of connectOkta (e
           'okta.password_policy',
           'okta.deprovisioning_event',
           'okta.group_membership',
+          'okta.authentication_policy',
+          'okta.admin_role_assignment',
         ],
         requiredScopes: ['okta.users.read', 'okta.groups.read', 'okta.policies.read', 'okta.logs.read'],
+        optionalScopes: [{ scope: 'okta.roles.read', why: expect.stringContaining('admin role') as string }],
         redirectUri: CALLBACK,
         connections: [],
       });
@@ -54,6 +57,7 @@ describe('Okta connection lifecycle: the catalog and the input of connectOkta (e
         'Copy the Client ID and Client Secret, then authorize',
       ]);
       expect(steps[0]?.body).toContain(CALLBACK);
+      expect(steps[1]?.body).toMatch(/Optionally also grant okta\.roles\.read/);
     });
 
     it("lists the caller's own connections under the integration", async () => {
@@ -127,7 +131,7 @@ describe('Okta connection lifecycle: the catalog and the input of connectOkta (e
       expect(params.get('client_id')).toBe(CLIENT_ID);
       expect(params.get('redirect_uri')).toBe(CALLBACK);
       expect(params.get('scope')).toBe(
-        'openid offline_access okta.users.read okta.groups.read okta.policies.read okta.logs.read',
+        'openid offline_access okta.users.read okta.groups.read okta.policies.read okta.logs.read okta.roles.read',
       );
       expect(params.get('code_challenge_method')).toBe('S256');
       expect(params.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);

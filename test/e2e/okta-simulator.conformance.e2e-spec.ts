@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
-import { REQUIRED_OKTA_SCOPES } from '#src/modules/connectors/okta/okta-scopes';
+import { REQUIRED_OKTA_SCOPES, ROLES_SCOPE } from '#src/modules/connectors/okta/okta-scopes';
 import { OktaSimulator } from '../support/okta-simulator';
 
 /** Okta's published Management API spec, beside the project (never copied into it). */
@@ -47,7 +47,7 @@ interface Spec {
       users: 40,
       seed: 5,
     });
-    sim.api.staticTokens.set(TOKEN, [...REQUIRED_OKTA_SCOPES]);
+    sim.api.staticTokens.set(TOKEN, [...REQUIRED_OKTA_SCOPES, ROLES_SCOPE]);
   }, 60_000);
   afterAll(() => sim.close());
 
@@ -102,6 +102,8 @@ interface Spec {
     ['/api/v1/users', `/api/v1/users?filter=${encodeURIComponent('status eq "ACTIVE"')}&limit=200`],
     ['/api/v1/policies', '/api/v1/policies?type=PASSWORD'],
     ['/api/v1/policies', '/api/v1/policies?type=MFA_ENROLL'],
+    ['/api/v1/policies', '/api/v1/policies?type=OKTA_SIGN_ON'],
+    ['/api/v1/policies', '/api/v1/policies?type=ACCESS_POLICY'],
     [
       '/api/v1/logs',
       `/api/v1/logs?since=${encodeURIComponent(new Date(Date.now() - 40 * 86_400_000).toISOString())}&until=${encodeURIComponent(new Date().toISOString())}&limit=1000`,
@@ -120,11 +122,18 @@ interface Spec {
       const { body } = await get(`/api/v1/users/${user.id}/factors`);
       problems.push(...validateList('/api/v1/users/{userId}/factors', body).map((p) => `${user.id} ${p}`));
     }
-    for (const policy of sim.state.policies.filter((p) => p.type === 'PASSWORD')) {
+    sim.state.exemptGroupFromSecondFactor(2, 'ACCESS_POLICY');
+    sim.state.exemptGroupFromSecondFactor(2, 'OKTA_SIGN_ON');
+    const ruleTypes = new Set<string>();
+    for (const policy of sim.state.policies) {
       const { body } = await get(`/api/v1/policies/${policy.id}/rules`);
-      problems.push(...validateList('/api/v1/policies/{policyId}/rules', body));
+      for (const rule of body as { type: string }[]) ruleTypes.add(rule.type);
+      problems.push(
+        ...validateList('/api/v1/policies/{policyId}/rules', body).map((p) => `${policy.id} ${p}`),
+      );
     }
     expect(problems).toEqual([]);
+    expect([...ruleTypes].sort()).toEqual(['ACCESS_POLICY', 'MFA_ENROLL', 'PASSWORD', 'SIGN_ON']);
   });
 
   it("answers each group and every group's members with bodies that match the spec", async () => {
@@ -143,6 +152,52 @@ interface Spec {
     }
     expect(problems).toEqual([]);
     expect((await get('/api/v1/groups/00gmissing0000000000/users')).status).toBe(404);
+  });
+
+  it('answers the role endpoints (assignees, user, user and group roles) with bodies that match the spec', async () => {
+    const schemaOf = (path: string): string => {
+      const ref = spec.paths[path]?.get?.responses['200']?.content?.['application/json']?.schema?.$ref;
+      if (ref === undefined) throw new Error(`no schema for ${path}`);
+      return ref;
+    };
+    const problems: string[] = [];
+    const admins: string[] = [];
+    let next: string | undefined = '/api/v1/iam/assignees/users?limit=2';
+    while (next !== undefined) {
+      const page = await get(next);
+      expect(page.status).toBe(200);
+      const validate = component(schemaOf('/api/v1/iam/assignees/users'));
+      if (!validate(page.body)) problems.push(`assignees ${JSON.stringify(validate.errors)}`);
+      const body = page.body as { value: { id: string }[]; _links: { next?: { href: string } } };
+      admins.push(...body.value.map((v) => v.id));
+      next =
+        body._links.next === undefined
+          ? undefined
+          : new URL(body._links.next.href).pathname + new URL(body._links.next.href).search;
+    }
+    expect(admins).toEqual(sim.state.usersWithRoles());
+    expect(admins.length).toBe(4);
+    const assignmentTypes = new Set<string>();
+    for (const id of admins) {
+      const user = await get(`/api/v1/users/${id}`);
+      const validate = component(schemaOf('/api/v1/users/{id}'));
+      if (!validate(user.body)) problems.push(`${id} ${JSON.stringify(validate.errors)}`);
+      const { body } = await get(`/api/v1/users/${id}/roles`);
+      for (const role of body as { assignmentType: string }[]) assignmentTypes.add(role.assignmentType);
+      problems.push(...validateList('/api/v1/users/{userId}/roles', body).map((p) => `${id} ${p}`));
+    }
+    expect([...assignmentTypes].sort()).toEqual(['GROUP', 'USER']);
+    for (const group of sim.state.groups) {
+      const { body } = await get(`/api/v1/groups/${group.id}/roles`);
+      problems.push(...validateList('/api/v1/groups/{groupId}/roles', body).map((p) => `${group.id} ${p}`));
+    }
+    expect(problems).toEqual([]);
+    sim.api.staticTokens.set('without-roles', [...REQUIRED_OKTA_SCOPES]);
+    for (const path of ['/api/v1/iam/assignees/users', `/api/v1/users/${admins[0] ?? ''}/roles`]) {
+      const res = await fetch(`${sim.url}${path}`, { headers: { authorization: 'Bearer without-roles' } });
+      expect(res.status).toBe(403);
+      expect(res.headers.get('www-authenticate')).toMatch(/scope="okta.roles.read"/);
+    }
   });
 
   it('answers errors (401, 429, 404) with the spec’s Error object and sends rate-limit headers', async () => {

@@ -114,6 +114,7 @@ describe('fair, bounded syncs (e2e, simulators over real HTTP)', () => {
       'okta.user_mfa',
       'okta.password_policy',
       'okta.group_membership',
+      'okta.authentication_policy',
     ]);
     expect(durationMs(run as Run)).toBeLessThan(5_000);
     expect(await failureAudit(org)).toEqual([

@@ -19,6 +19,8 @@ export async function startConnectedOkta(options: {
   readonly seed: number;
   readonly orgName: string;
   readonly client: OktaClient;
+  /** What the admin grants at consent (default: the requested scopes but the optional ones). */
+  readonly grant?: (requested: string[]) => string[];
 }): Promise<ConnectedOkta> {
   const publicUrl = 'http://app.test';
   const sim = await OktaSimulator.start({
@@ -26,6 +28,7 @@ export async function startConnectedOkta(options: {
     redirectUri: `${publicUrl}/api/integrations/okta/callback`,
     state: OktaOrgState.seed({ users: options.users, seed: options.seed }),
   });
+  if (options.grant !== undefined) sim.oauth.grant = options.grant;
   const t = await TestApp.start({
     PUBLIC_URL: publicUrl,
     OKTA_ALLOWED_INSECURE_HOSTS: sim.host,

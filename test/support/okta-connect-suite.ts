@@ -2,7 +2,7 @@ import { type ConnectionCredentials } from '#src/modules/connections/connection.
 import { ConnectionCredentialsStore } from '#src/modules/connections/credentials.store';
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
 import { followRedirects } from './browser';
-import { type FakeOktaAuthServer } from './okta-oauth-server';
+import { type FakeOktaAuthServer, withoutOptionalScopes } from './okta-oauth-server';
 import { OktaSimulator } from './okta-simulator';
 import { TestApp, type TestOrg } from './test-app';
 
@@ -63,7 +63,7 @@ export class OktaConnectSuite {
     beforeAll(() => suite.start());
     afterEach(() => {
       suite.okta.tokenFault = undefined;
-      suite.okta.grant = (requested) => requested;
+      suite.okta.grant = withoutOptionalScopes;
       suite.expectNoLeak();
     });
     afterAll(async () => {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
-import { REQUIRED_OKTA_SCOPES } from '#src/modules/connectors/okta/okta-scopes';
+import { OPTIONAL_OKTA_SCOPES, REQUIRED_OKTA_SCOPES } from '#src/modules/connectors/okta/okta-scopes';
 
 export type TokenFault = { status: number; body: Record<string, unknown> } | 'timeout';
 
@@ -25,6 +25,14 @@ export interface RecordedCall {
   readonly status: number;
 }
 
+const OPTIONAL = new Set<string>(OPTIONAL_OKTA_SCOPES.map((o) => o.scope));
+
+/** The default consent: what was requested, but not the optional scopes. */
+export const withoutOptionalScopes = (requested: string[]): string[] =>
+  requested.filter((s) => !OPTIONAL.has(s));
+/** A consent granting every requested scope, the optional ones included. */
+export const grantAll = (requested: string[]): string[] => requested;
+
 /**
  * Okta's org authorization server, played by oidc-provider (a certified OpenID provider) mounted at
  * Okta's paths: `/oauth2/v1/authorize|token|revoke|keys`, PKCE required, the okta.* scopes, refresh
@@ -32,8 +40,11 @@ export interface RecordedCall {
  * make the token endpoint fail.
  */
 export class FakeOktaAuthServer {
-  /** Which of the requested scopes the "admin" grants at consent. */
-  grant: (requested: string[]) => string[] = (requested) => requested;
+  /**
+   * Which of the requested scopes the "admin" grants at consent. By default every one except the optional
+   * scopes (an admin who did not opt in); `grantAll` grants those too.
+   */
+  grant: (requested: string[]) => string[] = withoutOptionalScopes;
   /** When set, /oauth2/v1/token answers with this instead of oidc-provider. */
   tokenFault: TokenFault | undefined;
   readonly calls: RecordedCall[] = [];
@@ -67,7 +78,14 @@ export class FakeOktaAuthServer {
           token_endpoint_auth_method: options.tokenEndpointAuthMethod ?? 'client_secret_basic',
         },
       ],
-      scopes: ['openid', 'offline_access', ...REQUIRED_OKTA_SCOPES, 'okta.users.manage', 'okta.apps.manage'],
+      scopes: [
+        'openid',
+        'offline_access',
+        ...REQUIRED_OKTA_SCOPES,
+        ...OPTIONAL_OKTA_SCOPES.map((o) => o.scope),
+        'okta.users.manage',
+        'okta.apps.manage',
+      ],
       routes: {
         authorization: '/oauth2/v1/authorize',
         token: '/oauth2/v1/token',

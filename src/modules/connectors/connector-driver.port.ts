@@ -59,6 +59,8 @@ export interface DriverConnection {
   readonly id: string;
   /** The customer's account at the vendor, as the driver's `parseExternalTenant` normalized it. */
   readonly externalTenant: string;
+  /** The scopes its authorization granted: collectors behind an optional scope run only when it is here. */
+  readonly grantedScopes: readonly string[];
 }
 
 /** Supplies and renews the vendor access token for one connection. */
@@ -95,6 +97,8 @@ export interface ScopeCheck {
   readonly missing: string[];
   /** Granted scopes the connector refuses to hold (write or admin scopes, anything unknown). */
   readonly excess: string[];
+  /** Optional scopes (`ConnectorDefinition.optionalScopes`) not granted: less evidence, never an error. */
+  readonly optionalMissing: string[];
 }
 
 /** A token exchange failed: `code` is the OAuth error (`invalid_grant`, …) or a transport reason. Safe to show. */

@@ -72,6 +72,7 @@ function uninstalled(key: string): ConnectorDefinition {
     controls: [],
     evidenceTypes: [],
     requiredScopes: [],
+    optionalScopes: [],
     redirectUri: '',
     setupSteps: [],
     securityModel: [],

@@ -6,6 +6,12 @@ export class TitledTextModel {
   @Field() body: string;
 }
 
+@ObjectType('OptionalScope', { description: 'A scope the customer may grant for more evidence' })
+export class OptionalScopeModel {
+  @Field() scope: string;
+  @Field({ description: 'What granting it adds' }) why: string;
+}
+
 /** A connector in the catalog ("All integrations"), with the caller's connections to it. */
 @ObjectType('Integration')
 export class IntegrationModel {
@@ -19,6 +25,10 @@ export class IntegrationModel {
   @Field(() => [String]) controls: string[];
   @Field(() => [String]) evidenceTypes: string[];
   @Field(() => [String]) requiredScopes: string[];
+  @Field(() => [OptionalScopeModel], {
+    description: 'Scopes requested beside the required ones; the connection works without them',
+  })
+  optionalScopes: OptionalScopeModel[];
   @Field(() => [TitledTextModel]) setupSteps: TitledTextModel[];
   @Field({ description: "The sign-in redirect URI to register in the vendor's app" })
   redirectUri: string;

@@ -40,6 +40,7 @@ export class CheckSettingsVersionsRepository extends TenantRepository<CheckSetti
             effectiveFrom: v.effectiveFrom,
             passwordBaseline: { ...v.settings.passwordBaseline },
             dormantDays: v.settings.dormantDays,
+            maxSuperAdmins: v.settings.maxSuperAdmins,
             setBy,
             recordedAt,
           }),

@@ -1,7 +1,7 @@
 import { type AuditService } from '#src/modules/audit/audit.service';
 import { type OrganizationsService } from '#src/modules/organizations/organizations.service';
 import { OrgContext } from '#src/common/tenancy/org-context';
-import { DEFAULT_BASELINE } from './checks/check.types';
+import { DEFAULT_BASELINE, DEFAULT_MAX_SUPER_ADMINS } from './checks/check.types';
 import { CheckSettingsService } from './check-settings.service';
 import { type CheckSettingsVersionsRepository } from './check-settings-versions.repository';
 import { type CoverageStateRepository } from './coverage-state.repository';
@@ -50,6 +50,7 @@ describe('CheckSettingsService (settings now, at an instant, and their history)'
     expect(await run(() => service.current())).toEqual({
       passwordBaseline: { ...DEFAULT_BASELINE, minLength: 10 },
       dormantDays: 45,
+      maxSuperAdmins: DEFAULT_MAX_SUPER_ADMINS,
     });
     expect((await run(() => service.at(new Date('2026-01-15T00:00:00Z')))).dormantDays).toBe(90);
     expect((await run(() => service.at(new Date('2026-03-01T00:00:00Z')))).dormantDays).toBe(45);
@@ -64,6 +65,7 @@ describe('CheckSettingsService (settings now, at an instant, and their history)'
     expect(first.settings).toEqual({
       passwordBaseline: { ...DEFAULT_BASELINE, minLength: 10 },
       dormantDays: 60,
+      maxSuperAdmins: DEFAULT_MAX_SUPER_ADMINS,
     });
     expect(
       versions.map((v) => [v.key.startsWith('legacy:') ? v.key : 'new', v.settings.dormantDays]),
@@ -74,8 +76,18 @@ describe('CheckSettingsService (settings now, at an instant, and their history)'
     ]);
     await run(() => service.update({ requireNumber: false }));
     expect(versions).toHaveLength(4);
+    await run(() => service.update({ maxSuperAdmins: 2 }));
+    expect(versions).toHaveLength(5);
+    expect((await run(() => service.current())).maxSuperAdmins).toBe(2);
+    expect((await run(() => service.at(new Date('2026-02-15T00:00:00Z')))).maxSuperAdmins).toBe(
+      DEFAULT_MAX_SUPER_ADMINS,
+    );
     expect((await run(() => service.current())).passwordBaseline.requireNumber).toBe(false);
     expect((await run(() => service.at(new Date('2026-02-15T00:00:00Z')))).dormantDays).toBe(45);
-    expect(appended.map((a) => a.details)).toEqual([{ dormantDays: 60 }, { requireNumber: false }]);
+    expect(appended.map((a) => a.details)).toEqual([
+      { dormantDays: 60 },
+      { requireNumber: false },
+      { maxSuperAdmins: 2 },
+    ]);
   });
 });

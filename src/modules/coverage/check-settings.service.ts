@@ -21,6 +21,7 @@ const MAX_LEGACY_CHANGES = 1000;
 
 export type SettingsChange = Partial<{ [K in keyof PasswordBaseline]: PasswordBaseline[K] | null }> & {
   dormantDays?: number | null;
+  maxSuperAdmins?: number | null;
 };
 
 /**
@@ -75,14 +76,16 @@ export class CheckSettingsService {
     await this.state.save({
       passwordBaseline: { ...settings.passwordBaseline },
       dormantDays: settings.dormantDays,
+      maxSuperAdmins: settings.maxSuperAdmins,
     });
-    const { dormantDays, ...baseline } = change;
+    const { dormantDays, maxSuperAdmins, ...baseline } = change;
     await this.audit.append({
       action: 'CHECK_SETTINGS_UPDATE',
       target: { type: 'organization', id: OrgContext.organizationId() },
       details: {
         ...Object.fromEntries(Object.entries(baseline).filter(([, v]) => v !== undefined && v !== null)),
         ...(dormantDays === undefined || dormantDays === null ? {} : { dormantDays }),
+        ...(maxSuperAdmins === undefined || maxSuperAdmins === null ? {} : { maxSuperAdmins }),
       },
     });
     return { settings, effectiveFrom };

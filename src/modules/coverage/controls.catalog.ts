@@ -6,10 +6,12 @@ export interface ControlDefinition {
   readonly title: string;
   readonly description: string;
   readonly evidenceTypes: readonly string[];
+  /** Those of `evidenceTypes` collected only behind an optional scope: no rows is no gap. */
+  readonly optionalEvidenceTypes: readonly string[];
 }
 
 /** The controls' own text (our wording; check the AICPA text before quoting). */
-const CONTROL_TEXTS: readonly Omit<ControlDefinition, 'evidenceTypes'>[] = [
+const CONTROL_TEXTS: readonly Omit<ControlDefinition, 'evidenceTypes' | 'optionalEvidenceTypes'>[] = [
   {
     id: 'CC6.1',
     title: 'Logical access security',
@@ -42,6 +44,11 @@ export function controlCatalog(connectors: readonly ConnectorDefinition[]): Cont
     ...control,
     evidenceTypes: connectors.flatMap((c) =>
       c.evidence.filter((e) => e.controls.includes(control.id)).map((e) => e.type),
+    ),
+    optionalEvidenceTypes: connectors.flatMap((c) =>
+      c.evidence
+        .filter((e) => e.controls.includes(control.id) && e.optionalScope !== undefined)
+        .map((e) => e.type),
     ),
   })).filter((control) => control.evidenceTypes.length > 0);
 }

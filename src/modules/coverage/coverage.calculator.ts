@@ -62,7 +62,7 @@ export function freshnessProblem(connection: ConnectionFreshness, now: Date): st
  * type it needs has current rows from a fresh connection and none of its checks fails; DEGRADED when rows
  * exist but their connection is stale or needs re-authorization, or the latest collection of the type from
  * a providing connection did not complete (PARTIAL, FAILED), or a check of the control fails; MISSING
- * when a type has no rows at all.
+ * when a type has no rows at all (unless it is collected only behind an optional scope).
  */
 export function calculateCoverage(
   controls: readonly ControlDefinition[],
@@ -85,8 +85,10 @@ export function calculateCoverage(
     for (const type of control.evidenceTypes) {
       const providers = live.filter((c) => (c.evidenceCounts[type] ?? 0) > 0);
       evidenceCount += providers.reduce((n, c) => n + (c.evidenceCounts[type] ?? 0), 0);
-      if (providers.length === 0) missing.push(type);
-      else if (!providers.some((c) => freshnessProblem(c, now) === undefined)) {
+      if (providers.length === 0) {
+        // A type behind an optional scope the customer did not grant is no gap.
+        if (!control.optionalEvidenceTypes.includes(type)) missing.push(type);
+      } else if (!providers.some((c) => freshnessProblem(c, now) === undefined)) {
         stale.push(...providers.map((c) => freshnessProblem(c, now) ?? ''));
       } else {
         // Rows a partial or failed collection left behind may be missing items or still show removed ones.

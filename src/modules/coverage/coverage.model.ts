@@ -126,6 +126,8 @@ export class PasswordBaselineModel {
 export class CheckSettingsModel {
   @Field(() => PasswordBaselineModel) passwordBaseline: PasswordBaselineModel;
   @Field(() => Int) dormantDays: number;
+  @Field(() => Int, { description: 'Most Super Admins the super_admins_limited check allows' })
+  maxSuperAdmins: number;
 }
 
 @InputType()
@@ -149,4 +151,10 @@ export class UpdateCheckSettingsInput {
   @Field(() => Int, { nullable: true }) @IsOptional() @IsInt() @Min(1) @Max(100) maxLockoutAttempts?: number;
   @Field(() => Int, { nullable: true }) @IsOptional() @IsInt() @Min(0) @Max(24) minHistoryCount?: number;
   @Field(() => Int, { nullable: true }) @IsOptional() @IsInt() @Min(1) @Max(3650) dormantDays?: number;
+  @Field(() => Int, { nullable: true, description: 'Most Super Admins allowed (1 to 100)' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  maxSuperAdmins?: number;
 }

@@ -63,6 +63,7 @@ export class CheckSettingsVersionDocument {
   @Prop({ required: true, type: Date }) effectiveFrom: Date;
   @Prop({ type: MongooseSchema.Types.Mixed, default: null }) passwordBaseline: Record<string, unknown> | null;
   @Prop({ type: Number, default: null }) dormantDays: number | null;
+  @Prop({ type: Number, default: null }) maxSuperAdmins: number | null;
   /** Who set it: a user id, or `system` for the rebuilt legacy history. */
   @Prop({ required: true, type: String }) setBy: string;
   @Prop({ required: true, type: Date }) recordedAt: Date;
@@ -83,6 +84,7 @@ export class CoverageStateDocument {
   @Prop({ required: true, type: Types.ObjectId }) organizationId: Types.ObjectId;
   @Prop({ type: MongooseSchema.Types.Mixed, default: null }) passwordBaseline: Record<string, unknown> | null;
   @Prop({ type: Number, default: null }) dormantDays: number | null;
+  @Prop({ type: Number, default: null }) maxSuperAdmins: number | null;
   @Prop({ type: [MongooseSchema.Types.Mixed], default: [] }) checks: Record<string, unknown>[];
   /** Current rows per connection and type (a list: FerretDB refuses dotted keys, and evidence types are dotted). */
   @Prop({ type: [MongooseSchema.Types.Mixed], default: [] }) evidenceCounts: {

@@ -7,14 +7,7 @@ import { ConnectionsService } from '#src/modules/connections/connections.service
 import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
 import { type EvidenceSubject } from '#src/modules/connectors/connector-definition';
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
-import {
-  type CheckItem,
-  type CheckKey,
-  type CheckResult,
-  DEFAULT_BASELINE,
-  DEFAULT_DORMANT_DAYS,
-  DISTRUST,
-} from './checks/check.types';
+import { type CheckItem, type CheckKey, type CheckResult, DISTRUST } from './checks/check.types';
 import { CheckExceptionsRepository, type StoredException } from './check-exceptions.repository';
 import { CheckFailuresRepository, newGeneration } from './check-failures.repository';
 import { CheckSettingsService, type SettingsChange } from './check-settings.service';
@@ -29,7 +22,7 @@ import {
 } from './coverage.calculator';
 import { type CoverageStateDocument } from './coverage.schema';
 import { CoverageStateRepository } from './coverage-state.repository';
-import { type CheckSettings } from './settings-history';
+import { type CheckSettings, DEFAULT_SETTINGS } from './settings-history';
 import { EvaluateChecks } from './use-cases/evaluate-checks.use-case';
 import { incompleteCollections, PictureAtInstant } from './use-cases/picture-at.use-case';
 
@@ -54,11 +47,9 @@ export interface SnapshotAt {
 
 const MAX_EXCEPTION_MS = 366 * 86_400_000;
 /** What each check's evidence describes, from the checks' own definitions. */
-const CHECK_SUBJECT = Object.fromEntries(
-  checkDefinitions({ passwordBaseline: DEFAULT_BASELINE, dormantDays: DEFAULT_DORMANT_DAYS }, new Date()).map(
-    (d) => [d.base.key, d.subject],
-  ),
-) as Record<CheckKey, EvidenceSubject>;
+const CHECK_SUBJECTS = Object.fromEntries(
+  checkDefinitions(DEFAULT_SETTINGS, new Date()).map((d) => [d.base.key, d.subjects]),
+) as Record<CheckKey, readonly EvidenceSubject[]>;
 
 function storedChecks(state: CoverageStateDocument | undefined): CheckSummary[] {
   return (state?.checks ?? []) as unknown as CheckSummary[];
@@ -108,7 +99,7 @@ export class CoverageService {
     return storedChecks(state).map((stored) => {
       const check = { ...asOf(stored, now), generation };
       if (check.status === 'INCONCLUSIVE') return check;
-      const types = this.registry.typesOf(CHECK_SUBJECT[check.key]);
+      const types = CHECK_SUBJECTS[check.key].flatMap((subject) => this.registry.typesOf(subject));
       const providers = connections.filter((c) => types.some((t) => (c.evidenceCounts[t] ?? 0) > 0));
       const untrusted = providers.some((c) => freshnessProblem(c, now) !== undefined);
       return untrusted ? { ...check, status: 'INCONCLUSIVE', reason: DISTRUST.stale } : check;
@@ -200,6 +191,8 @@ export class CoverageService {
         connectionId: c.id,
         fresh: freshnessProblem(this.toFreshness(c, {}), now) === undefined,
         complete: c.lastSyncAt === null || c.lastSuccessfulSyncAt?.getTime() === c.lastSyncAt.getTime(),
+        connectorKey: c.connectorKey,
+        grantedScopes: c.grantedScopes,
       })),
       now,
     });

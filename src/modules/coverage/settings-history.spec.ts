@@ -1,4 +1,4 @@
-import { DEFAULT_BASELINE, DEFAULT_DORMANT_DAYS } from './checks/check.types';
+import { DEFAULT_BASELINE, DEFAULT_DORMANT_DAYS, DEFAULT_MAX_SUPER_ADMINS } from './checks/check.types';
 import {
   applyChange,
   DEFAULT_SETTINGS,
@@ -19,13 +19,22 @@ describe('settings history (versions in force from an instant)', () => {
     ).toEqual({
       passwordBaseline: { ...DEFAULT_BASELINE, minLength: 8 },
       dormantDays: DEFAULT_DORMANT_DAYS,
+      maxSuperAdmins: DEFAULT_MAX_SUPER_ADMINS,
     });
+    // A version stored before maxSuperAdmins existed reads as the default.
+    expect(settingsFrom({ dormantDays: 30 }).maxSuperAdmins).toBe(DEFAULT_MAX_SUPER_ADMINS);
+    expect(settingsFrom({ maxSuperAdmins: 2 }).maxSuperAdmins).toBe(2);
   });
 
   it('applies a change: null and absent fields keep their value', () => {
     const changed = applyChange(DEFAULT_SETTINGS, { minLength: 14, requireUpperCase: null, dormantDays: 30 });
-    expect(changed).toEqual({ passwordBaseline: { ...DEFAULT_BASELINE, minLength: 14 }, dormantDays: 30 });
-    expect(applyChange(changed, { dormantDays: null })).toEqual(changed);
+    expect(changed).toEqual({
+      passwordBaseline: { ...DEFAULT_BASELINE, minLength: 14 },
+      dormantDays: 30,
+      maxSuperAdmins: DEFAULT_MAX_SUPER_ADMINS,
+    });
+    expect(applyChange(changed, { dormantDays: null, maxSuperAdmins: null })).toEqual(changed);
+    expect(applyChange(changed, { maxSuperAdmins: 2 })).toEqual({ ...changed, maxSuperAdmins: 2 });
   });
 
   const versions: SettingsVersion[] = [
@@ -54,6 +63,7 @@ describe('settings history (versions in force from an instant)', () => {
     const stored = {
       passwordBaseline: { ...DEFAULT_BASELINE, minLength: 8, minHistoryCount: 0 },
       dormantDays: 30,
+      maxSuperAdmins: DEFAULT_MAX_SUPER_ADMINS,
     };
 
     it('replays the audited changes from the defaults at the organization’s creation', () => {

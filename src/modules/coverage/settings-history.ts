@@ -1,15 +1,23 @@
-import { DEFAULT_BASELINE, DEFAULT_DORMANT_DAYS, type PasswordBaseline } from './checks/check.types';
+import {
+  DEFAULT_BASELINE,
+  DEFAULT_DORMANT_DAYS,
+  DEFAULT_MAX_SUPER_ADMINS,
+  type PasswordBaseline,
+} from './checks/check.types';
 
 /** The settings the checks are judged by. */
 export interface CheckSettings {
   readonly passwordBaseline: PasswordBaseline;
   readonly dormantDays: number;
+  readonly maxSuperAdmins: number;
 }
 
 /** Settings as stored (a version, or the legacy fields of `coverage_state`): any field may be missing. */
 export interface StoredSettings {
   readonly passwordBaseline?: Record<string, unknown> | null;
   readonly dormantDays?: number | null;
+  /** Absent from versions stored before the setting existed: the default then. */
+  readonly maxSuperAdmins?: number | null;
 }
 
 /** One version of the settings: in force from `effectiveFrom` until the next version's. */
@@ -30,6 +38,7 @@ export interface AuditedSettingsChange {
 export const DEFAULT_SETTINGS: CheckSettings = {
   passwordBaseline: DEFAULT_BASELINE,
   dormantDays: DEFAULT_DORMANT_DAYS,
+  maxSuperAdmins: DEFAULT_MAX_SUPER_ADMINS,
 };
 
 const BASELINE_FIELDS = Object.keys(DEFAULT_BASELINE) as (keyof PasswordBaseline)[];
@@ -44,6 +53,7 @@ export function settingsFrom(stored: StoredSettings | undefined): CheckSettings 
   return {
     passwordBaseline: { ...DEFAULT_BASELINE, ...(given as Partial<PasswordBaseline>) },
     dormantDays: stored?.dormantDays ?? DEFAULT_DORMANT_DAYS,
+    maxSuperAdmins: stored?.maxSuperAdmins ?? DEFAULT_MAX_SUPER_ADMINS,
   };
 }
 
@@ -57,16 +67,18 @@ export function applyChange(
       ([k, v]) => BASELINE_FIELDS.includes(k as keyof PasswordBaseline) && v !== null && v !== undefined,
     ),
   );
-  const dormantDays = change.dormantDays;
+  const { dormantDays, maxSuperAdmins } = change;
   return {
     passwordBaseline: { ...settings.passwordBaseline, ...(baseline as Partial<PasswordBaseline>) },
     dormantDays: typeof dormantDays === 'number' ? dormantDays : settings.dormantDays,
+    maxSuperAdmins: typeof maxSuperAdmins === 'number' ? maxSuperAdmins : settings.maxSuperAdmins,
   };
 }
 
 function same(a: CheckSettings, b: CheckSettings): boolean {
   return (
     a.dormantDays === b.dormantDays &&
+    a.maxSuperAdmins === b.maxSuperAdmins &&
     BASELINE_FIELDS.every((k) => a.passwordBaseline[k] === b.passwordBaseline[k])
   );
 }

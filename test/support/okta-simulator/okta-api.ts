@@ -1,6 +1,6 @@
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type Predicate, FilterSyntaxError, parseFilter } from './filter';
-import { type OktaOrgState, type SimLogEvent, type SimUser } from './org-state';
+import { type OktaOrgState, type SimLogEvent, type SimRoleAssignment, type SimUser } from './org-state';
 
 export type Bucket = 'users' | 'logs' | 'default';
 
@@ -38,6 +38,8 @@ export interface ApiRequestRecord {
 }
 
 const SCOPE_FOR: [RegExp, string][] = [
+  [/^\/api\/v1\/(users|groups)\/[^/]+\/roles(\/|$)/, 'okta.roles.read'],
+  [/^\/api\/v1\/iam\//, 'okta.roles.read'],
   [/^\/api\/v1\/users(\/|$)/, 'okta.users.read'],
   [/^\/api\/v1\/groups(\/|$)/, 'okta.groups.read'],
   [/^\/api\/v1\/policies(\/|$)/, 'okta.policies.read'],
@@ -247,6 +249,25 @@ export class OktaApi {
         _links: { self: { href: `${this.baseUrl()}/api/v1/users/${id}/factors/${f.id}` } },
       }));
     }
+    if ((match = /^\/api\/v1\/users\/([^/]+)$/.exec(path))) {
+      const user = this.state.users.get(decodeURIComponent(match[1] ?? ''));
+      if (user === undefined) return okError(res, 404, 'E0000007', 'Not found: Resource not found (User)');
+      return { ...user, _links: { self: { href: `${this.baseUrl()}/api/v1/users/${user.id}` } } };
+    }
+    if ((match = /^\/api\/v1\/users\/([^/]+)\/roles$/.exec(path))) {
+      const id = decodeURIComponent(match[1] ?? '');
+      if (!this.state.users.has(id))
+        return okError(res, 404, 'E0000007', `Not found: Resource not found: ${id} (User)`);
+      return this.state.rolesOf(id).map(({ role, via }) => this.roleJson(role, via?.id));
+    }
+    if ((match = /^\/api\/v1\/groups\/([^/]+)\/roles$/.exec(path))) {
+      const group = this.state.groups.find((g) => g.id === match?.[1]);
+      if (group === undefined) return okError(res, 404, 'E0000007', 'Not found: Resource not found (Group)');
+      return this.state.roles
+        .filter((r) => r.assignee.type === 'GROUP' && r.assignee.id === group.id)
+        .map((r) => this.roleJson(r, group.id));
+    }
+    if (path === '/api/v1/iam/assignees/users') return this.assignees(url);
     if (path === '/api/v1/policies') {
       const type = url.searchParams.get('type');
       if (type === null) return okError(res, 400, 'E0000001', 'Api validation failed: type');
@@ -299,6 +320,48 @@ export class OktaApi {
     }
     if (path === '/api/v1/logs') return this.listLogs(url, res);
     return okError(res, 404, 'E0000022', 'The endpoint does not support the provided HTTP method');
+  }
+
+  /** A role assignment as Okta lists it; `viaGroup` when it is held through that group. */
+  private roleJson(role: SimRoleAssignment, viaGroup?: string): Record<string, unknown> {
+    const assignee =
+      viaGroup !== undefined ? `/api/v1/groups/${viaGroup}` : `/api/v1/users/${role.assignee.id}`;
+    return {
+      id: role.id,
+      label: role.label,
+      type: role.type,
+      status: role.status,
+      created: role.created,
+      lastUpdated: role.lastUpdated,
+      assignmentType: viaGroup !== undefined ? 'GROUP' : 'USER',
+      _links: { assignee: { href: `${this.baseUrl()}${assignee}` } },
+    };
+  }
+
+  /** Users with a role assignment (direct or through a group), paged by `after` with `_links.next` in the body. */
+  private assignees(url: URL): unknown {
+    const ids = this.state.usersWithRoles();
+    const limit = Math.min(Number(url.searchParams.get('limit') ?? 100) || 100, 100);
+    const after = url.searchParams.get('after');
+    const start = after === null ? 0 : ids.indexOf(decodeCursor(after)) + 1;
+    const page = ids.slice(start, start + limit);
+    const last = page.at(-1);
+    const next = new URLSearchParams({ limit: String(limit) });
+    if (last !== undefined) next.set('after', encodeCursor(last));
+    return {
+      value: page.map((id) => ({
+        id,
+        orn: `orn:okta:directory:sim:users:${id}`,
+        _links: {
+          self: { href: `${this.baseUrl()}/api/v1/users/${id}` },
+          roles: { href: `${this.baseUrl()}/api/v1/users/${id}/roles` },
+        },
+      })),
+      _links:
+        start + limit < ids.length && last !== undefined
+          ? { next: { href: `${this.baseUrl()}/api/v1/iam/assignees/users?${next.toString()}` } }
+          : {},
+    };
   }
 
   private listUsers(url: URL, res: ServerResponse): unknown {

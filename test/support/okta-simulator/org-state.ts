@@ -73,7 +73,7 @@ export interface SimFactor {
 
 export interface SimPolicy {
   id: string;
-  type: 'PASSWORD' | 'MFA_ENROLL';
+  type: 'PASSWORD' | 'MFA_ENROLL' | 'OKTA_SIGN_ON' | 'ACCESS_POLICY';
   name: string;
   description?: string;
   status: 'ACTIVE' | 'INACTIVE';
@@ -81,10 +81,42 @@ export interface SimPolicy {
   system: boolean;
   created: string;
   lastUpdated: string;
-  conditions: Record<string, unknown>;
-  settings: Record<string, unknown>;
-  rules: Record<string, unknown>[];
+  /** ACCESS_POLICY has none (Okta sends null). */
+  conditions: Record<string, unknown> | null;
+  settings?: Record<string, unknown>;
+  rules: SimPolicyRule[];
 }
+
+export interface SimPolicyRule {
+  id: string;
+  type: 'PASSWORD' | 'MFA_ENROLL' | 'SIGN_ON' | 'ACCESS_POLICY';
+  name: string;
+  status: 'ACTIVE' | 'INACTIVE';
+  priority: number;
+  system: boolean;
+  conditions: Record<string, unknown>;
+  actions: Record<string, unknown>;
+}
+
+/** An admin role assigned to a user or to a group (whose members then hold it). */
+export interface SimRoleAssignment {
+  id: string;
+  type: 'SUPER_ADMIN' | 'ORG_ADMIN' | 'READ_ONLY_ADMIN' | 'APP_ADMIN' | 'HELP_DESK_ADMIN' | 'CUSTOM';
+  label: string;
+  status: 'ACTIVE' | 'INACTIVE';
+  assignee: { type: 'USER' | 'GROUP'; id: string };
+  created: string;
+  lastUpdated: string;
+}
+
+const ROLE_LABELS: Record<SimRoleAssignment['type'], string> = {
+  SUPER_ADMIN: 'Super Administrator',
+  ORG_ADMIN: 'Organizational Administrator',
+  READ_ONLY_ADMIN: 'Read-only Administrator',
+  APP_ADMIN: 'Application Administrator',
+  HELP_DESK_ADMIN: 'Help Desk Administrator',
+  CUSTOM: 'Custom role',
+};
 
 export interface SimGroup {
   id: string;
@@ -129,6 +161,7 @@ export class OktaOrgState {
   readonly factors = new Map<string, SimFactor[]>();
   readonly policies: SimPolicy[] = [];
   readonly groups: SimGroup[] = [];
+  readonly roles: SimRoleAssignment[] = [];
   readonly logs: SimLogEvent[] = [];
   private idCounter = 0;
   private persisted = 0;
@@ -138,7 +171,12 @@ export class OktaOrgState {
     readonly now: () => number = Date.now,
   ) {}
 
-  /** `users` active users (plus ~10 % in other statuses), factors, two password policies, an MFA policy, groups, 30 days of history. */
+  /**
+   * `users` active users (plus ~10 % in other statuses), factors, two password policies, an MFA enrollment
+   * policy, a sign-on policy and an app access policy (both requiring a second factor), groups, admin roles
+   * (two Super Admins and a read-only admin, with MFA, and an "Okta Admins" group whose member is an org
+   * admin), 30 days of history.
+   */
   static seed(options: {
     users: number;
     seed?: number;
@@ -190,6 +228,9 @@ export class OktaOrgState {
       }),
     );
     state.policies.push(state.mfaPolicy());
+    state.policies.push(state.signOnPolicy());
+    state.policies.push(state.accessPolicy());
+    state.seedRoles();
     // History: deprovisioning and membership removals over the last 45 days (some older than our 30-day window).
     const active = [...state.users.values()].filter((u) => u.status === 'ACTIVE');
     for (let i = 0; i < Math.max(4, Math.floor(options.users / 50)); i++) {
@@ -388,10 +429,171 @@ export class OktaOrgState {
         authenticators: [
           { key: 'okta_verify', enroll: { self: 'REQUIRED' } },
           { key: 'webauthn', enroll: { self: 'OPTIONAL' } },
+          { key: 'phone_number', enroll: { self: 'NOT_ALLOWED' } },
         ],
       },
-      rules: [],
+      rules: [
+        {
+          id: this.newId('0pr'),
+          type: 'MFA_ENROLL',
+          name: 'Default Rule',
+          status: 'ACTIVE',
+          priority: 1,
+          system: true,
+          conditions: { people: { users: { exclude: [] } }, network: { connection: 'ANYWHERE' } },
+          actions: { enroll: { self: 'CHALLENGE' } },
+        },
+      ],
     };
+  }
+
+  /** The global session (Okta sign-on) policy: everyone, with a rule that requires a second factor. */
+  private signOnPolicy(): SimPolicy {
+    return {
+      id: this.newId('00p'),
+      type: 'OKTA_SIGN_ON',
+      name: 'Default Policy',
+      description: 'The default policy applies in all situations if no other policy applies.',
+      status: 'ACTIVE',
+      priority: 1,
+      system: true,
+      created: this.iso(this.now() - 300 * DAY),
+      lastUpdated: this.iso(this.now() - 100 * DAY),
+      conditions: { people: { groups: { include: [this.groups[0]?.id ?? ''] } } },
+      rules: [
+        {
+          id: this.newId('0pr'),
+          type: 'SIGN_ON',
+          name: 'Default Rule',
+          status: 'ACTIVE',
+          priority: 1,
+          system: true,
+          conditions: { people: { users: { exclude: [] } }, network: { connection: 'ANYWHERE' } },
+          actions: {
+            signon: {
+              access: 'ALLOW',
+              requireFactor: true,
+              factorPromptMode: 'ALWAYS',
+              primaryFactor: 'PASSWORD_IDP',
+              rememberDeviceByDefault: false,
+              session: {
+                usePersistentCookie: false,
+                maxSessionIdleMinutes: 120,
+                maxSessionLifetimeMinutes: 0,
+              },
+            },
+          },
+        },
+      ],
+    };
+  }
+
+  /** An app sign-in (access) policy: a catch-all rule requiring two factors, one a possession factor. */
+  private accessPolicy(): SimPolicy {
+    return {
+      id: this.newId('rst'),
+      type: 'ACCESS_POLICY',
+      name: 'Any two factors',
+      description: 'Require two factors for every app.',
+      status: 'ACTIVE',
+      priority: 1,
+      system: false,
+      created: this.iso(this.now() - 300 * DAY),
+      lastUpdated: this.iso(this.now() - 100 * DAY),
+      conditions: null,
+      rules: [
+        {
+          id: this.newId('rul'),
+          type: 'ACCESS_POLICY',
+          name: 'Catch-all Rule',
+          status: 'ACTIVE',
+          priority: 99,
+          system: true,
+          conditions: { network: { connection: 'ANYWHERE' } },
+          actions: {
+            appSignOn: {
+              access: 'ALLOW',
+              verificationMethod: {
+                type: 'ASSURANCE',
+                factorMode: '2FA',
+                constraints: [{ possession: { required: true, userPresence: 'REQUIRED' } }],
+                reauthenticateIn: 'PT12H',
+              },
+            },
+          },
+        },
+      ],
+    };
+  }
+
+  /** Two Super Admins and a read-only admin (active users with an ACTIVE factor), and an org admin group. */
+  private seedRoles(): void {
+    const withMfa = [...this.users.values()].filter(
+      (u) => u.status === 'ACTIVE' && (this.factors.get(u.id) ?? []).some((f) => f.status === 'ACTIVE'),
+    );
+    const [first, second, third, fourth] = withMfa;
+    const at = this.now() - 200 * DAY;
+    if (first !== undefined) this.assignRole({ type: 'USER', id: first.id }, 'SUPER_ADMIN', at);
+    if (second !== undefined) this.assignRole({ type: 'USER', id: second.id }, 'SUPER_ADMIN', at);
+    if (third !== undefined) this.assignRole({ type: 'USER', id: third.id }, 'READ_ONLY_ADMIN', at);
+    const admins: SimGroup = { id: this.newId('00g'), name: 'Okta Admins', members: new Set() };
+    this.groups.push(admins);
+    if (fourth !== undefined) admins.members.add(fourth.id);
+    this.assignRole({ type: 'GROUP', id: admins.id }, 'ORG_ADMIN', at);
+  }
+
+  private assignRole(
+    assignee: SimRoleAssignment['assignee'],
+    type: SimRoleAssignment['type'],
+    at: number = this.now(),
+    label: string = ROLE_LABELS[type],
+  ): SimRoleAssignment {
+    const role: SimRoleAssignment = {
+      id: this.newId(type === 'CUSTOM' ? 'irb' : 'ra1'),
+      type,
+      label,
+      status: 'ACTIVE',
+      assignee,
+      created: this.iso(at),
+      lastUpdated: this.iso(at),
+    };
+    this.roles.push(role);
+    return role;
+  }
+
+  /** Grants an admin role to a user or a group, as an admin would (logged like Okta's). */
+  grantRole(
+    assignee: SimRoleAssignment['assignee'],
+    type: SimRoleAssignment['type'],
+    label?: string,
+  ): SimRoleAssignment {
+    const role = this.assignRole(assignee, type, this.now(), label);
+    const user =
+      assignee.type === 'USER' ? this.mustUser(assignee.id) : (this.users.values().next().value as SimUser);
+    this.log(assignee.type === 'USER' ? 'user.account.privilege.grant' : 'group.privilege.grant', user);
+    return role;
+  }
+
+  /** The users holding a role, directly or through a group, in id order. */
+  usersWithRoles(): string[] {
+    const ids = new Set<string>();
+    for (const role of this.roles) {
+      if (role.assignee.type === 'USER') ids.add(role.assignee.id);
+      else for (const id of this.groups.find((g) => g.id === role.assignee.id)?.members ?? []) ids.add(id);
+    }
+    return [...ids].filter((id) => this.users.has(id)).sort();
+  }
+
+  /** A user's role assignments: their own, then those of their groups. */
+  rolesOf(userId: string): { role: SimRoleAssignment; via?: SimGroup }[] {
+    const direct = this.roles.filter((r) => r.assignee.type === 'USER' && r.assignee.id === userId);
+    const viaGroups = this.roles.flatMap((role) => {
+      const group = this.groups.find((g) => g.id === role.assignee.id);
+      return role.assignee.type === 'GROUP' && group?.members.has(userId) === true
+        ? [{ role, via: group }]
+        : [];
+    });
+    return [...direct.map((role) => ({ role })), ...viaGroups];
   }
 
   /** Appends a System Log event about `user`, persisted now (publication time may be earlier). */
@@ -510,11 +712,76 @@ export class OktaOrgState {
   weakenPasswordPolicy(policyId: string, complexity: Record<string, number | null>): void {
     const policy = this.policies.find((p) => p.id === policyId);
     if (policy === undefined) throw new Error(`no policy ${policyId}`);
-    const password = (policy.settings.password ?? {}) as { complexity: Record<string, unknown> };
+    const password = (policy.settings?.password ?? {}) as { complexity: Record<string, unknown> };
     password.complexity = { ...password.complexity, ...complexity };
     policy.lastUpdated = this.iso();
     const first = this.users.values().next().value as SimUser;
     this.log('policy.lifecycle.update', first);
+  }
+
+  /**
+   * Adds an ACTIVE rule to the (first) ACCESS_POLICY, or OKTA_SIGN_ON, policy that lets the group at
+   * `groupIndex` (default: Contractors) sign in with one factor; returns the rule.
+   */
+  exemptGroupFromSecondFactor(
+    groupIndex = 2,
+    policyType: 'ACCESS_POLICY' | 'OKTA_SIGN_ON' = 'ACCESS_POLICY',
+  ): SimPolicyRule {
+    const policy = this.policies.find((p) => p.type === policyType);
+    const group = this.groups[groupIndex];
+    if (policy === undefined || group === undefined) throw new Error(`no ${policyType} policy or group`);
+    const people = { groups: { include: [group.id] } };
+    const rule: SimPolicyRule =
+      policyType === 'ACCESS_POLICY'
+        ? {
+            id: this.newId('rul'),
+            type: 'ACCESS_POLICY',
+            name: `${group.name} with a password`,
+            status: 'ACTIVE',
+            priority: 1,
+            system: false,
+            conditions: { people },
+            actions: {
+              appSignOn: {
+                access: 'ALLOW',
+                verificationMethod: {
+                  type: 'ASSURANCE',
+                  factorMode: '1FA',
+                  constraints: [{ knowledge: { types: ['password'] } }],
+                  reauthenticateIn: 'PT2H',
+                },
+              },
+            },
+          }
+        : {
+            id: this.newId('0pr'),
+            type: 'SIGN_ON',
+            name: `${group.name} without MFA`,
+            status: 'ACTIVE',
+            priority: 1,
+            system: false,
+            conditions: { people },
+            actions: { signon: { access: 'ALLOW', requireFactor: false, primaryFactor: 'PASSWORD_IDP' } },
+          };
+    for (const other of policy.rules) other.priority += 1;
+    policy.rules.unshift(rule);
+    this.policyChanged(policy, 'policy.rule.add');
+    return rule;
+  }
+
+  /** Changes a policy's name or status (e.g. deactivates it), as an admin would. */
+  updatePolicy(policyId: string, change: { name?: string; status?: 'ACTIVE' | 'INACTIVE' }): SimPolicy {
+    const policy = this.policies.find((p) => p.id === policyId);
+    if (policy === undefined) throw new Error(`no policy ${policyId}`);
+    Object.assign(policy, change);
+    this.policyChanged(policy, 'policy.lifecycle.update');
+    return policy;
+  }
+
+  private policyChanged(policy: SimPolicy, eventType: string): void {
+    policy.lastUpdated = this.iso();
+    const first = this.users.values().next().value as SimUser;
+    this.log(eventType, first);
   }
 
   activeUsers(): SimUser[] {

@@ -45,6 +45,7 @@ const COVERAGE = graphql(`
     }
     checkSettings {
       dormantDays
+      maxSuperAdmins
       passwordBaseline {
         minLength
         maxLockoutAttempts
@@ -70,7 +71,12 @@ const CREATE_EXCEPTION = graphql(`
   }
 `);
 
-type CheckKey = 'mfa_enrolled' | 'no_dormant_users' | 'password_baseline';
+type CheckKey =
+  | 'mfa_enrolled'
+  | 'no_dormant_users'
+  | 'password_baseline'
+  | 'second_factor_for_everyone'
+  | 'super_admins_limited';
 
 /** The organization's coverage, its checks with their failing items, exceptions and check settings. */
 export function CoveragePage({ admin }: { admin: boolean }) {
@@ -180,6 +186,7 @@ export function CoveragePage({ admin }: { admin: boolean }) {
                 minLength: data.checkSettings.passwordBaseline.minLength,
                 maxLockoutAttempts: data.checkSettings.passwordBaseline.maxLockoutAttempts,
                 minHistoryCount: data.checkSettings.passwordBaseline.minHistoryCount,
+                maxSuperAdmins: data.checkSettings.maxSuperAdmins,
               }}
               onSaved={() => refetch({ requestPolicy: 'network-only' })}
             />
@@ -193,6 +200,8 @@ export function CoveragePage({ admin }: { admin: boolean }) {
               <dd>{data.checkSettings.passwordBaseline.maxLockoutAttempts} attempts</dd>
               <dt>Password history</dt>
               <dd>{data.checkSettings.passwordBaseline.minHistoryCount}</dd>
+              <dt>Super Admins at most</dt>
+              <dd>{data.checkSettings.maxSuperAdmins}</dd>
             </dl>
           )}
         </>
@@ -235,6 +244,8 @@ function ExceptionForm({ onCreated }: { onCreated: () => void }) {
           <option value="mfa_enrolled">Every active user has MFA</option>
           <option value="no_dormant_users">No dormant users</option>
           <option value="password_baseline">Password policies meet the baseline</option>
+          <option value="second_factor_for_everyone">Sign-on requires a second factor</option>
+          <option value="super_admins_limited">Super Admins limited, with MFA</option>
         </select>
       </div>
       <div className="field">
@@ -279,6 +290,7 @@ interface Settings {
   minLength: number;
   maxLockoutAttempts: number;
   minHistoryCount: number;
+  maxSuperAdmins: number;
 }
 
 const SETTING_LABELS: Readonly<Record<keyof Settings, string>> = {
@@ -286,6 +298,7 @@ const SETTING_LABELS: Readonly<Record<keyof Settings, string>> = {
   minLength: 'Password minimum length',
   maxLockoutAttempts: 'Lockout after at most (attempts)',
   minHistoryCount: 'Password history',
+  maxSuperAdmins: 'Super Admins at most',
 };
 
 /** ADMIN: the check settings; saving recomputes the checks (audited). */
@@ -295,6 +308,7 @@ function SettingsForm({ current, onSaved }: { current: Settings; onSaved: () => 
     minLength: String(current.minLength),
     maxLockoutAttempts: String(current.maxLockoutAttempts),
     minHistoryCount: String(current.minHistoryCount),
+    maxSuperAdmins: String(current.maxSuperAdmins),
   });
   const [state, save] = useMutation(UPDATE_SETTINGS);
   const [saved, setSaved] = useState(false);

@@ -16,6 +16,10 @@ const INTEGRATION = graphql(`
       controls
       evidenceTypes
       requiredScopes
+      optionalScopes {
+        scope
+        why
+      }
       redirectUri
       setupSteps {
         title
@@ -184,6 +188,18 @@ export function IntegrationPage({ integrationKey, admin }: { integrationKey: str
       <section aria-labelledby="security">
         <h2 id="security">Security model</h2>
         <p>Scopes requested (read-only): {integration.requiredScopes.join(', ')}.</p>
+        {integration.optionalScopes.length > 0 && (
+          <>
+            <p>Optional scopes (read-only; the connection works without them):</p>
+            <ul aria-label="Optional scopes">
+              {integration.optionalScopes.map((o) => (
+                <li key={o.scope}>
+                  <code>{o.scope}</code> (optional): {o.why}
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
         <dl className="facts">
           {integration.securityModel.map((s) => (
             <div key={s.title} style={{ display: 'contents' }}>

@@ -1,4 +1,4 @@
-import { checkGrantedScopes } from './okta-scopes';
+import { checkGrantedScopes, REQUESTED_SCOPES } from './okta-scopes';
 
 const READ = 'okta.users.read okta.groups.read okta.policies.read okta.logs.read';
 
@@ -33,5 +33,19 @@ describe('checkGrantedScopes', () => {
     ],
   ])('%s', (_name, scope, expected) => {
     expect(checkGrantedScopes(scope)).toMatchObject(expected);
+  });
+});
+
+describe('the optional okta.roles.read scope', () => {
+  it('is requested, and its absence is reported but never an error', () => {
+    expect(REQUESTED_SCOPES).toContain('okta.roles.read');
+    expect(checkGrantedScopes(READ)).toMatchObject({ ok: true, optionalMissing: ['okta.roles.read'] });
+    expect(checkGrantedScopes(`${READ} okta.roles.read`)).toMatchObject({ ok: true, optionalMissing: [] });
+  });
+
+  it('does not stand in for a required scope', () => {
+    expect(
+      checkGrantedScopes('okta.users.read okta.groups.read okta.policies.read okta.roles.read'),
+    ).toMatchObject({ ok: false, missing: ['okta.logs.read'], optionalMissing: [] });
   });
 });

@@ -4,7 +4,7 @@ import {
   controlsOf,
   type EvidenceTypeDefinition,
 } from '#src/modules/connectors/connector-definition';
-import { REQUIRED_OKTA_SCOPES } from './okta-scopes';
+import { OPTIONAL_OKTA_SCOPES, REQUIRED_OKTA_SCOPES, ROLES_SCOPE } from './okta-scopes';
 
 export const OKTA_CONNECTOR_KEY = 'okta';
 const HOUR_MS = 3_600_000;
@@ -13,6 +13,8 @@ export const USER_MFA = 'okta.user_mfa';
 export const PASSWORD_POLICY = 'okta.password_policy';
 export const DEPROVISIONING_EVENT = 'okta.deprovisioning_event';
 export const GROUP_MEMBERSHIP = 'okta.group_membership';
+export const AUTHENTICATION_POLICY = 'okta.authentication_policy';
+export const ADMIN_ROLE_ASSIGNMENT = 'okta.admin_role_assignment';
 
 /** The one place Okta's evidence types, their controls and their labels are declared. */
 export const OKTA_EVIDENCE: readonly EvidenceTypeDefinition[] = [
@@ -25,6 +27,19 @@ export const OKTA_EVIDENCE: readonly EvidenceTypeDefinition[] = [
   },
   { type: DEPROVISIONING_EVENT, label: 'deprovisioning event', controls: ['CC6.2', 'CC6.3'] },
   { type: GROUP_MEMBERSHIP, label: 'group membership', controls: ['CC6.3'] },
+  {
+    type: AUTHENTICATION_POLICY,
+    label: 'authentication policy',
+    controls: ['CC6.1'],
+    subject: 'identity.authentication_policy',
+  },
+  {
+    type: ADMIN_ROLE_ASSIGNMENT,
+    label: 'admin role assignment',
+    controls: ['CC6.3'],
+    subject: 'identity.admin_role',
+    optionalScope: ROLES_SCOPE,
+  },
 ];
 export const OKTA_EVIDENCE_TYPES = OKTA_EVIDENCE.map((e) => e.type);
 
@@ -46,6 +61,7 @@ export function oktaDefinition(publicUrl: string): ConnectorDefinition {
     controls: controlsOf(OKTA_EVIDENCE),
     evidenceTypes: [...OKTA_EVIDENCE_TYPES],
     requiredScopes: [...REQUIRED_OKTA_SCOPES],
+    optionalScopes: OPTIONAL_OKTA_SCOPES.map(({ scope, why }) => ({ scope, why })),
     redirectUri,
     setupSteps: [
       {
@@ -59,6 +75,8 @@ export function oktaDefinition(publicUrl: string): ConnectorDefinition {
         title: 'Grant the read-only Okta API scopes',
         body:
           `On the app's "Okta API Scopes" tab grant ${REQUIRED_OKTA_SCOPES.join(', ')} (a Super Admin must do this). ` +
+          `Optionally also grant ${OPTIONAL_OKTA_SCOPES.map((o) => o.scope).join(', ')} to collect who holds which admin ` +
+          'role (the connection works without it; the Super Admin check then stays inconclusive). ' +
           'Do not grant any *.manage scope: the connection is refused if a write scope is granted.',
       },
       {

@@ -10,6 +10,8 @@ import {
   type DriverConnection,
 } from '#src/modules/connectors/connector-driver.port';
 import { type ConnectorDefinition } from '#src/modules/connectors/connector-definition';
+import { AdminRoleCollector } from './collectors/admin-role.collector';
+import { AuthenticationPolicyCollector } from './collectors/authentication-policy.collector';
 import { DeprovisioningCollector } from './collectors/deprovisioning.collector';
 import { GroupMembershipCollector } from './collectors/group-membership.collector';
 import { PasswordPolicyCollector } from './collectors/password-policy.collector';
@@ -22,6 +24,7 @@ import {
 } from './okta-api.client';
 import { OKTA_CHANGE_DETECTORS } from './okta-changes';
 import { OktaAuth } from './okta.auth';
+import { ROLES_SCOPE } from './okta-scopes';
 import { oktaDefinition } from './okta.definition';
 
 const CODES: Record<OktaApiErrorKind, ConnectorErrorCode> = {
@@ -34,7 +37,7 @@ const CODES: Record<OktaApiErrorKind, ConnectorErrorCode> = {
   client_error: 'CLIENT_ERROR',
 };
 
-/** The Okta driver: its three collectors share one API session (rate limits, concurrency cap, token). */
+/** The Okta driver: its collectors share one API session (rate limits, concurrency cap, token). */
 @Injectable()
 export class OktaDriver implements ConnectorDriver {
   readonly definition: ConnectorDefinition;
@@ -59,6 +62,9 @@ export class OktaDriver implements ConnectorDriver {
       new PasswordPolicyCollector(client),
       new DeprovisioningCollector(client),
       new GroupMembershipCollector(client, this.config.sync.factorSweepIntervalMs),
+      new AuthenticationPolicyCollector(client),
+      // Only with the optional scope: without it there is nothing to collect, and no error.
+      ...(connection.grantedScopes.includes(ROLES_SCOPE) ? [new AdminRoleCollector(client)] : []),
     ];
   }
 

@@ -1,5 +1,7 @@
 import { type EvidenceItem } from '#src/modules/evidence/evidence.types';
 import {
+  ADMIN_ROLE_ASSIGNMENT,
+  AUTHENTICATION_POLICY,
   DEPROVISIONING_EVENT,
   GROUP_MEMBERSHIP,
   OKTA_EVIDENCE,
@@ -75,7 +77,14 @@ export interface OktaLogEvent {
     | null;
 }
 
-export { DEPROVISIONING_EVENT, GROUP_MEMBERSHIP, PASSWORD_POLICY, USER_MFA };
+export {
+  ADMIN_ROLE_ASSIGNMENT,
+  AUTHENTICATION_POLICY,
+  DEPROVISIONING_EVENT,
+  GROUP_MEMBERSHIP,
+  PASSWORD_POLICY,
+  USER_MFA,
+};
 
 export interface OktaGroup {
   id: string;

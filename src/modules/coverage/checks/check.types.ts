@@ -1,5 +1,11 @@
 export type CheckStatus = 'PASS' | 'FAIL' | 'INCONCLUSIVE';
-export const CHECK_KEYS = ['mfa_enrolled', 'password_baseline', 'no_dormant_users'] as const;
+export const CHECK_KEYS = [
+  'mfa_enrolled',
+  'password_baseline',
+  'no_dormant_users',
+  'second_factor_for_everyone',
+  'super_admins_limited',
+] as const;
 export type CheckKey = (typeof CHECK_KEYS)[number];
 
 export interface CheckItem {
@@ -40,6 +46,11 @@ export interface DataState {
   readonly fresh: boolean;
   /** The latest collection of the type was complete. */
   readonly complete: boolean;
+  /**
+   * Optional scopes a live connection did not grant although the check's evidence needs them: the check
+   * cannot be judged without them ("<scope> not granted"), whatever else the data says.
+   */
+  readonly notGranted?: readonly string[];
 }
 
 export interface PasswordBaseline {
@@ -61,6 +72,8 @@ export const DEFAULT_BASELINE: PasswordBaseline = {
 };
 
 export const DEFAULT_DORMANT_DAYS = 90;
+/** At most this many Super Admins (`super_admins_limited`) unless the organization sets another number. */
+export const DEFAULT_MAX_SUPER_ADMINS = 4;
 
 /** Why a check's data cannot be trusted. */
 export const DISTRUST = {
@@ -71,6 +84,8 @@ export const DISTRUST = {
 
 /** Shared tail of every check: data problems make it INCONCLUSIVE (never a false pass or fail). */
 export function untrusted(data: DataState): string | undefined {
+  if (data.notGranted !== undefined && data.notGranted.length > 0)
+    return `${[...data.notGranted].sort().join(', ')} not granted`;
   if (!data.present) return DISTRUST.absent;
   if (!data.fresh) return DISTRUST.stale;
   if (!data.complete) return DISTRUST.partial;
@@ -79,7 +94,7 @@ export function untrusted(data: DataState): string | undefined {
 
 /** Whether an INCONCLUSIVE reason is about the data (rather than about items that could not be evaluated). */
 export function isDistrust(reason: string): boolean {
-  return (Object.values(DISTRUST) as string[]).includes(reason);
+  return (Object.values(DISTRUST) as string[]).includes(reason) || reason.endsWith(' not granted');
 }
 
 /** Splits failing items into those still failing and those covered by an unexpired exception. */

@@ -9,6 +9,8 @@ import {
   isDistrust,
   untrusted,
 } from './check.types';
+import { secondFactorDefinition } from './second-factor.check';
+import { superAdminsDefinition } from './super-admins.check';
 
 type Data = Readonly<Record<string, unknown>>;
 export interface Row {
@@ -19,8 +21,10 @@ export interface Row {
 const DAY = 86_400_000;
 
 /**
- * The fields of those types' data the checks read (users: status to created; policies: status, name and
- * the settings): all a refresh loads of an organization's evidence.
+ * The fields of those types' data the checks read (users: status to created; password policies: status,
+ * name and the settings; authentication policies: status, name, type, groups and rules; admin roles:
+ * login and roles; users' factors, for the Super Admins' MFA): all a refresh loads of an organization's
+ * evidence.
  */
 export const CHECK_FIELDS = [
   'status',
@@ -32,6 +36,11 @@ export const CHECK_FIELDS = [
   'complexity',
   'lockout',
   'age',
+  'policyType',
+  'groupsIncluded',
+  'rules',
+  'roles',
+  'factors',
 ] as const;
 
 function userLabel(row: Row): string {
@@ -123,19 +132,39 @@ export function asOf(check: CheckSummary, now: Date): CheckView {
 
 type Judgement = { failing: CheckItem } | { unknown: CheckItem } | undefined;
 
-/** One check: what its evidence describes (every installed type of that subject), and its judgement of one item. */
+/** A small fact a check keeps about one item, for a verdict over all of them (`CheckDefinition.conclude`). */
+export type Fact = Readonly<Record<string, string | number | boolean | null>>;
+
+/** A check's verdict over its items' facts, added to the items it judged one at a time. */
+export interface Conclusion {
+  readonly failing?: readonly CheckItem[];
+  readonly unknown?: readonly CheckItem[];
+  /** How many items the verdict is about, when not every row read (e.g. the Super Admins, not every user). */
+  readonly evaluated?: number;
+  /** The reason of a PASS, when it depends on what was found. */
+  readonly passReason?: string;
+}
+
+/**
+ * One check: what its evidence describes (every installed type of those subjects), its judgement of one
+ * item and, for a verdict no single item decides (e.g. "at least one active sign-on policy"), the facts it
+ * keeps per item and its conclusion over them. Facts are kept only for items that return one, so memory
+ * follows what the conclusion needs, not the organization.
+ */
 export interface CheckDefinition {
   readonly base: Pick<CheckResult, 'key' | 'title' | 'control'>;
-  readonly subject: EvidenceSubject;
+  readonly subjects: readonly EvidenceSubject[];
   readonly passReason: string;
-  judge(row: Row): Judgement;
+  judge(row: Row, subject: EvidenceSubject): Judgement;
+  fact?(row: Row, subject: EvidenceSubject): Fact | undefined;
+  conclude?(facts: readonly Fact[]): Conclusion;
 }
 
 /** Every active user has at least one ACTIVE MFA factor. */
 export function mfaDefinition(): CheckDefinition {
   return {
     base: { key: 'mfa_enrolled', title: 'Every active user has MFA', control: 'CC6.1' },
-    subject: 'identity.user',
+    subjects: ['identity.user'],
     passReason: 'every active user has an ACTIVE MFA factor',
     judge: (user) =>
       user.data.status === 'ACTIVE' && user.data.mfaEnrolled !== true
@@ -154,7 +183,7 @@ function atLeast(value: unknown, min: number): Verdict {
 export function passwordBaselineDefinition(baseline: PasswordBaseline): CheckDefinition {
   return {
     base: { key: 'password_baseline', title: 'Password policies meet the baseline', control: 'CC6.1' },
-    subject: 'identity.password_policy',
+    subjects: ['identity.password_policy'],
     passReason: 'every active password policy meets the baseline',
     judge: (policy) => {
       if (policy.data.status !== 'ACTIVE') return undefined;
@@ -195,7 +224,7 @@ export function dormantDefinition(days: number, now: Date): CheckDefinition {
   const cutoff = now.getTime() - days * DAY;
   return {
     base: { key: 'no_dormant_users', title: `No user dormant for more than ${days} days`, control: 'CC6.2' },
-    subject: 'identity.user',
+    subjects: ['identity.user'],
     passReason: `every active user signed in within ${days} days`,
     judge: (user) => {
       if (user.data.status !== 'ACTIVE') return undefined;
@@ -233,44 +262,45 @@ export function dormantDefinition(days: number, now: Date): CheckDefinition {
 export class StreamedCheck {
   private readonly failing = new Map<string, CheckItem>();
   private readonly unknown = new Map<string, CheckItem>();
+  private readonly facts = new Map<string, Fact>();
   private evaluated = 0;
 
   constructor(readonly definition: CheckDefinition) {}
 
-  item(key: string, row: Row, replaces: boolean): void {
+  item(key: string, row: Row, replaces: boolean, subject: EvidenceSubject): void {
     if (!replaces) this.evaluated += 1;
     this.failing.delete(key);
     this.unknown.delete(key);
-    const judgement = this.definition.judge(row);
+    this.facts.delete(key);
+    const judgement = this.definition.judge(row, subject);
     if (judgement !== undefined && 'failing' in judgement) this.failing.set(key, judgement.failing);
     else if (judgement !== undefined) this.unknown.set(key, judgement.unknown);
+    const fact = this.definition.fact?.(row, subject);
+    if (fact !== undefined) this.facts.set(key, fact);
   }
 
   result(data: DataState, exceptions: readonly CheckException[], now: Date): CheckResult {
-    const { base, passReason } = this.definition;
-    const failing = [...this.failing.values()];
-    return finish(
-      base,
-      this.evaluated,
-      data,
-      failing,
-      exceptions,
-      now,
-      [...this.unknown.values()],
-      passReason,
-    );
+    const { base } = this.definition;
+    const conclusion = this.definition.conclude?.([...this.facts.values()]) ?? {};
+    const failing = [...this.failing.values(), ...(conclusion.failing ?? [])];
+    const unknown = [...this.unknown.values(), ...(conclusion.unknown ?? [])];
+    const evaluated = conclusion.evaluated ?? this.evaluated;
+    const passReason = conclusion.passReason ?? this.definition.passReason;
+    return finish(base, evaluated, data, failing, exceptions, now, unknown, passReason);
   }
 }
 
 /** The organization's checks, in the order they are reported. */
 export function checkDefinitions(
-  settings: { passwordBaseline: PasswordBaseline; dormantDays: number },
+  settings: { passwordBaseline: PasswordBaseline; dormantDays: number; maxSuperAdmins: number },
   now: Date,
 ): CheckDefinition[] {
   return [
     mfaDefinition(),
     passwordBaselineDefinition(settings.passwordBaseline),
     dormantDefinition(settings.dormantDays, now),
+    secondFactorDefinition(),
+    superAdminsDefinition(settings.maxSuperAdmins),
   ];
 }
 
@@ -283,7 +313,8 @@ function judgeAll(
   now: Date,
 ): CheckResult {
   const check = new StreamedCheck(definition);
-  rows.forEach((row, i) => check.item(String(i), row, false));
+  const subject = definition.subjects[0] ?? 'identity.user';
+  rows.forEach((row, i) => check.item(String(i), row, false, subject));
   return check.result(data, exceptions, now);
 }
 

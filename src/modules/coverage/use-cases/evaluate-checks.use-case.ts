@@ -13,6 +13,9 @@ export interface CheckSource {
   readonly fresh: boolean;
   /** Its latest finished sync collected everything. */
   readonly complete: boolean;
+  readonly connectorKey: string;
+  /** The scopes its authorization had granted (at the instant judged). */
+  readonly grantedScopes: readonly string[];
 }
 
 export interface ChecksInput {
@@ -54,7 +57,8 @@ export class EvaluateChecks {
       (type, key, item, replaces) => {
         const subject = subjectOf.get(type);
         if (subject === undefined) return;
-        for (const check of checks) if (check.definition.subject === subject) check.item(key, item, replaces);
+        for (const check of checks)
+          if (check.definition.subjects.includes(subject)) check.item(key, item, replaces, subject);
       },
       input.asOf,
     );
@@ -64,25 +68,55 @@ export class EvaluateChecks {
       sourceId,
       expiresAt,
     }));
-    const providers = (subject: EvidenceSubject): Set<string> => {
-      const types = this.registry.typesOf(subject);
+    const providers = (subjects: readonly EvidenceSubject[]): Set<string> => {
+      const types = subjects.flatMap((subject) => this.registry.typesOf(subject));
       return new Set(
         [...counts].filter(([, perType]) => types.some((t) => (perType[t] ?? 0) > 0)).map(([id]) => id),
       );
     };
     const results = checks.map((check) =>
-      check.result(dataState(providers(check.definition.subject), input.sources), exceptions, input.now),
+      check.result(
+        dataState(
+          providers(check.definition.subjects),
+          input.sources,
+          this.notGranted(check.definition.subjects, input.sources),
+        ),
+        exceptions,
+        input.now,
+      ),
     );
     return { results, counts };
+  }
+
+  /** Optional scopes the subjects' evidence types need that a live connection of their connector did not grant. */
+  private notGranted(subjects: readonly EvidenceSubject[], sources: readonly CheckSource[]): string[] {
+    const missing = new Set<string>();
+    for (const source of sources) {
+      const definition = this.registry.find(source.connectorKey);
+      for (const e of definition?.evidence ?? [])
+        if (
+          e.subject !== undefined &&
+          subjects.includes(e.subject) &&
+          e.optionalScope !== undefined &&
+          !source.grantedScopes.includes(e.optionalScope)
+        )
+          missing.add(e.optionalScope);
+    }
+    return [...missing].sort();
   }
 }
 
 /** Stale or partial data makes a check INCONCLUSIVE, never a false pass or fail. */
-export function dataState(providers: ReadonlySet<string>, live: readonly CheckSource[]): DataState {
+export function dataState(
+  providers: ReadonlySet<string>,
+  live: readonly Pick<CheckSource, 'connectionId' | 'fresh' | 'complete'>[],
+  notGranted: readonly string[] = [],
+): DataState {
   const sources = live.filter((c) => providers.has(c.connectionId));
   return {
     present: sources.length > 0,
     fresh: sources.length > 0 && sources.every((c) => c.fresh),
     complete: sources.every((c) => c.complete),
+    ...(notGranted.length > 0 ? { notGranted } : {}),
   };
 }

@@ -61,10 +61,13 @@ export class PictureAtInstant {
     const { results, counts } = await this.evaluate.run({
       settings,
       exceptions,
-      sources: live.map(({ freshness, lastRun }) => ({
+      sources: live.map(({ connection, freshness, lastRun }) => ({
         connectionId: freshness.connectionId,
         fresh: freshnessProblem(freshness, asOf) === undefined,
         complete: lastRun === null || lastRun.status === 'SUCCEEDED',
+        connectorKey: connection.connectorKey,
+        // What the authorization had granted then: its last run's record (the connection's own, before any).
+        grantedScopes: lastRun?.grantedScopes ?? connection.grantedScopes,
       })),
       now: asOf,
       asOf,

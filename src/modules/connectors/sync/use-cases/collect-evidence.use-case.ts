@@ -136,6 +136,15 @@ export class CollectEvidence {
     }
     const failure = driver.classify(error);
     if (failure !== undefined) {
+      const optional = driver.definition.optionalScopes.some((o) => o.scope === failure.scope);
+      if (failure.code === 'INSUFFICIENT_SCOPE' && optional) {
+        // An optional scope withdrawn at the vendor since the authorization: that collection fails, the
+        // connection does not need re-authorizing for it (authorizing again without it ends the failures).
+        return {
+          code: 'COLLECTOR_FAILED',
+          message: `insufficient_scope: the optional ${failure.scope ?? ''} scope is no longer granted`,
+        };
+      }
       if (failure.code === 'INSUFFICIENT_SCOPE') {
         const scope = failure.scope ?? 'unknown';
         await this.connections.markNeedsReauth(
