@@ -1,5 +1,6 @@
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
 import { type ConnectedOkta, startConnectedOkta } from '../support/connected-okta';
+import { grantAll } from '../support/okta-oauth-server';
 import { errorCode, type TestOrg } from '../support/test-app';
 import { type Subscription, subscribe } from '../support/ws-client';
 
@@ -62,7 +63,13 @@ describe('Okta change feed (oktaChanges, changes, RISKY_CHANGE alerts)', () => {
   let appMember = '';
 
   beforeAll(async () => {
-    okta = await startConnectedOkta({ users: 12, seed: 41, orgName: 'Feed A', client: CLIENT });
+    okta = await startConnectedOkta({
+      users: 12,
+      seed: 41,
+      orgName: 'Feed A',
+      client: CLIENT,
+      grant: grantAll,
+    });
     other = await okta.t.createOrg('Feed B');
     feedA = subscribe(okta.t.url, SUBSCRIPTION, `Bearer ${okta.org.adminToken}`);
     feedB = subscribe(okta.t.url, SUBSCRIPTION, `Bearer ${other.adminToken}`);
@@ -94,18 +101,30 @@ describe('Okta change feed (oktaChanges, changes, RISKY_CHANGE alerts)', () => {
     expect(mfaUser).not.toBe('');
     expect(deactivated).not.toBe('');
     const policy = state.policies.find((p) => p.type === 'PASSWORD' && p.status === 'ACTIVE');
-    const complexity = (policy?.settings.password as { complexity: { minLength: number } }).complexity;
+    const complexity = (policy?.settings?.password as { complexity: { minLength: number } }).complexity;
     policyId = policy?.id ?? '';
     policyMinLength = complexity.minLength;
+    const withoutRoles = active.filter(
+      (u) => u.id !== mfaUser && u.id !== deactivated && !state.roles.some((r) => r.assignee.id === u.id),
+    );
+    const [promoted, joiner] = withoutRoles;
+    const adminGroup = state.groups.findIndex((g) => g.name === 'Okta Admins');
+    const access = state.policies.find((p) => p.type === 'ACCESS_POLICY');
     state.resetFactors(mfaUser);
     state.deactivateUser(deactivated);
     const added = state.addUser();
     state.weakenPasswordPolicy(policyId, { minLength: policyMinLength - 2 });
+    const exemption = state.exemptGroupFromSecondFactor(2, 'ACCESS_POLICY');
+    state.grantRole({ type: 'USER', id: promoted?.id ?? '' }, 'SUPER_ADMIN');
+    state.addToGroup(joiner?.id ?? '', adminGroup);
     expected.push(
       `MFA_REMOVED:${mfaUser}`,
       `USER_DEACTIVATED:${deactivated}`,
       `USER_ACTIVATED:${added.id}`,
       `POLICY_WEAKENED:${policyId}`,
+      `POLICY_WEAKENED:${access?.id ?? ''}`,
+      `ADMIN_ROLE_GRANTED:${promoted?.id ?? ''}`,
+      `GROUP_MEMBERSHIP_ADDED:${joiner?.id ?? ''}`,
     );
 
     secondSyncAt = new Date();
@@ -130,8 +149,8 @@ describe('Okta change feed (oktaChanges, changes, RISKY_CHANGE alerts)', () => {
     expect(gone).toMatchObject({ risky: false, after: null });
     expect(gone?.before?.data.userId).toBe(deactivated);
 
-    const joined = changes.find((c) => c.kind === 'USER_ACTIVATED');
-    expect(joined).toMatchObject({ risky: false, before: null, label: added.profile.login });
+    const activated = changes.find((c) => c.kind === 'USER_ACTIVATED');
+    expect(activated).toMatchObject({ risky: false, before: null, label: added.profile.login });
 
     const weakened = changes.find((c) => c.kind === 'POLICY_WEAKENED');
     expect(weakened).toMatchObject({
@@ -140,13 +159,27 @@ describe('Okta change feed (oktaChanges, changes, RISKY_CHANGE alerts)', () => {
     });
     expect(weakened?.summary).toContain(`complexity.minLength ${policyMinLength} → ${policyMinLength - 2}`);
 
+    const exempting = changes.find((c) => c.kind === 'POLICY_WEAKENED' && c.sourceId === access?.id);
+    expect(exempting).toMatchObject({
+      risky: true,
+      fields: [{ field: `rules.${exemption.name}.factors`, before: 'absent', after: '1FA' }],
+    });
+    expect(changes.find((c) => c.kind === 'ADMIN_ROLE_GRANTED')).toMatchObject({
+      risky: true,
+      label: promoted?.profile.login,
+      fields: [{ field: 'roles', after: { type: 'SUPER_ADMIN', group: null } }],
+    });
+    const joined = changes.find((c) => c.kind === 'GROUP_MEMBERSHIP_ADDED');
+    expect(joined).toMatchObject({ risky: true, label: joiner?.profile.login });
+    expect(joined?.summary).toContain('through the admin group Okta Admins');
+
     // The run counts what it reported.
     const runs = await gql<{ connectorRuns: { edges: { node: { stats: { changes: number | null }[] } }[] } }>(
       `query($id: ID!) { connectorRuns(connectionId: $id, first: 1) { edges { node { stats { changes } } } } }`,
       { id: okta.connectionId },
     );
     const reported = runs.data?.connectorRuns.edges[0]?.node.stats.reduce((n, s) => n + (s.changes ?? 0), 0);
-    expect(reported).toBe(4);
+    expect(reported).toBe(expected.length);
   });
 
   it('finds a member added to an app group from the System Log, without a full sweep', async () => {
@@ -208,7 +241,7 @@ describe('Okta change feed (oktaChanges, changes, RISKY_CHANGE alerts)', () => {
     const risky = (alerts.data?.alerts.edges ?? [])
       .map((e) => e.node)
       .filter((a) => a.kind === 'RISKY_CHANGE');
-    expect(risky).toHaveLength(2);
+    expect(risky).toHaveLength(5);
     expect(risky.every((a) => a.resolvedAt === null && a.changeId !== null)).toBe(true);
     expect(risky.map((a) => a.message).join('\n')).toContain('no longer has an ACTIVE MFA factor');
 
@@ -219,7 +252,7 @@ describe('Okta change feed (oktaChanges, changes, RISKY_CHANGE alerts)', () => {
           { asOf: asOf?.toISOString() },
         )
       ).data?.coverage.riskyChanges;
-    expect(await coverage()).toBe(2);
+    expect(await coverage()).toBe(5);
     expect(await coverage(new Date(secondSyncAt.getTime() - 1))).toBe(0);
 
     const auditor = await okta.t.token(okta.org.organizationId, 'AUDITOR');
@@ -231,7 +264,7 @@ describe('Okta change feed (oktaChanges, changes, RISKY_CHANGE alerts)', () => {
     expect(acknowledged.errors).toBeUndefined();
     expect(acknowledged.data?.acknowledgeAlert.resolvedAt).not.toBeNull();
     expect(acknowledged.data?.acknowledgeAlert.acknowledgedBy).toEqual(expect.any(String));
-    expect(await coverage()).toBe(1);
+    expect(await coverage()).toBe(4);
     expect(errorCode(await gql(ACKNOWLEDGE, { id: target.id }))).toBe('CONFLICT');
 
     const audit = await gql<{
@@ -247,6 +280,6 @@ describe('Okta change feed (oktaChanges, changes, RISKY_CHANGE alerts)', () => {
 
     // A later sync does not reopen an acknowledged change's alert.
     await okta.t.syncNow(okta.org.adminToken, okta.connectionId);
-    expect(await coverage()).toBe(1);
+    expect(await coverage()).toBe(4);
   });
 });

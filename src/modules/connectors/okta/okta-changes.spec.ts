@@ -1,5 +1,11 @@
 import { type ChangeDetector, type ItemChange } from '#src/modules/connectors/connector-driver.port';
-import { groupMembershipChanges, passwordPolicyChanges, userChanges } from './okta-changes';
+import {
+  adminRoleChanges,
+  authenticationPolicyChanges,
+  groupMembershipChanges,
+  passwordPolicyChanges,
+  userChanges,
+} from './okta-changes';
 
 type Data = Record<string, unknown>;
 
@@ -104,5 +110,84 @@ describe('Okta change detectors', () => {
     ]);
     expect(await detect(groupMembershipChanges, tracked({ ...stored, type: 'OKTA_GROUP' }))).toEqual([]);
     expect(reads).toEqual(['APP_GROUP']);
+  });
+
+  const rule = (id: string, factorMode: string, status = 'ACTIVE') => ({
+    id,
+    name: `rule ${id}`,
+    status,
+    access: 'ALLOW',
+    requireFactor: null,
+    verificationType: 'ASSURANCE',
+    factorMode,
+  });
+  const accessPolicy = (rules: unknown[], status = 'ACTIVE') => ({
+    name: 'App sign-in',
+    status,
+    policyType: 'ACCESS_POLICY',
+    rules,
+    enrollment: null,
+  });
+
+  it('reports an authentication rule that now lets people in with one factor: new, reactivated or changed', async () => {
+    const before = accessPolicy([rule('r1', '2FA'), rule('r2', '1FA', 'INACTIVE'), rule('r3', '1FA')]);
+    const after = accessPolicy([rule('r1', '1FA'), rule('r2', '1FA'), rule('r3', '1FA'), rule('r4', '1FA')]);
+    const [found, ...rest] = await detect(authenticationPolicyChanges, change(before, after));
+    expect(rest).toEqual([]);
+    expect(found).toMatchObject({ kind: 'POLICY_WEAKENED', risky: true, label: 'App sign-in' });
+    expect(found?.fields).toEqual([
+      { field: 'rules.rule r1.factors', before: '2FA', after: '1FA' },
+      { field: 'rules.rule r2.factors', before: 'inactive', after: '1FA' },
+      { field: 'rules.rule r4.factors', before: 'absent', after: '1FA' },
+    ]);
+    expect(await detect(authenticationPolicyChanges, change(after, before))).toEqual([]);
+  });
+
+  it('reports a deactivated policy and an authenticator no longer required at enrollment', async () => {
+    const active = accessPolicy([rule('r1', '2FA')]);
+    expect(
+      await detect(authenticationPolicyChanges, change(active, { ...active, status: 'INACTIVE' })),
+    ).toMatchObject([{ fields: [{ field: 'status', before: 'ACTIVE', after: 'INACTIVE' }] }]);
+    const enroll = (value: string) => ({
+      name: 'MFA enrollment',
+      status: 'ACTIVE',
+      policyType: 'MFA_ENROLL',
+      rules: [],
+      enrollment: [{ key: 'okta_verify', enroll: value }],
+    });
+    expect(
+      await detect(authenticationPolicyChanges, change(enroll('REQUIRED'), enroll('OPTIONAL'))),
+    ).toMatchObject([
+      { fields: [{ field: 'enrollment.okta_verify', before: 'REQUIRED', after: 'OPTIONAL' }] },
+    ]);
+    expect(await detect(authenticationPolicyChanges, change(enroll('OPTIONAL'), enroll('REQUIRED')))).toEqual(
+      [],
+    );
+  });
+
+  it('reports admin roles a user holds now and did not before: directly, or through an admin group', async () => {
+    const role = (type: string, group: { id: string; name: string } | null = null, status = 'ACTIVE') => ({
+      type,
+      label: type,
+      status,
+      group,
+    });
+    const before = { login: 'ann@x', roles: [role('READ_ONLY_ADMIN')] };
+    const after = {
+      login: 'ann@x',
+      roles: [
+        role('READ_ONLY_ADMIN'),
+        role('SUPER_ADMIN'),
+        role('ORG_ADMIN', { id: 'g1', name: 'Okta Admins' }),
+        role('APP_ADMIN', null, 'INACTIVE'),
+      ],
+    };
+    const found = await detect(adminRoleChanges, change(before, after));
+    expect(found.map((f) => [f.kind, f.risky, f.summary])).toEqual([
+      ['ADMIN_ROLE_GRANTED', true, 'ann@x was granted SUPER_ADMIN'],
+      ['GROUP_MEMBERSHIP_ADDED', true, 'ann@x holds ORG_ADMIN through the admin group Okta Admins'],
+    ]);
+    expect(await detect(adminRoleChanges, change(after, before))).toEqual([]);
+    expect(await detect(adminRoleChanges, change(before, undefined))).toEqual([]);
   });
 });

@@ -4,7 +4,14 @@ import {
   type FieldChange,
   type ItemChange,
 } from '#src/modules/connectors/connector-driver.port';
-import { GROUP_MEMBERSHIP, PASSWORD_POLICY, USER_MFA } from './okta.definition';
+import { type Rule, verdict } from '#src/modules/coverage/checks/second-factor.check';
+import {
+  ADMIN_ROLE_ASSIGNMENT,
+  AUTHENTICATION_POLICY,
+  GROUP_MEMBERSHIP,
+  PASSWORD_POLICY,
+  USER_MFA,
+} from './okta.definition';
 
 type Data = Readonly<Record<string, unknown>>;
 
@@ -104,6 +111,114 @@ export const passwordPolicyChanges: ChangeDetector = {
   },
 };
 
+type PolicyRule = Rule & { readonly id: string };
+
+const rulesOf = (data: Data | undefined): PolicyRule[] =>
+  Array.isArray(data?.rules) ? (data.rules as PolicyRule[]).filter((r) => typeof r?.id === 'string') : [];
+
+/** How many factors a rule lets people sign in with, as the second-factor check judges it; null when inactive. */
+function factors(policyType: string, rule: PolicyRule | undefined): string {
+  if (rule === undefined) return 'absent';
+  if (rule.status !== 'ACTIVE') return 'inactive';
+  const judged = verdict(policyType, rule);
+  return judged === 'one_factor' ? '1FA' : judged === 'second_factor' ? '2FA' : 'unknown';
+}
+
+/**
+ * Authentication policies: an active policy deactivated; a sign-on or access rule that now lets people in
+ * with one factor (new, reactivated or changed); an authenticator whose enrollment is no longer REQUIRED.
+ */
+export const authenticationPolicyChanges: ChangeDetector = {
+  evidenceType: AUTHENTICATION_POLICY,
+  watches: ['name', 'status', 'policyType', 'rules', 'enrollment'],
+  detect({ before, after }: ItemChange): DetectedChange[] {
+    if (before === undefined || after === undefined || before.status !== 'ACTIVE') return [];
+    const label = text(after.name) ?? 'authentication policy';
+    const policyType = text(after.policyType) ?? '';
+    const fields: FieldChange[] = [];
+    if (after.status !== 'ACTIVE')
+      fields.push({ field: 'status', before: 'ACTIVE', after: after.status ?? null });
+    else {
+      if (policyType === 'OKTA_SIGN_ON' || policyType === 'ACCESS_POLICY') {
+        const previous = new Map(rulesOf(before).map((r) => [r.id, r]));
+        for (const rule of rulesOf(after)) {
+          const was = factors(policyType, previous.get(rule.id));
+          const is = factors(policyType, rule);
+          if (is === '1FA' && was !== '1FA')
+            fields.push({ field: `rules.${rule.name ?? rule.id}.factors`, before: was, after: is });
+        }
+      }
+      const enrolled = (data: Data) =>
+        new Map(
+          (Array.isArray(data.enrollment) ? (data.enrollment as { key: string; enroll: unknown }[]) : []).map(
+            (e) => [e.key, e.enroll],
+          ),
+        );
+      const was = enrolled(before);
+      for (const [key, enroll] of enrolled(after))
+        if (was.get(key) === 'REQUIRED' && enroll !== 'REQUIRED')
+          fields.push({ field: `enrollment.${key}`, before: 'REQUIRED', after: enroll ?? null });
+    }
+    if (fields.length === 0) return [];
+    const described = fields.map((f) => `${f.field} ${String(f.before)} → ${String(f.after)}`).join(', ');
+    return [
+      { kind: 'POLICY_WEAKENED', risky: true, label, summary: `${label} weakened: ${described}`, fields },
+    ];
+  },
+};
+
+interface HeldRole {
+  readonly type: string | null;
+  readonly label: string | null;
+  readonly status: string | null;
+  readonly group: { readonly id: string; readonly name: string | null } | null;
+}
+
+const roleKey = (r: HeldRole): string => `${r.type ?? ''}\u0000${r.label ?? ''}\u0000${r.group?.id ?? ''}`;
+const activeRoles = (data: Data | undefined): HeldRole[] =>
+  (Array.isArray(data?.roles) ? (data.roles as HeldRole[]) : []).filter((r) => r.status !== 'INACTIVE');
+
+/**
+ * Admin roles (only with okta.roles.read): a role a user holds now and did not before. Held directly it is
+ * ADMIN_ROLE_GRANTED; held through a group it is GROUP_MEMBERSHIP_ADDED to that admin group (the user joined
+ * it, or the group was given the role: both give the member the role). Both are risky.
+ */
+export const adminRoleChanges: ChangeDetector = {
+  evidenceType: ADMIN_ROLE_ASSIGNMENT,
+  watches: ['login', 'roles'],
+  detect({ before, after }: ItemChange): DetectedChange[] {
+    if (after === undefined) return [];
+    const label = text(after.login) ?? text(before?.login) ?? 'unknown user';
+    const had = new Set(activeRoles(before).map(roleKey));
+    return activeRoles(after)
+      .filter((role) => !had.has(roleKey(role)))
+      .map((role) => {
+        const name = role.label ?? role.type ?? 'admin role';
+        const field = {
+          field: 'roles',
+          before: null,
+          after: { type: role.type, label: role.label, group: role.group },
+        };
+        if (role.group === null)
+          return {
+            kind: 'ADMIN_ROLE_GRANTED',
+            risky: true,
+            label,
+            summary: `${label} was granted ${name}`,
+            fields: [field],
+          };
+        const group = role.group.name ?? role.group.id;
+        return {
+          kind: 'GROUP_MEMBERSHIP_ADDED',
+          risky: true,
+          label,
+          summary: `${label} holds ${name} through the admin group ${group}`,
+          fields: [field],
+        };
+      });
+  },
+};
+
 interface Member {
   readonly id: string;
   readonly login: string | null;
@@ -148,5 +263,7 @@ function members(data: Data | undefined): Member[] {
 export const OKTA_CHANGE_DETECTORS: readonly ChangeDetector[] = [
   userChanges,
   passwordPolicyChanges,
+  authenticationPolicyChanges,
+  adminRoleChanges,
   groupMembershipChanges,
 ];

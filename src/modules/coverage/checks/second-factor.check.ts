@@ -10,7 +10,7 @@ interface GroupRef {
 }
 
 /** The fields of an `identity.authentication_policy` rule the check reads (see the Okta mapper). */
-interface Rule {
+export interface Rule {
   readonly id: string;
   readonly name: string | null;
   readonly status: string | null;
@@ -26,13 +26,13 @@ interface Rule {
   readonly factorMode: string | null;
 }
 
-type Verdict = 'one_factor' | 'second_factor' | { unknown: string };
+export type Verdict = 'one_factor' | 'second_factor' | { unknown: string };
 
 const groupLabel = (g: GroupRef): string => g.name ?? g.id;
 const list = <T>(v: readonly T[] | undefined): readonly T[] => (Array.isArray(v) ? (v as readonly T[]) : []);
 
 /** How many factors an ACTIVE rule lets people sign in with. */
-function verdict(policyType: string, rule: Rule): Verdict {
+export function verdict(policyType: string, rule: Rule): Verdict {
   if (rule.access !== 'ALLOW') return 'second_factor'; // DENY lets nobody in
   if (policyType === 'OKTA_SIGN_ON') return rule.requireFactor === true ? 'second_factor' : 'one_factor';
   if (rule.verificationType !== null && rule.verificationType !== 'ASSURANCE')
