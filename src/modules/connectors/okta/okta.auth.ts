@@ -4,20 +4,36 @@ import {
   type OAuthClient,
   type RevocationOutcome,
   type ScopeCheck,
+  type ServiceAppAuth,
   type TokenSet,
 } from '#src/modules/connectors/connector-driver.port';
+import { ClientCredentialsClient } from '#src/modules/connectors/oauth/client-credentials.client';
+import { BearerToken, DpopBoundToken } from '#src/modules/connectors/oauth/presented-token';
 import { OAuth2Authorize } from '#src/modules/connectors/oauth/oauth2-authorize';
 import { OAuth2TokenClient, type OAuthServer } from '#src/modules/connectors/oauth/oauth2-token.client';
 import { parseOktaDomain } from './okta-domain';
-import { checkGrantedScopes, REQUESTED_SCOPES } from './okta-scopes';
+import { checkGrantedScopes, REQUESTED_SCOPES, REQUIRED_OKTA_SCOPES } from './okta-scopes';
 
 /**
  * Okta's org authorization server (`/oauth2/v1/authorize`, `/token`, `/revoke`) for a connection's own OIDC
  * web app: authorization code with PKCE, the client secret sent as the app's client authentication says.
+ * Or, for an API Services app (`serviceApp`): client credentials with `private_key_jwt`, the four read
+ * scopes, and DPoP when the app requires it (Okta's default for new service apps).
  */
 export class OktaAuth implements ConnectorAuth {
   private readonly authorize: OAuth2Authorize;
   private readonly tokens: OAuth2TokenClient;
+  private readonly clientCredentials: ClientCredentialsClient;
+  readonly serviceApp: ServiceAppAuth = {
+    token: (client, nonces) =>
+      this.clientCredentials.token(this.server(client.externalTenant), client, REQUIRED_OKTA_SCOPES, nonces),
+    revoke: (client, accessToken) =>
+      this.clientCredentials.revoke(this.server(client.externalTenant), client, accessToken),
+    present: (client, tokens, nonces) =>
+      tokens.tokenType === 'DPoP'
+        ? new DpopBoundToken(tokens.accessToken, client.connectionId, client.keys.dpop, nonces)
+        : new BearerToken(tokens.accessToken),
+  };
 
   constructor(
     private readonly allowedInsecureHosts: readonly string[],
@@ -25,6 +41,7 @@ export class OktaAuth implements ConnectorAuth {
   ) {
     this.authorize = new OAuth2Authorize(timeoutMs);
     this.tokens = new OAuth2TokenClient(timeoutMs);
+    this.clientCredentials = new ClientCredentialsClient(timeoutMs);
   }
 
   parseExternalTenant(input: string): string {

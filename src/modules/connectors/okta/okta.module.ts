@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { ConnectionsModule } from '#src/modules/connections/connections.module';
 import { driverToken } from '#src/modules/connectors/connector-driver.port';
 import { OktaConnectResolver } from './okta-connect.resolver';
+import { OktaServiceAppResolver } from './okta-service-app.resolver';
 import { OKTA_CONNECTOR_KEY } from './okta.definition';
 import { OktaDriver } from './okta.driver';
 
 /**
  * Registers the Okta driver under its connector key (see `ConnectorsModule.forRoot`), and Okta's own
- * GraphQL entry points (`connectOkta`, `Connection.oktaDomain`).
+ * GraphQL entry points (`connectOkta`, `connectOktaServiceApp`, `Connection.oktaDomain`).
  */
 @Module({
   imports: [ConnectionsModule],
@@ -15,10 +16,11 @@ import { OktaDriver } from './okta.driver';
     OktaDriver,
     { provide: driverToken(OKTA_CONNECTOR_KEY), useExisting: OktaDriver },
     OktaConnectResolver,
+    OktaServiceAppResolver,
   ],
   exports: [driverToken(OKTA_CONNECTOR_KEY)],
 })
 export class OktaModule {
   static readonly connectorKey = OKTA_CONNECTOR_KEY;
-  static readonly resolvers = [OktaConnectResolver];
+  static readonly resolvers = [OktaConnectResolver, OktaServiceAppResolver];
 }
