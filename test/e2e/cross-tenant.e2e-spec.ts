@@ -38,6 +38,7 @@ const ID_KINDS: Record<string, Kind> = {
   'Query.connectorRuns.connectionId': 'connection',
   'Query.continuity.connectionId': 'connection',
   'Query.evidence.filter.connectionId': 'connection',
+  'Mutation.activateServiceApp.input.connectionId': 'connection',
   'Mutation.approveAssessment.input.assessmentId': 'assessment',
   'Mutation.attachEvidence.input.assessmentId': 'assessment',
   'Mutation.attachEvidence.input.evidenceIds': 'evidence',

@@ -62,7 +62,7 @@ export class ClientCredentialsClient {
         demanded = true;
         continue;
       }
-      throw refused(server, code, description);
+      throw refused(server, code, description, scopes);
     }
   }
 
@@ -146,7 +146,12 @@ const METHOD_HINT =
   'set the app\'s "Client authentication" to "Public key / Private key", add the public key shown for this connection, then activate again';
 
 /** A refusal in the admin's terms; the vendor's description is only matched, never repeated. */
-function refused(server: OAuthServer, code: string, description: string): OAuthExchangeError {
+function refused(
+  server: OAuthServer,
+  code: string,
+  description: string,
+  requested: readonly string[],
+): OAuthExchangeError {
   const vendor = server.vendor;
   if (code === 'invalid_client') {
     if (
@@ -164,10 +169,13 @@ function refused(server: OAuthServer, code: string, description: string): OAuthE
     );
   }
   if (code === 'invalid_scope') {
-    const hint = 'grant the app the read scopes on its "Okta API Scopes" tab';
+    // Only our own scope names are repeated, never the vendor's text.
+    const named = requested.filter((scope) => description.includes(scope));
+    const which = named.length > 0 ? named.join(' ') : 'the read scopes';
+    const hint = `grant the app ${which} on its "Okta API Scopes" tab`;
     return new OAuthExchangeError(
       code,
-      `${vendor} refused the requested scopes (invalid_scope): ${hint}`,
+      `${vendor} refused the requested scopes (invalid_scope)${named.length > 0 ? `: missing ${which}` : ''}; ${hint}`,
       hint,
     );
   }
