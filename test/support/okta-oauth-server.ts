@@ -174,6 +174,8 @@ export class FakeOktaAuthServer {
       cookies: { keys: ['fake-okta-cookie-key-for-tests-only'] },
       ttl: {
         AccessToken: 3600,
+        // Okta's org authorization server: access tokens last an hour, a service app's as well.
+        ClientCredentials: 3600,
         AuthorizationCode: 300,
         RefreshToken: 90 * 86400,
         Interaction: 600,
