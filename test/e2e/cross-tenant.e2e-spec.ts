@@ -45,6 +45,7 @@ const ID_KINDS: Record<string, Kind> = {
   'Mutation.exportAssessment.input.assessmentId': 'assessment',
   'Mutation.reauthorizeConnection.input.connectionId': 'connection',
   'Mutation.revokeConnection.input.connectionId': 'connection',
+  'Mutation.rotateServiceAppKey.input.connectionId': 'connection',
   'Mutation.syncConnection.input.connectionId': 'connection',
 };
 

@@ -130,6 +130,16 @@ describe('Okta service-app connections: client credentials, private_key_jwt, DPo
     return result.data?.connectorRuns.edges.map((e) => e.node) ?? [];
   }
 
+  /** Makes the stored access token about to expire, so the next sync fetches a new one. */
+  async function expireToken(org: TestOrg, id: string): Promise<void> {
+    const store = t.get<ConnectionCredentialsStore>(ConnectionCredentialsStore);
+    await t.asOrg(org.organizationId, async () => {
+      const creds = await store.read(id);
+      if (creds === undefined) throw new Error('no credentials');
+      await store.write(id, { ...creds, accessTokenExpiresAt: new Date(Date.now() + 60_000).toISOString() });
+    });
+  }
+
   /** The current evidence of a connection: type, source id and fingerprint of every current row. */
   async function evidenceOf(id: string): Promise<string[]> {
     const rows = await t.connection
@@ -213,6 +223,19 @@ describe('Okta service-app connections: client credentials, private_key_jwt, DPo
     }>(org.adminToken, '{ auditLog(first: 10) { edges { node { action details } } } }');
     const connect = audit.data?.auditLog.edges.find((e) => e.node.action === 'CONNECT')?.node;
     expect(connect?.details).toMatchObject({ authMode: 'SERVICE_APP', dpop: false, keyId: started.kid });
+
+    // Okta stops accepting the token (401): a new one comes from the client credentials, and the run succeeds.
+    sim.api.rejectedTokens.add(creds?.accessToken ?? '');
+    const before = sim.oauth.calls.length;
+    await t.syncNow(org.adminToken, started.id);
+    expect((await runs(org, started.id))[0]?.status).toBe('SUCCEEDED');
+    expect(sim.oauth.calls.slice(before).filter((c) => c.path === '/oauth2/v1/token')).toEqual([
+      expect.objectContaining({
+        grantType: 'client_credentials',
+        clientAuth: 'private_key_jwt',
+        status: 200,
+      }),
+    ]);
   });
 
   it('connects with DPoP required: the missing proof and the nonce are handled, every API call carries a proof, a nonce rotation mid-sync and a token fetched with a stale nonce still sync', async () => {
@@ -339,6 +362,76 @@ describe('Okta service-app connections: client credentials, private_key_jwt, DPo
     expect(errorCode(refused)).toBe('BAD_USER_INPUT');
     expect(refused.errors?.[0]?.message).toContain('missing okta.logs.read');
     expect((await view(org, started.id))?.status).toBe('PENDING_AUTHORIZATION');
+  });
+
+  it('rotates the client key: the new key is pending until an activation proves it, the old one works meanwhile, then only the new one is used', async () => {
+    const { org, clientId, started } = await setUp('Rotation', { dpop: true });
+    expect((await activate(org, started.id)).data?.activateServiceApp.status).toBe('ACTIVE');
+    await idle();
+    const rotated = await t.gql<{
+      rotateServiceAppKey: {
+        status: string;
+        serviceAppKey: { kid: string };
+        serviceAppPendingKey: { kid: string; publicJwk: string } | null;
+      };
+    }>(
+      org.adminToken,
+      'mutation($id: ID!) { rotateServiceAppKey(input: { connectionId: $id }) { status serviceAppKey { kid } serviceAppPendingKey { kid publicJwk } } }',
+      { id: started.id },
+    );
+    expect(rotated.errors).toBeUndefined();
+    const after = rotated.data?.rotateServiceAppKey;
+    expect(after?.status).toBe('ACTIVE');
+    expect(after?.serviceAppKey.kid).toBe(started.kid);
+    const pending = after?.serviceAppPendingKey;
+    expect(pending?.kid).not.toBe(started.kid);
+
+    // Not pasted yet: refused, and the connection keeps working with its current key.
+    const refused = await activate(org, started.id);
+    expect(refused.errors?.[0]?.message).toContain('does not hold our public key');
+    expect(await view(org, started.id)).toMatchObject({ status: 'ACTIVE', statusReason: null });
+    await expireToken(org, started.id);
+    await t.syncNow(org.adminToken, started.id);
+    expect((await runs(org, started.id))[0]?.status).toBe('SUCCEEDED');
+
+    // The admin adds the new key: activation switches to it (audited REAUTH), then the old key can go.
+    const newJwk = JSON.parse(pending?.publicJwk ?? '{}') as Record<string, unknown>;
+    await sim.oauth.registerServiceApp({ clientId, jwks: [started.publicJwk, newJwk], dpop: true });
+    const switched = await activate(org, started.id);
+    expect(switched.errors).toBeUndefined();
+    const now = await view(org, started.id);
+    expect(now?.serviceAppKey?.kid).toBe(pending?.kid);
+    expect(
+      (
+        await t.gql<{ connection: { serviceAppPendingKey: unknown } }>(
+          org.adminToken,
+          'query($id: ID!) { connection(id: $id) { serviceAppPendingKey { kid } } }',
+          { id: started.id },
+        )
+      ).data?.connection.serviceAppPendingKey,
+    ).toBeNull();
+    await idle();
+    await sim.oauth.registerServiceApp({ clientId, jwks: [newJwk], dpop: true });
+    await expireToken(org, started.id);
+    const calls = sim.oauth.calls.length;
+    await t.syncNow(org.adminToken, started.id);
+    expect((await runs(org, started.id))[0]?.status).toBe('SUCCEEDED');
+    expect(
+      sim.oauth.calls
+        .slice(calls)
+        .filter((c) => c.path === '/oauth2/v1/token')
+        .at(-1),
+    ).toMatchObject({
+      status: 200,
+    });
+    const audit = await t.gql<{
+      auditLog: { edges: { node: { action: string; details: Record<string, unknown> } }[] };
+    }>(org.adminToken, '{ auditLog(first: 10) { edges { node { action details } } } }');
+    expect(audit.data?.auditLog.edges.find((e) => e.node.action === 'REAUTH')?.node.details).toMatchObject({
+      authMode: 'SERVICE_APP',
+      keyId: pending?.kid,
+      rotatedFrom: started.kid,
+    });
   });
 
   it('is ADMIN only and tenant-scoped; reauthorizeConnection refuses it; revoking revokes the token and deletes the keys', async () => {

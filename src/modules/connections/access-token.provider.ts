@@ -240,13 +240,12 @@ export class AccessTokenProvider {
       accessTokenExpiresAt: new Date(Date.now() + tokens.expiresInSeconds * 1000).toISOString(),
     };
     const sealed = await this.credentials.seal(connection.id, renewed);
-    const kid = creds.serviceApp?.clientKey.publicJwk.kid;
+    const keys = keysOf(creds);
     const stored = await this.authLock.run(connection.id, async () => {
       const current = await this.connections.findById(connection.id, { includeRevoked: true });
       if (current === undefined || current.deletedAt !== null) return 'revoked' as const;
-      // Keys replaced meanwhile: the token belongs to the old ones.
-      if ((await this.credentials.read(connection.id))?.serviceApp?.clientKey.publicJwk.kid !== kid)
-        return 'replaced' as const;
+      // Keys replaced or rotated meanwhile: writing ours would undo that.
+      if (keysOf(await this.credentials.read(connection.id)) !== keys) return 'replaced' as const;
       await this.credentials.writeSealed(connection.id, sealed);
       return 'stored' as const;
     });
@@ -288,4 +287,10 @@ function usable(creds: ConnectionCredentials, rejected: string | undefined): boo
   if (creds.accessToken === undefined || creds.accessTokenExpiresAt === undefined) return false;
   if (rejected !== undefined && creds.accessToken === rejected) return false;
   return new Date(creds.accessTokenExpiresAt).getTime() - Date.now() > REFRESH_MARGIN_MS;
+}
+
+/** Which keys a service app's credentials hold (current and pending client key). */
+function keysOf(creds: ConnectionCredentials | undefined): string {
+  const keys = creds?.serviceApp;
+  return `${keys?.clientKey.publicJwk.kid ?? ''}/${keys?.pendingClientKey?.publicJwk.kid ?? ''}`;
 }

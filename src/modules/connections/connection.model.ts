@@ -81,6 +81,12 @@ export class ConnectionModel {
     description: 'SERVICE_APP: the public key to register at the vendor app (null otherwise)',
   })
   serviceAppKey: ServiceAppKeyModel | null;
+  @Field(() => ServiceAppKeyModel, {
+    nullable: true,
+    description:
+      'SERVICE_APP after rotateServiceAppKey: the new public key to add to the vendor app; activateServiceApp switches to it',
+  })
+  serviceAppPendingKey: ServiceAppKeyModel | null;
   @Field(() => ConnectionStatusEnum) status: ConnectionStatus;
   @Field(() => String, { nullable: true, description: 'Why the connection is not (yet) working, when known' })
   statusReason: string | null;
@@ -112,6 +118,8 @@ export function toConnectionModel(
   return {
     ...connection,
     serviceAppKey: connection.serviceAppKey === null ? null : { ...connection.serviceAppKey },
+    serviceAppPendingKey:
+      connection.serviceAppPendingKey === null ? null : { ...connection.serviceAppPendingKey },
     grantedScopes: [...connection.grantedScopes],
     stale: live && now - reference.getTime() > definition.staleThresholdMs,
   };

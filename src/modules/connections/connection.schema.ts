@@ -53,6 +53,9 @@ export class ConnectionDocument {
   /** SERVICE_APP only: the public key to register at the vendor (its private half is in the credentials). */
   @Prop({ type: MongooseSchema.Types.Mixed, default: null })
   serviceAppKey: ServiceAppPublicKey | null;
+  /** SERVICE_APP only: a new key made by a rotation, used from the next successful activation on. */
+  @Prop({ type: MongooseSchema.Types.Mixed, default: null })
+  serviceAppPendingKey: ServiceAppPublicKey | null;
   @Prop({ required: true, type: String, enum: CONNECTION_STATUSES }) status: ConnectionStatus;
   @Prop({ type: String, default: null }) statusReason: string | null;
   @Prop({ type: [String], default: [] }) grantedScopes: string[];

@@ -17,6 +17,7 @@ export interface Connection {
   readonly clientAuthMethod: ClientAuthMethod;
   readonly authMode: ConnectionAuthMode;
   readonly serviceAppKey: ServiceAppPublicKey | null;
+  readonly serviceAppPendingKey: ServiceAppPublicKey | null;
   readonly status: ConnectionStatus;
   readonly statusReason: string | null;
   readonly grantedScopes: readonly string[];
@@ -36,7 +37,12 @@ export interface ConnectionCredentials {
   /** Empty for a SERVICE_APP connection, which authenticates with `serviceApp.clientKey` instead. */
   clientSecret: string;
   /** SERVICE_APP only: the private keys (client authentication and DPoP). */
-  serviceApp?: { clientKey: StoredKeyPair; dpopKey: StoredKeyPair };
+  serviceApp?: {
+    clientKey: StoredKeyPair;
+    dpopKey: StoredKeyPair;
+    /** A rotation's new client key: activation tries it, and on success it replaces `clientKey`. */
+    pendingClientKey?: StoredKeyPair;
+  };
   /** How the access token is presented; missing means Bearer. */
   accessTokenType?: 'Bearer' | 'DPoP';
   refreshToken?: string;

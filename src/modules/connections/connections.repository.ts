@@ -161,14 +161,18 @@ export class ConnectionsRepository extends TenantRepository<ConnectionDocument> 
     );
   }
 
-  /** A service app's new public key (rotation). Under the connection's auth lease; live connections only. */
-  async setServiceAppKey(id: string, key: ServiceAppPublicKey): Promise<Connection | undefined> {
+  /**
+   * A service app's public keys: a rotation's pending key, or the pending key promoted to current. Under the
+   * connection's auth lease (FerretDB rewrites the whole document); live service-app connections only.
+   */
+  async setServiceAppKeys(
+    id: string,
+    keys: { serviceAppKey?: ServiceAppPublicKey; serviceAppPendingKey: ServiceAppPublicKey | null },
+  ): Promise<Connection | undefined> {
     const _id = toObjectId(id);
     if (_id === undefined) return undefined;
     await this.model
-      .updateOne(this.scope({ _id, deletedAt: null, authMode: 'SERVICE_APP' }), {
-        $set: { serviceAppKey: key },
-      })
+      .updateOne(this.scope({ _id, deletedAt: null, authMode: 'SERVICE_APP' }), { $set: { ...keys } })
       .maxTimeMS(QUERY_MAX_TIME_MS);
     return this.findById(id);
   }
@@ -301,6 +305,7 @@ export function toConnection(doc: ConnectionDocument): Connection {
     clientAuthMethod: doc.clientAuthMethod ?? 'CLIENT_SECRET_POST',
     authMode: doc.authMode ?? 'OAUTH_PKCE',
     serviceAppKey: doc.serviceAppKey ?? null,
+    serviceAppPendingKey: doc.serviceAppPendingKey ?? null,
     status: doc.status,
     statusReason: doc.statusReason ?? null,
     grantedScopes: doc.grantedScopes ?? [],

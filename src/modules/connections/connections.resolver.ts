@@ -83,6 +83,15 @@ export class ConnectionsResolver {
   }
 
   @Mutation(() => ConnectionModel, {
+    description:
+      'Makes a new key pair for a service-app connection (ADMIN): its public key is Connection.serviceAppPendingKey; add it to the vendor app, then activateServiceApp switches to it. Until then the current key stays in use',
+  })
+  @Roles('ADMIN')
+  async rotateServiceAppKey(@Args('input') input: ConnectionIdInput): Promise<ConnectionModel> {
+    return this.model(await this.serviceApps.rotate(input.connectionId));
+  }
+
+  @Mutation(() => ConnectionModel, {
     description: 'Disconnects: revokes at the vendor, deletes credentials, keeps history (ADMIN)',
   })
   @Roles('ADMIN')

@@ -7,10 +7,11 @@ import { OAuthExchangeError, type ServiceAppTokenSet } from '#src/modules/connec
 import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
 import { withLegacyAuditKeys } from '#src/modules/connectors/connector-definition';
 import { DpopNonces } from '#src/modules/connectors/oauth/dpop';
-import { generateKeyPairJwk } from '#src/modules/connectors/oauth/jwk';
+import { generateKeyPairJwk, signingKey, type StoredKeyPair } from '#src/modules/connectors/oauth/jwk';
 import { AuditService } from '#src/modules/audit/audit.service';
 import './connection.events';
 import { ConnectionAuthLock } from './connection-auth-lock';
+import { type ServiceAppPublicKey } from './connection.schema';
 import { type Connection } from './connection.types';
 import { ConnectionsRepository, DuplicateConnectionError } from './connections.repository';
 import { type ConnectFieldNames, parseExternalTenant } from './connect-input';
@@ -68,13 +69,7 @@ export class ServiceAppFlowService {
         clientId: command.clientId,
         clientAuthMethod: 'CLIENT_SECRET_POST',
         authMode: 'SERVICE_APP',
-        serviceAppKey: {
-          kid: clientKey.publicJwk.kid,
-          thumbprint: clientKey.publicJwk.kid,
-          alg: clientKey.alg,
-          publicJwk: JSON.stringify(clientKey.publicJwk),
-          createdAt: new Date(),
-        },
+        serviceAppKey: publicKeyOf(clientKey),
         createdBy: userId,
       });
     } catch (error) {
@@ -106,7 +101,13 @@ export class ServiceAppFlowService {
     const creds = await this.credentials.read(connection.id);
     if (creds === undefined)
       throw new DomainError('CONNECTOR_UNAVAILABLE', 'The connection has no credentials');
-    const client = serviceAppClient(connection, creds);
+    // After a rotation, activation proves the new key; until it succeeds the current key stays in use.
+    const pending = creds.serviceApp?.pendingClientKey;
+    const current = serviceAppClient(connection, creds);
+    const client =
+      pending === undefined
+        ? current
+        : { ...current, keys: { ...current.keys, client: signingKey(pending) } };
     const vendor = driver.definition.name;
 
     let tokens: ServiceAppTokenSet;
@@ -115,7 +116,9 @@ export class ServiceAppFlowService {
     } catch (error) {
       if (!(error instanceof OAuthExchangeError)) throw error;
       this.logger.warn(`service-app activation failed for connection ${connection.id}: ${error.code}`);
-      await this.noteReason(connection.id, `activation_failed: ${error.code}`);
+      // A working connection keeps working (with its current key): only one not working yet gets the reason.
+      if (connection.status !== 'ACTIVE')
+        await this.noteReason(connection.id, `activation_failed: ${error.code}`);
       throw new DomainError(
         ADMIN_FIXABLE_CODES.includes(error.code) ? 'BAD_USER_INPUT' : 'CONNECTOR_UNAVAILABLE',
         error.message,
@@ -132,7 +135,8 @@ export class ServiceAppFlowService {
       this.logger.warn(
         `connection ${connection.id}: scopes rejected (${parts.join('; ')}); token revoked: ${revoked}`,
       );
-      await this.noteReason(connection.id, `scope_rejected: ${parts.join('; ')}`);
+      if (connection.status !== 'ACTIVE')
+        await this.noteReason(connection.id, `scope_rejected: ${parts.join('; ')}`);
       throw new DomainError(
         'BAD_USER_INPUT',
         `${vendor} granted the wrong scopes (${parts.join('; ')}): grant the app exactly the read scopes`,
@@ -141,6 +145,44 @@ export class ServiceAppFlowService {
     return this.store(connection, tokens, scopes.granted, async () => {
       await auth.revoke(client, tokens.accessToken);
     });
+  }
+
+  /**
+   * A new client key pair for a service-app connection, pending until `activate` succeeds with it (the admin
+   * adds its public key to the vendor app first); the connection keeps using its current key meanwhile. A
+   * second rotation replaces a pending key that was never activated.
+   */
+  async rotate(connectionId: string): Promise<Connection> {
+    const connection = await this.connections.findById(connectionId);
+    if (connection === undefined) throw DomainError.notFound('Connection');
+    if (connection.authMode !== 'SERVICE_APP')
+      throw new DomainError('BAD_USER_INPUT', 'connectionId: not a service-app connection', {
+        field: 'connectionId',
+      });
+    const creds = await this.credentials.read(connection.id);
+    if (creds?.serviceApp === undefined)
+      throw new DomainError('CONNECTOR_UNAVAILABLE', 'The connection has no credentials');
+    const pending = await generateKeyPairJwk('RS256');
+    const sealed = await this.credentials.seal(connection.id, {
+      ...creds,
+      serviceApp: { ...creds.serviceApp, pendingClientKey: pending },
+    });
+    const rotated = await this.authLock.run(connection.id, async () => {
+      const latest = await this.credentials.read(connection.id);
+      // Only over the credentials we read (a token fetch or activation may have written meanwhile).
+      if (
+        latest?.accessToken !== creds.accessToken ||
+        latest?.serviceApp?.clientKey.publicJwk.kid !== creds.serviceApp?.clientKey.publicJwk.kid
+      )
+        return undefined;
+      await this.credentials.writeSealed(connection.id, sealed);
+      return this.connections.setServiceAppKeys(connection.id, {
+        serviceAppPendingKey: publicKeyOf(pending),
+      });
+    });
+    if (!rotated.acquired || rotated.value === undefined)
+      throw new DomainError('CONFLICT', 'The connection changed while its key was rotated; try again');
+    return rotated.value;
   }
 
   /** Stores the token and makes the connection ACTIVE under its auth lease, only while it is not revoked. */
@@ -153,8 +195,13 @@ export class ServiceAppFlowService {
     const now = new Date();
     const creds = await this.credentials.read(connection.id);
     if (creds === undefined) throw DomainError.notFound('Connection');
+    const keys = creds.serviceApp;
+    const promoted = keys?.pendingClientKey;
     const sealed = await this.credentials.seal(connection.id, {
       ...creds,
+      ...(keys === undefined || promoted === undefined
+        ? {}
+        : { serviceApp: { clientKey: promoted, dpopKey: keys.dpopKey } }),
       accessToken: tokens.accessToken,
       accessTokenType: tokens.tokenType,
       accessTokenExpiresAt: new Date(now.getTime() + tokens.expiresInSeconds * 1000).toISOString(),
@@ -163,7 +210,15 @@ export class ServiceAppFlowService {
     const stored = await this.authLock.run(connection.id, async () => {
       const current = await this.connections.findById(connection.id, { includeRevoked: true });
       if (current === undefined || current.deletedAt !== null) return undefined;
+      // Another rotation or activation changed the keys meanwhile: this token proves nothing about them.
+      const latest = await this.credentials.read(connection.id);
+      if (latest?.serviceApp?.pendingClientKey?.publicJwk.kid !== promoted?.publicJwk.kid) return undefined;
       await this.credentials.writeSealed(connection.id, sealed);
+      if (promoted !== undefined)
+        await this.connections.setServiceAppKeys(connection.id, {
+          serviceAppKey: publicKeyOf(promoted),
+          serviceAppPendingKey: null,
+        });
       const updated = await this.connections.markActive(connection.id, {
         grantedScopes: granted,
         authorizedAt: now,
@@ -181,7 +236,8 @@ export class ServiceAppFlowService {
           grantedScopes: granted,
           authMode: 'SERVICE_APP',
           dpop: tokens.tokenType === 'DPoP',
-          keyId: connection.serviceAppKey?.kid ?? null,
+          keyId: promoted?.publicJwk.kid ?? connection.serviceAppKey?.kid ?? null,
+          ...(promoted === undefined ? {} : { rotatedFrom: connection.serviceAppKey?.kid ?? null }),
         }),
       });
       return updated;
@@ -191,7 +247,7 @@ export class ServiceAppFlowService {
       throw new DomainError(
         'CONFLICT',
         stored.acquired
-          ? 'The connection was revoked meanwhile'
+          ? 'The connection was revoked, or its key rotated, meanwhile; try again'
           : 'The connection is being authorized or revoked right now; try again',
       );
     }
@@ -204,6 +260,16 @@ export class ServiceAppFlowService {
       this.connections.patchUnderAuthLease(connectionId, { statusReason }),
     );
   }
+}
+
+function publicKeyOf(pair: StoredKeyPair): ServiceAppPublicKey {
+  return {
+    kid: pair.publicJwk.kid,
+    thumbprint: pair.publicJwk.kid,
+    alg: pair.alg,
+    publicJwk: JSON.stringify(pair.publicJwk),
+    createdAt: new Date(),
+  };
 }
 
 function userIdInContext(): string {
