@@ -343,6 +343,31 @@ describe('Okta service-app connections: client credentials, private_key_jwt, DPo
     await idle();
   });
 
+  it('makes a working connection NEEDS_REAUTH when Okta no longer holds its key, and activating again after the fix brings it back', async () => {
+    const { org, clientId, started } = await setUp('Key removed', { dpop: true });
+    expect((await activate(org, started.id)).data?.activateServiceApp.status).toBe('ACTIVE');
+    await idle();
+    const other = (await generateKeyPairJwk('RS256')).publicJwk;
+    await sim.oauth.registerServiceApp({ clientId, jwks: [{ ...other }], dpop: true });
+    await expireToken(org, started.id);
+    await t.syncNow(org.adminToken, started.id);
+    const [run] = await runs(org, started.id);
+    expect(run?.status).toBe('FAILED');
+    expect(run?.error?.message).toContain('does not hold our public key');
+    expect(await view(org, started.id)).toMatchObject({
+      status: 'NEEDS_REAUTH',
+      statusReason: 'refresh_failed: invalid_client',
+    });
+    await sim.oauth.registerServiceApp({ clientId, jwks: [started.publicJwk], dpop: true });
+    expect((await activate(org, started.id)).data?.activateServiceApp).toMatchObject({
+      status: 'ACTIVE',
+      statusReason: null,
+      reauthDueAt: null,
+    });
+    await idle();
+    expect((await runs(org, started.id))[0]?.status).toBe('SUCCEEDED');
+  });
+
   it('refuses an app set to client-secret authentication, saying it must use "Public key / Private key"', async () => {
     const { org, started } = await setUp('Secret app', { dpop: true, authMethod: 'client_secret_basic' });
     const refused = await activate(org, started.id);
