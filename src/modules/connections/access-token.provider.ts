@@ -219,7 +219,7 @@ export class AccessTokenProvider {
       this.logger.warn(`service-app token failed for connection ${connection.id}: ${error.code}`);
       throw new DomainError(
         'CONNECTOR_UNAVAILABLE',
-        `Could not get a ${vendor} access token: ${error.message}`,
+        `Could not get an access token from ${vendor}: ${error.message}`,
       );
     }
     const scopes = driver.auth.checkScopes(tokens.scope);

@@ -47,7 +47,7 @@ import { DpopNonces } from '#src/modules/connectors/oauth/dpop';
     ConnectionAuthLock,
     ServiceAppFlowService,
     // The latest DPoP nonces per connection and server, shared by activation, token fetches and API calls.
-    { provide: DpopNonces, useValue: new DpopNonces() },
+    { provide: DpopNonces, useFactory: () => new DpopNonces() },
   ],
   controllers: [OAuthCallbackController],
   exports: [ConnectionsService, AccessTokenProvider, ServiceAppFlowService],
