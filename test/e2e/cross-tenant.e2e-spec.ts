@@ -40,12 +40,14 @@ const ID_KINDS: Record<string, Kind> = {
   'Query.continuity.connectionId': 'connection',
   'Query.evidence.filter.connectionId': 'connection',
   'Mutation.acknowledgeAlert.id': 'alert',
+  'Mutation.activateServiceApp.input.connectionId': 'connection',
   'Mutation.approveAssessment.input.assessmentId': 'assessment',
   'Mutation.attachEvidence.input.assessmentId': 'assessment',
   'Mutation.attachEvidence.input.evidenceIds': 'evidence',
   'Mutation.exportAssessment.input.assessmentId': 'assessment',
   'Mutation.reauthorizeConnection.input.connectionId': 'connection',
   'Mutation.revokeConnection.input.connectionId': 'connection',
+  'Mutation.rotateServiceAppKey.input.connectionId': 'connection',
   'Mutation.syncConnection.input.connectionId': 'connection',
 };
 

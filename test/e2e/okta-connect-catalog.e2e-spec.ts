@@ -33,7 +33,7 @@ describe('Okta connection lifecycle: the catalog and the input of connectOkta (e
         key: 'okta',
         name: 'Okta',
         category: 'Identity',
-        authMethod: 'OAuth 2.0 (PKCE)',
+        authMethod: 'OAuth 2.0 (PKCE), or an API Services app (private key JWT, DPoP)',
         syncCadence: 'PT1H',
         staleThreshold: 'PT6H',
         controls: ['CC6.1', 'CC6.2', 'CC6.3'],
@@ -55,6 +55,7 @@ describe('Okta connection lifecycle: the catalog and the input of connectOkta (e
         'Create an OAuth web app in Okta',
         'Grant the read-only Okta API scopes',
         'Copy the Client ID and Client Secret, then authorize',
+        'Or connect an API Services app (no re-authorization every 90 days)',
       ]);
       expect(steps[0]?.body).toContain(CALLBACK);
       expect(steps[1]?.body).toMatch(/Optionally also grant okta\.roles\.read/);

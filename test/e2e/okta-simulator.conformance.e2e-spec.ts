@@ -2,6 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
+import { CLIENT_ASSERTION_TYPE, clientAssertion } from '#src/modules/connectors/oauth/client-assertion';
+import { dpopProof } from '#src/modules/connectors/oauth/dpop';
+import { generateKeyPairJwk, type SigningKey, signingKey } from '#src/modules/connectors/oauth/jwk';
 import { REQUIRED_OKTA_SCOPES, ROLES_SCOPE } from '#src/modules/connectors/okta/okta-scopes';
 import { OktaSimulator } from '../support/okta-simulator';
 
@@ -266,5 +269,118 @@ interface Spec {
     );
     await res.text();
     expect(res.headers.get('link')).toMatch(/rel="next"/);
+  });
+
+  describe('the org authorization server: client credentials with private_key_jwt and DPoP', () => {
+    const OAUTH_SPEC = join(__dirname, '..', '..', '..', 'shared', 'okta', 'okta-oauth-openapi.yaml');
+    let oauth: Ajv;
+    const tokenUrl = (): string => `${sim.url}/oauth2/v1/token`;
+
+    beforeAll(() => {
+      const parsed = parse(readFileSync(OAUTH_SPEC, 'utf8'), { maxAliasCount: -1 }) as Spec;
+      oauth = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+      oauth.addSchema({ $id: 'oauth.json', components: { schemas: parsed.components.schemas } });
+    });
+
+    const schema = (name: string): ValidateFunction => {
+      const validate = oauth.getSchema(`oauth.json#/components/schemas/${name}`);
+      if (validate === undefined) throw new Error(`no schema ${name}`);
+      return validate;
+    };
+
+    async function app(clientId: string, dpop: boolean) {
+      const keys = {
+        client: signingKey(await generateKeyPairJwk('RS256')),
+        dpop: signingKey(await generateKeyPairJwk('ES256')),
+      };
+      await sim.oauth.registerServiceApp({ clientId, jwks: [{ ...keys.client.publicJwk }], dpop });
+      return keys;
+    }
+
+    async function token(clientId: string, key: SigningKey, proof?: string) {
+      const res = await fetch(tokenUrl(), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          ...(proof === undefined ? {} : { dpop: proof }),
+        },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          scope: REQUIRED_OKTA_SCOPES.join(' '),
+          client_assertion_type: CLIENT_ASSERTION_TYPE,
+          client_assertion: clientAssertion({ clientId, audience: tokenUrl(), key }),
+        }).toString(),
+      });
+      return {
+        status: res.status,
+        nonce: res.headers.get('dpop-nonce'),
+        body: (await res.json()) as Record<string, unknown>,
+      };
+    }
+
+    it("answers a service app's client-credentials request with the spec's TokenResponse (Bearer, no refresh token)", async () => {
+      const keys = await app('conformance-bearer', false);
+      const answer = await token('conformance-bearer', keys.client);
+      expect(answer.status).toBe(200);
+      expect(schema('TokenResponse')(answer.body)).toBe(true);
+      expect(answer.body).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
+      expect(answer.body).not.toHaveProperty('refresh_token');
+      expect(String(answer.body.scope).split(' ').sort()).toEqual([...REQUIRED_OKTA_SCOPES].sort());
+      expect((await get('/api/v1/users?limit=1', String(answer.body.access_token))).status).toBe(200);
+    });
+
+    it('demands a DPoP proof, then the nonce, with OAuthError bodies; the DPoP-bound token works only as DPoP with a proof', async () => {
+      const keys = await app('conformance-dpop', true);
+      const missing = await token('conformance-dpop', keys.client);
+      expect(missing.status).toBe(400);
+      expect(schema('OAuthError')(missing.body)).toBe(true);
+      expect(missing.body.error).toBe('invalid_dpop_proof');
+      const challenged = await token(
+        'conformance-dpop',
+        keys.client,
+        dpopProof({ key: keys.dpop, method: 'POST', url: tokenUrl() }),
+      );
+      expect(challenged.status).toBe(400);
+      expect(schema('OAuthError')(challenged.body)).toBe(true);
+      expect(challenged.body.error).toBe('use_dpop_nonce');
+      const nonce = challenged.nonce ?? '';
+      expect(nonce).not.toBe('');
+      const issued = await token(
+        'conformance-dpop',
+        keys.client,
+        dpopProof({ key: keys.dpop, method: 'POST', url: tokenUrl(), nonce }),
+      );
+      expect(issued.status).toBe(200);
+      // RFC 9449 §5: token_type DPoP (the spec's TokenResponseTokenType enum predates DPoP and lists only Bearer).
+      expect(issued.body.token_type).toBe('DPoP');
+      const accessToken = String(issued.body.access_token);
+      const users = `${sim.url}/api/v1/users?limit=1`;
+      expect((await get('/api/v1/users?limit=1', accessToken)).status).toBe(401); // as Bearer
+      const noNonce = await fetch(users, {
+        headers: {
+          authorization: `DPoP ${accessToken}`,
+          dpop: dpopProof({ key: keys.dpop, method: 'GET', url: users, accessToken }),
+        },
+      });
+      expect(noNonce.status).toBe(401);
+      expect(noNonce.headers.get('www-authenticate')).toMatch(/^DPoP .*error="use_dpop_nonce"/);
+      const apiNonce = noNonce.headers.get('dpop-nonce') ?? '';
+      const ok = await fetch(users, {
+        headers: {
+          authorization: `DPoP ${accessToken}`,
+          dpop: dpopProof({ key: keys.dpop, method: 'GET', url: users, accessToken, nonce: apiNonce }),
+        },
+      });
+      expect(ok.status).toBe(200);
+      const otherKey = signingKey(await generateKeyPairJwk('ES256'));
+      const stolen = await fetch(users, {
+        headers: {
+          authorization: `DPoP ${accessToken}`,
+          dpop: dpopProof({ key: otherKey, method: 'GET', url: users, accessToken, nonce: apiNonce }),
+        },
+      });
+      expect(stolen.status).toBe(401);
+      expect(stolen.headers.get('www-authenticate')).toMatch(/error="invalid_dpop_proof"/);
+    });
   });
 });

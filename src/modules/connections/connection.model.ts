@@ -5,7 +5,9 @@ import { type ConnectorDefinition } from '#src/modules/connectors/connector-defi
 import {
   CLIENT_AUTH_METHODS,
   type ClientAuthMethod,
+  CONNECTION_AUTH_MODES,
   CONNECTION_STATUSES,
+  type ConnectionAuthMode,
   type ConnectionStatus,
 } from './connection.schema';
 import { type Connection } from './connection.types';
@@ -29,6 +31,35 @@ registerEnumType(ClientAuthMethodEnum, {
   },
 });
 
+export const ConnectionAuthModeEnum = Object.fromEntries(CONNECTION_AUTH_MODES.map((m) => [m, m])) as {
+  [K in ConnectionAuthMode]: K;
+};
+registerEnumType(ConnectionAuthModeEnum, {
+  name: 'ConnectionAuthMode',
+  description: 'How a connection authorizes at the vendor',
+  valuesMap: {
+    OAUTH_PKCE: {
+      description:
+        "An admin's OAuth grant (authorization code with PKCE): refreshed, and re-authorized when the vendor's grant lifetime ends",
+    },
+    SERVICE_APP: {
+      description:
+        'A service app (client credentials with a private-key client assertion, DPoP when required): no refresh token, no re-authorization',
+    },
+  },
+});
+
+/** The public key of a service app, to register at the vendor. Not a secret; the private half is never shown. */
+@ObjectType('ServiceAppKey')
+export class ServiceAppKeyModel {
+  @Field({ description: 'Key id (equal to the thumbprint); client assertions name it' }) kid: string;
+  @Field({ description: 'RFC 7638 SHA-256 JWK thumbprint, base64url' }) thumbprint: string;
+  @Field({ description: 'Signature algorithm (RS256)' }) alg: string;
+  @Field({ description: "The public JWK as JSON: paste it into the vendor app's public keys" })
+  publicJwk: string;
+  @Field({ description: 'When this key pair was generated' }) createdAt: Date;
+}
+
 /** A connection as clients see it. There is no field for any secret or token, by construction. */
 @ObjectType('Connection')
 export class ConnectionModel {
@@ -39,8 +70,23 @@ export class ConnectionModel {
   })
   externalTenant: string;
   @Field() clientId: string;
-  @Field(() => ClientAuthMethodEnum, { description: 'Refresh and revocation use the same method' })
+  @Field(() => ClientAuthMethodEnum, {
+    description:
+      'Refresh and revocation use the same method (OAUTH_PKCE; a SERVICE_APP authenticates with its private key)',
+  })
   clientAuthMethod: ClientAuthMethod;
+  @Field(() => ConnectionAuthModeEnum) authMode: ConnectionAuthMode;
+  @Field(() => ServiceAppKeyModel, {
+    nullable: true,
+    description: 'SERVICE_APP: the public key to register at the vendor app (null otherwise)',
+  })
+  serviceAppKey: ServiceAppKeyModel | null;
+  @Field(() => ServiceAppKeyModel, {
+    nullable: true,
+    description:
+      'SERVICE_APP after rotateServiceAppKey: the new public key to add to the vendor app; activateServiceApp switches to it',
+  })
+  serviceAppPendingKey: ServiceAppKeyModel | null;
   @Field(() => ConnectionStatusEnum) status: ConnectionStatus;
   @Field(() => String, { nullable: true, description: 'Why the connection is not (yet) working, when known' })
   statusReason: string | null;
@@ -48,7 +94,8 @@ export class ConnectionModel {
   @Field(() => Date, { nullable: true }) authorizedAt: Date | null;
   @Field(() => Date, {
     nullable: true,
-    description: "The authorization expires then (the connector's grant lifetime): re-authorize before this",
+    description:
+      "The authorization expires then (the connector's grant lifetime): re-authorize before this. Null for a SERVICE_APP, which does not expire",
   })
   reauthDueAt: Date | null;
   @Field(() => Date, { nullable: true }) lastSyncAt: Date | null;
@@ -70,6 +117,9 @@ export function toConnectionModel(
   const live = connection.status === 'ACTIVE' || connection.status === 'NEEDS_REAUTH';
   return {
     ...connection,
+    serviceAppKey: connection.serviceAppKey === null ? null : { ...connection.serviceAppKey },
+    serviceAppPendingKey:
+      connection.serviceAppPendingKey === null ? null : { ...connection.serviceAppPendingKey },
     grantedScopes: [...connection.grantedScopes],
     stale: live && now - reference.getTime() > definition.staleThresholdMs,
   };
@@ -96,7 +146,7 @@ export class ConnectIntegrationPayload {
   authorizeUrl: string;
 }
 
-const CLIENT_ID = /^[A-Za-z0-9._-]+$/;
+export const CLIENT_ID_PATTERN = /^[A-Za-z0-9._-]+$/;
 
 /** The client credentials every OAuth connector's connect input carries. */
 @InputType({ isAbstract: true })
@@ -105,7 +155,7 @@ export abstract class ClientCredentialsInput {
   @IsString()
   @IsNotEmpty({ message: 'clientId is required' })
   @MaxLength(200)
-  @Matches(CLIENT_ID, { message: 'clientId must contain only letters, digits, ".", "_" and "-"' })
+  @Matches(CLIENT_ID_PATTERN, { message: 'clientId must contain only letters, digits, ".", "_" and "-"' })
   clientId: string;
 
   @Field({ description: 'Client secret of the vendor app; stored encrypted, never returned' })

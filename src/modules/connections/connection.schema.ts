@@ -5,6 +5,25 @@ import { CLIENT_AUTH_METHODS, type ClientAuthMethod } from '#src/modules/connect
 
 export { CLIENT_AUTH_METHODS, type ClientAuthMethod };
 
+/**
+ * How a connection authorizes: an admin's OAuth grant (authorization code with PKCE, a refresh token, re-authorized
+ * when the vendor's grant lifetime ends), or a service app (client credentials with `private_key_jwt`, and DPoP
+ * when the vendor requires it; no refresh token, nothing expires).
+ */
+export const CONNECTION_AUTH_MODES = ['OAUTH_PKCE', 'SERVICE_APP'] as const;
+export type ConnectionAuthMode = (typeof CONNECTION_AUTH_MODES)[number];
+
+/** The public half of a service app's client key, as the admin registers it at the vendor (not a secret). */
+export interface ServiceAppPublicKey {
+  readonly kid: string;
+  /** RFC 7638 SHA-256 thumbprint, base64url (equal to `kid`). */
+  readonly thumbprint: string;
+  readonly alg: string;
+  /** The public JWK, JSON text. */
+  readonly publicJwk: string;
+  readonly createdAt: Date;
+}
+
 export const CONNECTION_STATUSES = ['PENDING_AUTHORIZATION', 'ACTIVE', 'NEEDS_REAUTH', 'REVOKED'] as const;
 export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
 
@@ -28,6 +47,15 @@ export class ConnectionDocument {
   /** Missing on connections made before it was chosen: they all used CLIENT_SECRET_POST. */
   @Prop({ type: String, enum: CLIENT_AUTH_METHODS, default: 'CLIENT_SECRET_POST' })
   clientAuthMethod: ClientAuthMethod;
+  /** Missing on connections made before service apps: they all used OAUTH_PKCE. */
+  @Prop({ type: String, enum: CONNECTION_AUTH_MODES, default: 'OAUTH_PKCE' })
+  authMode: ConnectionAuthMode;
+  /** SERVICE_APP only: the public key to register at the vendor (its private half is in the credentials). */
+  @Prop({ type: MongooseSchema.Types.Mixed, default: null })
+  serviceAppKey: ServiceAppPublicKey | null;
+  /** SERVICE_APP only: a new key made by a rotation, used from the next successful activation on. */
+  @Prop({ type: MongooseSchema.Types.Mixed, default: null })
+  serviceAppPendingKey: ServiceAppPublicKey | null;
   @Prop({ required: true, type: String, enum: CONNECTION_STATUSES }) status: ConnectionStatus;
   @Prop({ type: String, default: null }) statusReason: string | null;
   @Prop({ type: [String], default: [] }) grantedScopes: string[];

@@ -21,6 +21,8 @@ import { ConnectionCredentialsStore } from './credentials.store';
 import { OAuthAttemptsRepository } from './oauth-attempts.repository';
 import { OAuthCallbackController } from './oauth-callback.controller';
 import { OAuthFlowService } from './oauth-flow.service';
+import { ServiceAppFlowService } from './service-app-flow.service';
+import { DpopNonces } from '#src/modules/connectors/oauth/dpop';
 
 @Module({
   imports: [
@@ -43,8 +45,11 @@ import { OAuthFlowService } from './oauth-flow.service';
     AccessTokenProvider,
     ConnectionsResolver,
     ConnectionAuthLock,
+    ServiceAppFlowService,
+    // The latest DPoP nonces per connection and server, shared by activation, token fetches and API calls.
+    { provide: DpopNonces, useFactory: () => new DpopNonces() },
   ],
   controllers: [OAuthCallbackController],
-  exports: [ConnectionsService, AccessTokenProvider],
+  exports: [ConnectionsService, AccessTokenProvider, ServiceAppFlowService],
 })
 export class ConnectionsModule {}

@@ -4,10 +4,18 @@ import { type Model, type QueryFilter, Types } from 'mongoose';
 import { LEGACY_TENANT_FIELD } from './migrations/legacy-tenant-field';
 import { TenantRepository, toObjectId } from '#src/common/tenancy/tenant.repository';
 import { ConnectionAuthLock } from './connection-auth-lock';
-import { type ClientAuthMethod, ConnectionDocument, type ConnectionStatus } from './connection.schema';
+import {
+  type ClientAuthMethod,
+  type ConnectionAuthMode,
+  ConnectionDocument,
+  type ConnectionStatus,
+  type ServiceAppPublicKey,
+} from './connection.schema';
 import { type Connection } from './connection.types';
 
 export class DuplicateConnectionError extends Error {}
+
+const QUERY_MAX_TIME_MS = 10_000;
 
 /** What may change without a status transition. */
 export interface ConnectionPatch {
@@ -19,7 +27,7 @@ interface TransitionPatch extends ConnectionPatch {
   readonly status: ConnectionStatus;
   readonly grantedScopes?: readonly string[];
   readonly authorizedAt?: Date;
-  readonly reauthDueAt?: Date;
+  readonly reauthDueAt?: Date | null;
   readonly deletedAt?: Date;
   readonly domainSlot?: string;
   readonly nextSyncAt?: Date | null;
@@ -51,6 +59,8 @@ export class ConnectionsRepository extends TenantRepository<ConnectionDocument> 
     externalTenant: string;
     clientId: string;
     clientAuthMethod: ClientAuthMethod;
+    authMode?: ConnectionAuthMode;
+    serviceAppKey?: ServiceAppPublicKey;
     createdBy: string;
   }): Promise<Connection> {
     try {
@@ -61,6 +71,8 @@ export class ConnectionsRepository extends TenantRepository<ConnectionDocument> 
           externalTenant: fields.externalTenant,
           clientId: fields.clientId,
           clientAuthMethod: fields.clientAuthMethod,
+          authMode: fields.authMode ?? 'OAUTH_PKCE',
+          serviceAppKey: fields.serviceAppKey ?? null,
           createdBy: fields.createdBy,
           domainSlot: liveSlot(fields.connectorKey, fields.externalTenant),
           status: 'PENDING_AUTHORIZATION' as const,
@@ -149,10 +161,27 @@ export class ConnectionsRepository extends TenantRepository<ConnectionDocument> 
     );
   }
 
+  /**
+   * A service app's public keys: a rotation's pending key, or the pending key promoted to current. Under the
+   * connection's auth lease (FerretDB rewrites the whole document); live service-app connections only.
+   */
+  async setServiceAppKeys(
+    id: string,
+    keys: { serviceAppKey?: ServiceAppPublicKey; serviceAppPendingKey: ServiceAppPublicKey | null },
+  ): Promise<Connection | undefined> {
+    const _id = toObjectId(id);
+    if (_id === undefined) return undefined;
+    await this.model
+      .updateOne(this.scope({ _id, deletedAt: null, authMode: 'SERVICE_APP' }), { $set: { ...keys } })
+      .maxTimeMS(QUERY_MAX_TIME_MS);
+    return this.findById(id);
+  }
+
   /** ACTIVE, with what the authorization granted. Under the connection's auth lease (`patchUnderAuthLease`). */
   markActive(
     id: string,
-    fields: { grantedScopes: readonly string[]; authorizedAt: Date; reauthDueAt: Date },
+    /** `reauthDueAt` null: the authorization does not expire (a service app). */
+    fields: { grantedScopes: readonly string[]; authorizedAt: Date; reauthDueAt: Date | null },
   ): Promise<Connection | undefined> {
     return this.transition(id, {
       status: 'ACTIVE',
@@ -274,6 +303,9 @@ export function toConnection(doc: ConnectionDocument): Connection {
     externalTenant: doc.externalTenant ?? legacyTenant(doc),
     clientId: doc.clientId,
     clientAuthMethod: doc.clientAuthMethod ?? 'CLIENT_SECRET_POST',
+    authMode: doc.authMode ?? 'OAUTH_PKCE',
+    serviceAppKey: doc.serviceAppKey ?? null,
+    serviceAppPendingKey: doc.serviceAppPendingKey ?? null,
     status: doc.status,
     statusReason: doc.statusReason ?? null,
     grantedScopes: doc.grantedScopes ?? [],

@@ -14,6 +14,7 @@ import {
   toConnectionModel,
 } from './connection.model';
 import { ConnectionsService } from './connections.service';
+import { ServiceAppFlowService } from './service-app-flow.service';
 
 @ArgsType()
 class ConnectionsArgs extends PageArgs {
@@ -27,6 +28,7 @@ class ConnectionsArgs extends PageArgs {
 export class ConnectionsResolver {
   constructor(
     private readonly service: ConnectionsService,
+    private readonly serviceApps: ServiceAppFlowService,
     private readonly registry: ConnectorRegistry,
   ) {}
 
@@ -69,6 +71,24 @@ export class ConnectionsResolver {
   async reauthorizeConnection(@Args('input') input: ConnectionIdInput): Promise<ConnectOktaPayload> {
     const { connection, authorizeUrl } = await this.service.reauthorize(input.connectionId);
     return { connection: this.model(connection), authorizeUrl };
+  }
+
+  @Mutation(() => ConnectionModel, {
+    description:
+      'Activates (or verifies again) a service-app connection (ADMIN): gets a token with the client-credentials grant and its private key, checks the scopes, and makes it ACTIVE. Refused with the reason (the key not registered, the wrong client authentication, missing scopes), leaving it as it was',
+  })
+  @Roles('ADMIN')
+  async activateServiceApp(@Args('input') input: ConnectionIdInput): Promise<ConnectionModel> {
+    return this.model(await this.serviceApps.activate(input.connectionId));
+  }
+
+  @Mutation(() => ConnectionModel, {
+    description:
+      'Makes a new key pair for a service-app connection (ADMIN): its public key is Connection.serviceAppPendingKey; add it to the vendor app, then activateServiceApp switches to it. Until then the current key stays in use',
+  })
+  @Roles('ADMIN')
+  async rotateServiceAppKey(@Args('input') input: ConnectionIdInput): Promise<ConnectionModel> {
+    return this.model(await this.serviceApps.rotate(input.connectionId));
   }
 
   @Mutation(() => ConnectionModel, {

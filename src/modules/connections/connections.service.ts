@@ -2,14 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { Types } from 'mongoose';
 import { DomainError } from '#src/common/errors/domain.error';
 import { DomainEvents } from '#src/common/events/domain-events';
-import { HostInputError } from '#src/common/net/outbound-guard';
 import { OrgContext } from '#src/common/tenancy/org-context';
-import {
-  ConnectorInputError,
-  type ConnectorDriver,
-  type RevocationOutcome,
-} from '#src/modules/connectors/connector-driver.port';
+import { type RevocationOutcome } from '#src/modules/connectors/connector-driver.port';
 import { ConnectorRegistry } from '#src/modules/connectors/connector.registry';
+import { DpopNonces } from '#src/modules/connectors/oauth/dpop';
 import { withLegacyAuditKeys } from '#src/modules/connectors/connector-definition';
 import { AuditService } from '#src/modules/audit/audit.service';
 import './connection.events';
@@ -17,7 +13,9 @@ import { ConnectionAuthLock } from './connection-auth-lock';
 import { type Connection } from './connection.types';
 import { ConnectionsRepository, DuplicateConnectionError } from './connections.repository';
 import { type ClientAuthMethod } from './connection.schema';
+import { type ConnectFieldNames, GENERIC_FIELDS, parseExternalTenant } from './connect-input';
 import { ConnectionCredentialsStore } from './credentials.store';
+import { serviceAppClient } from './service-app.client';
 import { OAuthFlowService } from './oauth-flow.service';
 
 export interface ConnectCommand {
@@ -27,14 +25,7 @@ export interface ConnectCommand {
   readonly clientAuthMethod?: ClientAuthMethod | null;
 }
 
-/** The input field names a connect entry point uses, for errors that name the field (`extensions.field`). */
-export type ConnectFieldNames = Readonly<Record<ConnectorInputError['field'], string>>;
-
-const GENERIC_FIELDS: ConnectFieldNames = {
-  externalTenant: 'externalTenant',
-  clientId: 'clientId',
-  clientSecret: 'clientSecret',
-};
+export type { ConnectFieldNames };
 
 /** Connect, re-authorize, revoke and read connections of the organization in context. */
 @Injectable()
@@ -47,6 +38,7 @@ export class ConnectionsService {
     private readonly audit: AuditService,
     private readonly events: DomainEvents,
     private readonly authLock: ConnectionAuthLock,
+    private readonly nonces: DpopNonces,
   ) {}
 
   /**
@@ -61,7 +53,7 @@ export class ConnectionsService {
     fields: ConnectFieldNames = GENERIC_FIELDS,
   ): Promise<{ connection: Connection; authorizeUrl: string }> {
     const driver = this.registry.requested(key);
-    const externalTenant = parseInput(driver, command.externalTenant, fields);
+    const externalTenant = parseExternalTenant(driver, command.externalTenant, fields);
     const userId = this.userId();
     const id = new Types.ObjectId().toHexString();
     // Seal before anything is stored, so a key-service failure leaves nothing behind.
@@ -95,6 +87,12 @@ export class ConnectionsService {
 
   async reauthorize(connectionId: string): Promise<{ connection: Connection; authorizeUrl: string }> {
     const connection = await this.get(connectionId);
+    if (connection.authMode === 'SERVICE_APP')
+      throw new DomainError(
+        'BAD_USER_INPUT',
+        'connectionId: a service-app connection has no browser authorization; activate it again (activateServiceApp)',
+        { field: 'connectionId' },
+      );
     return { connection, authorizeUrl: await this.flow.start(connection, 'REAUTH', this.userId()) };
   }
 
@@ -143,11 +141,20 @@ export class ConnectionsService {
     return (checked.acquired ? checked.value : undefined) ?? connection;
   }
 
-  /** Best effort: revokes the grant at the vendor with the connection's own client. */
+  /**
+   * Best effort: revokes the grant at the vendor with the connection's own client (a service app: its current
+   * access token, authenticated with its private key, which is deleted with the credentials right after).
+   */
   private async revokeAtVendor(connection: Connection): Promise<RevocationOutcome> {
     const creds = await this.credentials.read(connection.id);
     if (creds === undefined) return 'no_token';
     if (this.registry.find(connection.connectorKey) === undefined) return 'failed: connector not installed';
+    if (connection.authMode === 'SERVICE_APP') {
+      this.nonces.forget(connection.id);
+      const auth = this.registry.driver(connection.connectorKey).auth.serviceApp;
+      if (auth === undefined || creds.serviceApp === undefined) return 'no_token';
+      return auth.revoke(serviceAppClient(connection, creds), creds.accessToken);
+    }
     return this.registry.driver(connection.connectorKey).auth.revoke(
       {
         externalTenant: connection.externalTenant,
@@ -233,20 +240,5 @@ export class ConnectionsService {
     const actor = OrgContext.actor();
     if (actor.type !== 'user') throw new Error('Connections are managed by users');
     return actor.id;
-  }
-}
-
-function parseInput(driver: ConnectorDriver, externalTenant: string, fields: ConnectFieldNames): string {
-  try {
-    return driver.auth.parseExternalTenant(externalTenant);
-  } catch (error) {
-    const refused =
-      error instanceof ConnectorInputError
-        ? { field: fields[error.field], reason: error.reason }
-        : error instanceof HostInputError
-          ? { field: fields.externalTenant, reason: error.reason }
-          : undefined;
-    if (refused === undefined) throw error;
-    throw new DomainError('BAD_USER_INPUT', `${refused.field}: ${refused.reason}`, { field: refused.field });
   }
 }

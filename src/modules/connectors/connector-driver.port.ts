@@ -1,5 +1,7 @@
 import { type EvidenceItem } from '#src/modules/evidence/evidence.types';
 import { type ConnectorDefinition } from './connector-definition';
+import { type DpopNonces } from './oauth/dpop';
+import { type SigningKey } from './oauth/jwk';
 
 /** How a connection authenticates to the vendor's token endpoint with its client secret (RFC 6749 §2.3.1). */
 export const CLIENT_AUTH_METHODS = ['CLIENT_SECRET_BASIC', 'CLIENT_SECRET_POST'] as const;
@@ -63,10 +65,27 @@ export interface DriverConnection {
   readonly grantedScopes: readonly string[];
 }
 
+/**
+ * An access token as requests present it: `Bearer`, or `DPoP` for a token bound to the connection's DPoP key
+ * (RFC 9449), where every request carries a fresh proof. Bearer and DPoP go through the same call sites.
+ */
+export interface PresentedToken {
+  readonly scheme: 'Bearer' | 'DPoP';
+  /** The token itself (never logged, never in an error). */
+  readonly value: string;
+  /** The headers for one request: `authorization`, and `dpop` (a fresh proof) for a DPoP token. */
+  headers(method: string, url: string): Record<string, string>;
+  /**
+   * The server at `url` demanded (or offered) this DPoP nonce: later proofs to it carry it. False for a
+   * Bearer token, where a nonce challenge means nothing and is not worth retrying.
+   */
+  useNonce(url: string, nonce: string): boolean;
+}
+
 /** Supplies and renews the vendor access token for one connection. */
 export interface AccessTokenSource {
-  current(): Promise<string>;
-  refreshed(): Promise<string>;
+  current(): Promise<PresentedToken>;
+  refreshed(): Promise<PresentedToken>;
 }
 
 /** The OAuth client of one connection, as its driver's auth side needs it. */
@@ -99,6 +118,44 @@ export interface ScopeCheck {
   readonly excess: string[];
   /** Optional scopes (`ConnectorDefinition.optionalScopes`) not granted: less evidence, never an error. */
   readonly optionalMissing: string[];
+}
+
+/** The key pairs of a service-app connection, opened from its sealed credentials. */
+export interface ServiceAppKeys {
+  /** Signs the `private_key_jwt` client assertions; its public half is registered at the vendor. */
+  readonly client: SigningKey;
+  /** Signs DPoP proofs. */
+  readonly dpop: SigningKey;
+}
+
+/** A service app (client credentials with `private_key_jwt`) as its driver's auth side needs it. */
+export interface ServiceAppClient {
+  readonly connectionId: string;
+  readonly externalTenant: string;
+  readonly clientId: string;
+  readonly keys: ServiceAppKeys;
+  /** Send a DPoP proof from the first request (the token was DPoP-bound before). */
+  readonly dpop: boolean;
+}
+
+export interface ServiceAppTokenSet {
+  readonly accessToken: string;
+  readonly tokenType: 'Bearer' | 'DPoP';
+  readonly expiresInSeconds: number;
+  readonly scope: string | undefined;
+}
+
+/**
+ * The service-app side of a connector's authorization: the client-credentials grant with a `private_key_jwt`
+ * client assertion, DPoP when the vendor demands it (nonces remembered in `nonces`), no refresh token.
+ */
+export interface ServiceAppAuth {
+  /** Throws OAuthExchangeError, whose message and hint are safe to show. */
+  token(client: ServiceAppClient, nonces: DpopNonces): Promise<ServiceAppTokenSet>;
+  /** Best effort, never throws. */
+  revoke(client: ServiceAppClient, accessToken: string | undefined): Promise<RevocationOutcome>;
+  /** Presents a token from `token` on the vendor's API. */
+  present(client: ServiceAppClient, tokens: ServiceAppTokenSet, nonces: DpopNonces): PresentedToken;
 }
 
 /** A token exchange failed: `code` is the OAuth error (`invalid_grant`, …) or a transport reason. Safe to show. */
@@ -144,6 +201,8 @@ export interface ConnectorAuth {
     token: string | undefined,
     hint: 'refresh_token' | 'access_token',
   ): Promise<RevocationOutcome>;
+  /** The service-app mode (client credentials, `private_key_jwt`, DPoP), when the connector supports it. */
+  readonly serviceApp?: ServiceAppAuth;
 }
 
 export const CONNECTOR_ERROR_CODES = [

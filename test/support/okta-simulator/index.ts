@@ -25,9 +25,20 @@ export class OktaSimulator {
       state,
       () => oauth.url,
       async (token) => {
-        const at = await oauth.provider.AccessToken.find(token);
+        // A web app's token (authorization code), or a service app's (client credentials).
+        const at =
+          (await oauth.provider.AccessToken.find(token)) ??
+          (await oauth.provider.ClientCredentials.find(token));
         if (at === undefined) return undefined;
-        return { scopes: (at.scope ?? '').split(' ').filter((s) => s !== ''), expired: at.isExpired };
+        return {
+          scopes: (at.scope ?? '').split(' ').filter((s) => s !== ''),
+          expired: at.isExpired,
+          ...(at.jkt === undefined ? {} : { jkt: at.jkt }),
+        };
+      },
+      {
+        requiredNonce: () => (oauth.requireDpopNonce ? oauth.dpopNonce() : undefined),
+        nonceLoop: () => oauth.dpopNonceLoop === 'api',
       },
     );
     oauth.api = (req, res) => api.handle(req, res);

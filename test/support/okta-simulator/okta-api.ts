@@ -1,5 +1,7 @@
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type Predicate, FilterSyntaxError, parseFilter } from './filter';
+import { randomBytes } from 'node:crypto';
+import { DpopChecker, type DpopPolicy } from './dpop-check';
 import { type OktaOrgState, type SimLogEvent, type SimRoleAssignment, type SimUser } from './org-state';
 
 export type Bucket = 'users' | 'logs' | 'default';
@@ -23,6 +25,8 @@ export interface Fault {
 export interface TokenInfo {
   scopes: string[];
   expired: boolean;
+  /** A DPoP-bound token's key thumbprint (`cnf.jkt`): it must be presented as `DPoP` with a proof. */
+  jkt?: string;
 }
 
 export type TokenResolver = (token: string) => Promise<TokenInfo | undefined>;
@@ -105,6 +109,11 @@ export class OktaApi {
   rateLimitStorm: { resetAheadMs: number; path?: RegExp } | undefined;
   /** A slow Okta: every API call waits this long before it is answered. */
   latencyMs = 0;
+  /** `use_dpop_nonce` challenges answered (401 with a `DPoP-Nonce`). */
+  dpopNonceChallenges = 0;
+  /** DPoP-bound requests accepted. */
+  dpopRequests = 0;
+  private readonly dpop: DpopChecker;
   private gate: { opened: Promise<void>; open: () => void } | undefined;
   private limits: RateLimitConfig = { windowMs: 60_000, limits: { users: 600, logs: 120, default: 1200 } };
   private readonly windows = new Map<Bucket, { start: number; count: number }>();
@@ -117,6 +126,13 @@ export class OktaApi {
   set rateLimits(config: RateLimitConfig) {
     this.limits = config;
     this.windows.clear();
+  }
+
+  private arrivals: (() => void)[] = [];
+
+  /** Resolves when the next API call arrives (held or not). */
+  nextRequest(): Promise<void> {
+    return new Promise((resolve) => this.arrivals.push(resolve));
   }
 
   /** Holds every API call (new and already waiting) until the returned function is called. */
@@ -137,7 +153,10 @@ export class OktaApi {
     readonly state: OktaOrgState,
     private readonly baseUrl: () => string,
     private readonly resolveToken: TokenResolver,
-  ) {}
+    private readonly dpopPolicy: DpopPolicy = { requiredNonce: () => undefined, nonceLoop: () => false },
+  ) {
+    this.dpop = new DpopChecker(baseUrl, dpopPolicy);
+  }
 
   /** Handles `/api/v1/*`; returns false for anything else. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
@@ -160,6 +179,9 @@ export class OktaApi {
     };
     this.requests.push(record);
     res.on('finish', () => (record.status = res.statusCode));
+    const arrivals = this.arrivals;
+    this.arrivals = [];
+    for (const arrived of arrivals) arrived();
     if (this.gate !== undefined) await this.gate.opened;
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     if (this.rateLimitStorm !== undefined && (this.rateLimitStorm.path?.test(url.pathname) ?? true)) {
@@ -193,7 +215,9 @@ export class OktaApi {
       return okError(res, 429, 'E0000047', 'API call exceeded rate limit due to too many requests.');
     }
 
-    const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const presented = /^(Bearer|DPoP) (.+)$/i.exec(req.headers.authorization ?? '');
+    const scheme = presented?.[1]?.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer';
+    const auth = presented?.[2];
     const staticScopes = auth === undefined ? undefined : this.staticTokens.get(auth);
     const info =
       auth === undefined || this.rejectedTokens.has(auth)
@@ -207,6 +231,33 @@ export class OktaApi {
         'Bearer realm="IdpMyAccountAPI", error="invalid_token", error_description="The access token is invalid."',
       );
       return okError(res, 401, 'E0000011', 'Invalid token provided');
+    }
+    // A DPoP-bound token only as `DPoP` with a valid proof; a bearer token never as `DPoP`.
+    if (info.jkt !== undefined || scheme === 'DPoP') {
+      const verdict =
+        info.jkt === undefined || scheme !== 'DPoP'
+          ? ({ ok: false, nonce: false, reason: 'token presented with the wrong scheme' } as const)
+          : await this.dpop.check(req, url.pathname, auth ?? '', info.jkt);
+      if (!verdict.ok && verdict.nonce) {
+        this.dpopNonceChallenges += 1;
+        const nonce = this.dpopPolicy.nonceLoop()
+          ? randomBytes(16).toString('base64url')
+          : (this.dpopPolicy.requiredNonce() ?? '');
+        res.setHeader('dpop-nonce', nonce);
+        res.setHeader(
+          'www-authenticate',
+          'DPoP algs="ES256 RS256", error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof"',
+        );
+        return okError(res, 401, 'E0000011', 'Invalid token provided');
+      }
+      if (!verdict.ok) {
+        res.setHeader(
+          'www-authenticate',
+          `DPoP algs="ES256 RS256", error="invalid_dpop_proof", error_description="${verdict.reason}"`,
+        );
+        return okError(res, 401, 'E0000011', 'Invalid token provided');
+      }
+      this.dpopRequests += 1;
     }
     const scope = SCOPE_FOR.find(([re]) => re.test(url.pathname))?.[1];
     if (this.expireTokenAtRequest !== undefined && this.requests.length >= this.expireTokenAtRequest) {

@@ -6,6 +6,10 @@ import {
   OktaConnectionSession,
   type TokenSource,
 } from './okta-api.client';
+import { type PresentedToken } from '#src/modules/connectors/connector-driver.port';
+import { BearerToken, DpopBoundToken } from '#src/modules/connectors/oauth/presented-token';
+import { DpopNonces } from '#src/modules/connectors/oauth/dpop';
+import { generateKeyPairJwk, signingKey } from '#src/modules/connectors/oauth/jwk';
 
 jest.mock('#src/common/net/http-client', () => ({ request: jest.fn() }));
 
@@ -53,10 +57,10 @@ function script(...responses: (HttpResponse | Error)[]): Sent[] {
 function tokens(): TokenSource & { refreshes: number } {
   const source = {
     refreshes: 0,
-    current: () => Promise.resolve('token-1'),
+    current: () => Promise.resolve<PresentedToken>(new BearerToken('token-1')),
     refreshed: () => {
       source.refreshes += 1;
-      return Promise.resolve(`token-${source.refreshes + 1}`);
+      return Promise.resolve<PresentedToken>(new BearerToken(`token-${source.refreshes + 1}`));
     },
   };
   return source;
@@ -102,6 +106,65 @@ describe('OktaApiClient (against a scripted transport)', () => {
     expect(error.kind).toBe('unavailable');
     expect(error.message).toContain('HTTP 503');
     expect(sent).toHaveLength(OPTIONS.maxRetries + 1);
+  });
+
+  describe('a DPoP-bound token', () => {
+    let dpop: PresentedToken;
+    const proofs: string[] = [];
+    beforeAll(async () => {
+      dpop = new DpopBoundToken(
+        'at-1',
+        'c1',
+        signingKey(await generateKeyPairJwk('ES256')),
+        new DpopNonces(),
+      );
+    });
+    beforeEach(() => {
+      proofs.length = 0;
+    });
+    function nonceOf(proof: string | undefined): unknown {
+      const claims = JSON.parse(Buffer.from((proof ?? '').split('.')[1] ?? '', 'base64url').toString()) as {
+        nonce?: unknown;
+        ath?: unknown;
+      };
+      return claims.nonce;
+    }
+    function capture(): void {
+      const inner = send.getMockImplementation();
+      send.mockImplementation((url, options) => {
+        proofs.push(String(options?.headers?.dpop ?? ''));
+        return inner === undefined ? Promise.reject(new Error('no script')) : inner(url, options);
+      });
+    }
+    const challenge = (nonce: string): HttpResponse =>
+      answer(401, {}, undefined, {
+        'www-authenticate':
+          'DPoP error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof"',
+        'dpop-nonce': nonce,
+      });
+    const source = (): TokenSource => ({
+      current: () => Promise.resolve(dpop),
+      refreshed: () => Promise.reject(new Error('no refresh expected')),
+    });
+
+    it('presents Authorization: DPoP with a proof, and retries a use_dpop_nonce challenge with the nonce', async () => {
+      const sent = script(challenge('n1'), answer(200, { id: 'u1' }));
+      capture();
+      await expect(client(60_000, source()).api.get('/api/v1/users/u1')).resolves.toEqual({ id: 'u1' });
+      expect(sent.map((s) => s.token)).toEqual(['DPoP at-1', 'DPoP at-1']);
+      expect(nonceOf(proofs[0])).toBeUndefined();
+      expect(nonceOf(proofs[1])).toBe('n1');
+      expect(proofs[0]).not.toBe(proofs[1]);
+    });
+
+    it('fails as unauthorized after 3 challenges for one request, saying so', async () => {
+      const sent = script(challenge('n1'), challenge('n2'), challenge('n3'), answer(200, {}));
+      capture();
+      const error = await failure(client(60_000, source()).api.get('/api/v1/users/u1'));
+      expect(error.kind).toBe('unauthorized');
+      expect(error.message).toBe('Okta kept demanding a new DPoP nonce (3 challenges) for /api/v1/users/u1');
+      expect(sent).toHaveLength(3);
+    });
   });
 
   it('refreshes the token once on a 401, and fails as unauthorized when the new one is refused too', async () => {

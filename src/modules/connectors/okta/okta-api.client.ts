@@ -1,13 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type HttpResponse, request } from '#src/common/net/http-client';
 import { type VendorOrigin } from '#src/common/net/outbound-guard';
-import { type RunBounds } from '#src/modules/connectors/connector-driver.port';
+import {
+  type AccessTokenSource,
+  type PresentedToken,
+  type RunBounds,
+} from '#src/modules/connectors/connector-driver.port';
+import { MAX_DPOP_NONCE_CHALLENGES, nonceLoopReason, validNonce } from '#src/modules/connectors/oauth/dpop';
 
-/** Where the access token comes from; `refreshed()` is called once when Okta says the token is invalid. */
-export interface TokenSource {
-  current(): Promise<string>;
-  refreshed(): Promise<string>;
-}
+/**
+ * Where the access token comes from; `refreshed()` is called once when Okta says the token is invalid. The
+ * token makes each request's headers (Bearer, or DPoP with a fresh proof), so both go through one path.
+ */
+export type TokenSource = AccessTokenSource;
 
 export interface OktaApiStats {
   apiCalls: number;
@@ -135,6 +140,8 @@ export function nextLink(header: string | string[] | undefined): string | undefi
  * The Okta management API for one connection: `Link` pagination as an async iterator, throttling before
  * a bucket runs dry (from `X-Rate-Limit-*`), waiting out 429s until the reset, bounded retries with
  * exponential backoff and jitter for 5xx and network failures, one token refresh on 401, typed errors.
+ * A DPoP-bound token's `use_dpop_nonce` challenge (401) is retried with the nonce Okta sent, at most
+ * `MAX_DPOP_NONCE_CHALLENGES` times for one request; a nonce Okta offers on any answer is used next.
  * Bounded by the run: a rate-limit reset (or `Retry-After`) past the run's deadline fails at once with
  * `rate_limited` instead of parking the worker, and when the run's signal aborts, every wait and request
  * in progress ends by throwing the signal's reason. Counts calls, pages and waits into `stats`. Never logs.
@@ -199,6 +206,7 @@ export class OktaApiClient {
     let failures = 0;
     let rateLimitWaits = 0;
     let refreshed = false;
+    let nonceChallenges = 0;
     let token = await this.abortable(this.session.tokens.current());
     for (;;) {
       this.bounds.signal.throwIfAborted();
@@ -217,6 +225,17 @@ export class OktaApiClient {
       }
       if (response !== undefined) {
         const status = response.status;
+        const nonce = validNonce(response.headers['dpop-nonce']);
+        if (nonce !== undefined) token.useNonce(url, nonce);
+        if (status === 401 && nonce !== undefined && demandsNonce(response) && token.scheme === 'DPoP') {
+          nonceChallenges += 1;
+          if (nonceChallenges >= MAX_DPOP_NONCE_CHALLENGES)
+            throw new OktaApiError('unauthorized', `${nonceLoopReason('Okta')} for ${path}`, {
+              status,
+              path,
+            });
+          continue;
+        }
         if (status >= 200 && status < 300) {
           if (isJson(response.body)) return response;
           failure = 'malformed response';
@@ -269,7 +288,7 @@ export class OktaApiClient {
     }
   }
 
-  private async once(url: string, token: string): Promise<HttpResponse> {
+  private async once(url: string, token: PresentedToken): Promise<HttpResponse> {
     const bucket = bucketOf(new URL(url).pathname);
     return this.session.semaphore.run(async () => {
       await this.throttle(bucket);
@@ -280,7 +299,7 @@ export class OktaApiClient {
         const response = await this.abortable(
           request(url, {
             method: 'GET',
-            headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+            headers: { ...token.headers('GET', url), accept: 'application/json' },
             timeoutMs: this.session.options.timeoutMs,
             allowPrivateAddresses: this.session.origin.allowPrivateAddresses,
           }),
@@ -407,6 +426,13 @@ function retryAfterMs(header: string | string[] | undefined, now: number): numbe
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : at - now;
+}
+
+/** RFC 9449 §9: `WWW-Authenticate: DPoP error="use_dpop_nonce"`. */
+function demandsNonce(response: HttpResponse): boolean {
+  const header = response.headers['www-authenticate'];
+  const text = Array.isArray(header) ? header.join(', ') : (header ?? '');
+  return /(^|,\s*)DPoP\b[^]*error="use_dpop_nonce"/i.test(text);
 }
 
 function isJson(body: string): boolean {

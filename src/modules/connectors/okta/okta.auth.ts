@@ -2,22 +2,56 @@ import { type VendorOrigin } from '#src/common/net/outbound-guard';
 import {
   type ConnectorAuth,
   type OAuthClient,
+  OAuthExchangeError,
   type RevocationOutcome,
   type ScopeCheck,
+  type ServiceAppAuth,
   type TokenSet,
 } from '#src/modules/connectors/connector-driver.port';
+import { ClientCredentialsClient } from '#src/modules/connectors/oauth/client-credentials.client';
+import { BearerToken, DpopBoundToken } from '#src/modules/connectors/oauth/presented-token';
 import { OAuth2Authorize } from '#src/modules/connectors/oauth/oauth2-authorize';
 import { OAuth2TokenClient, type OAuthServer } from '#src/modules/connectors/oauth/oauth2-token.client';
 import { parseOktaDomain } from './okta-domain';
-import { checkGrantedScopes, REQUESTED_SCOPES } from './okta-scopes';
+import {
+  checkGrantedScopes,
+  OPTIONAL_OKTA_SCOPES,
+  REQUESTED_SCOPES,
+  REQUIRED_OKTA_SCOPES,
+} from './okta-scopes';
+
+/** What a service app asks for: the read scopes, and the optional ones if the customer granted them. */
+const SERVICE_APP_SCOPES = [...REQUIRED_OKTA_SCOPES, ...OPTIONAL_OKTA_SCOPES.map((o) => o.scope)];
 
 /**
  * Okta's org authorization server (`/oauth2/v1/authorize`, `/token`, `/revoke`) for a connection's own OIDC
  * web app: authorization code with PKCE, the client secret sent as the app's client authentication says.
+ * Or, for an API Services app (`serviceApp`): client credentials with `private_key_jwt`, the four read
+ * scopes (and `okta.roles.read` when the app was granted it), and DPoP when the app requires it (Okta's default for new service apps).
  */
 export class OktaAuth implements ConnectorAuth {
   private readonly authorize: OAuth2Authorize;
   private readonly tokens: OAuth2TokenClient;
+  private readonly clientCredentials: ClientCredentialsClient;
+  readonly serviceApp: ServiceAppAuth = {
+    token: async (client, nonces) => {
+      const server = this.server(client.externalTenant);
+      try {
+        return await this.clientCredentials.token(server, client, SERVICE_APP_SCOPES, nonces);
+      } catch (error) {
+        if (!(error instanceof OAuthExchangeError) || error.code !== 'invalid_scope') throw error;
+        // Okta refuses the whole request when the app lacks one of the scopes asked for, and the optional
+        // ones are the customer's choice: ask again for the required scopes alone.
+        return this.clientCredentials.token(server, client, REQUIRED_OKTA_SCOPES, nonces);
+      }
+    },
+    revoke: (client, accessToken) =>
+      this.clientCredentials.revoke(this.server(client.externalTenant), client, accessToken),
+    present: (client, tokens, nonces) =>
+      tokens.tokenType === 'DPoP'
+        ? new DpopBoundToken(tokens.accessToken, client.connectionId, client.keys.dpop, nonces)
+        : new BearerToken(tokens.accessToken),
+  };
 
   constructor(
     private readonly allowedInsecureHosts: readonly string[],
@@ -25,6 +59,7 @@ export class OktaAuth implements ConnectorAuth {
   ) {
     this.authorize = new OAuth2Authorize(timeoutMs);
     this.tokens = new OAuth2TokenClient(timeoutMs);
+    this.clientCredentials = new ClientCredentialsClient(timeoutMs);
   }
 
   parseExternalTenant(input: string): string {

@@ -50,7 +50,7 @@ export function oktaDefinition(publicUrl: string): ConnectorDefinition {
     key: OKTA_CONNECTOR_KEY,
     name: 'Okta',
     category: 'Identity',
-    authMethod: 'OAuth 2.0 (PKCE)',
+    authMethod: 'OAuth 2.0 (PKCE), or an API Services app (private key JWT, DPoP)',
     syncCadence: 'PT1H',
     syncCadenceMs: HOUR_MS,
     staleThreshold: 'PT6H',
@@ -87,6 +87,14 @@ export function oktaDefinition(publicUrl: string): ConnectorDefinition {
           'We redirect you to Okta to authorize with PKCE; sign in as an admin with at least read-only access to ' +
           'users, policies and logs.',
       },
+      {
+        title: 'Or connect an API Services app (no re-authorization every 90 days)',
+        body:
+          'Instead of steps 1 to 3: create an "API Services" app, set its client authentication to "Public key / ' +
+          'Private key", and enter your Okta domain and its Client ID here (connectOktaServiceApp). Paste the public ' +
+          `key we show into the app's public keys, grant it ${REQUIRED_OKTA_SCOPES.join(', ')} and the Read-Only ` +
+          'Administrator role, then activate (activateServiceApp). Leaving "Require DPoP" on is fine.',
+      },
     ],
     legacyAuditKeys: { externalTenant: 'oktaDomain', revocation: 'oktaRevocation' },
     securityModel: [
@@ -99,8 +107,12 @@ export function oktaDefinition(publicUrl: string): ConnectorDefinition {
         body: 'Authorization code flow with PKCE (S256) and a 10-minute single-use state bound to your organization, connection and user.',
       },
       {
+        title: 'Service apps: a key that never leaves us',
+        body: 'For an API Services app we generate the key pair and show only the public key; each token request is signed with the private key (private_key_jwt), and with DPoP the tokens are bound to a second key of ours.',
+      },
+      {
         title: 'Encrypted credentials',
-        body: 'The client secret and tokens are encrypted with your organization’s own KMS data key and are never logged or returned by the API.',
+        body: 'The client secret, private keys and tokens are encrypted with your organization’s own KMS data key and are never logged or returned by the API.',
       },
       {
         title: 'Revocable',

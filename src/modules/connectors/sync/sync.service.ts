@@ -262,8 +262,8 @@ export class SyncService implements BeforeApplicationShutdown {
     const cursor: Record<string, string> = {};
     try {
       const tokens = new RunTokenSource({
-        current: () => this.tokens.accessToken(connection.id),
-        refreshed: () => this.tokens.accessToken(connection.id, { force: true }),
+        current: () => this.tokens.presented(connection.id),
+        refreshed: () => this.tokens.presented(connection.id, { force: true }),
       });
       const driver = this.registry.driver(connection.connectorKey);
       const collectors = driver.collectors(connection, tokens);
