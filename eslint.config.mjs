@@ -14,6 +14,7 @@ export default tseslint.config(
       'coverage/**',
       '*.js',
       '*.mjs',
+      'scripts/*.mjs',
       'web/src/gql/**',
       'web/*.mts',
       'web/codegen.ts',

@@ -10,6 +10,7 @@ import { DomainEventsModule } from './common/events/domain-events';
 import { GraphqlInfraModule } from './common/graphql/graphql.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { MetricsModule } from './common/metrics/metrics';
+import { MetricsHttpModule } from './common/metrics/metrics-http';
 import { TenancyModule } from './common/tenancy/tenancy.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuditSealModule } from './modules/audit-seal/audit-seal.module';
@@ -63,6 +64,7 @@ export class AppModule {
         AuditorBundleModule,
         HealthModule,
         MetricsModule,
+        MetricsHttpModule.forRoot(config),
         DashboardModule.forRoot(),
       ],
     };

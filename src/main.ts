@@ -8,6 +8,7 @@ import { type AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { withDevelopmentDefaults } from './config/development-defaults';
 import {
   type EmbeddedMongo,
+  EmbeddedMongoInProductionError,
   EmbeddedMongoUnavailableError,
   startEmbeddedMongo,
 } from './common/database/embedded-mongo';
@@ -43,7 +44,11 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof EmbeddedMongoUnavailableError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof EmbeddedMongoUnavailableError ||
+    error instanceof EmbeddedMongoInProductionError
+  ) {
     process.stderr.write(`${error.message}\n`);
   } else {
     process.stderr.write(

@@ -284,6 +284,7 @@ function appEnvOf(setup: BenchSetup, name: string, port: number, oktaHost: strin
   return {
     NODE_ENV: 'production',
     PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DASHBOARD_URL: `http://127.0.0.1:${port}`,
     MONGO_URL: setup.mongoUrl,
     MONGO_DB_NAME: dbNameOf(setup, name),
     DATA_DIR: join(setup.workDir, name, 'data'),

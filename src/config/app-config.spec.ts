@@ -86,6 +86,122 @@ describe('loadConfig', () => {
     expect(problemsOf(env).join('\n')).toContain(expected);
   });
 
+  describe('in production', () => {
+    /** Everything production requires, valid: each case below removes or spoils one variable. */
+    const PRODUCTION: Record<string, string> = {
+      NODE_ENV: 'production',
+      MONGO_URL: 'mongodb://db.internal:27017/?replicaSet=rs0',
+      PUBLIC_URL: 'https://evidence.example.com',
+      DASHBOARD_URL: 'https://app.example.com/okta',
+      AUTH_JWT_SECRET: SECRET,
+      KMS_PROVIDER: 'aws',
+      KMS_KEY_ID: 'alias/okta-evidence',
+      AWS_REGION: 'eu-west-1',
+    };
+
+    function without(...names: string[]): Record<string, string> {
+      return Object.fromEntries(Object.entries(PRODUCTION).filter(([k]) => !names.includes(k)));
+    }
+
+    it('accepts the complete production settings', () => {
+      expect(problemsOf(PRODUCTION)).toEqual([]);
+      expect(loadConfig({ ...PRODUCTION, ROLE: 'worker', REDIS_URL: 'redis://r:6379' }).role).toBe('worker');
+    });
+
+    it.each<[string, Record<string, string>, RegExp]>([
+      ['no MONGO_URL', without('MONGO_URL'), /^MONGO_URL: required when NODE_ENV=production/],
+      ['no PUBLIC_URL', without('PUBLIC_URL'), /^PUBLIC_URL: required when NODE_ENV=production/],
+      [
+        'an http PUBLIC_URL',
+        { ...PRODUCTION, PUBLIC_URL: 'http://evidence.example.com' },
+        /^PUBLIC_URL: expected an https URL when NODE_ENV=production/,
+      ],
+      ['no DASHBOARD_URL', without('DASHBOARD_URL'), /^DASHBOARD_URL: required when NODE_ENV=production/],
+      [
+        'an http DASHBOARD_URL',
+        { ...PRODUCTION, DASHBOARD_URL: 'http://app.example.com' },
+        /^DASHBOARD_URL: expected an https URL when NODE_ENV=production/,
+      ],
+      [
+        'no AUTH_JWT_SECRET nor JWKS',
+        without('AUTH_JWT_SECRET'),
+        /^AUTH_JWT_SECRET: required when NODE_ENV=production/,
+      ],
+      ['no KMS_KEY_ID', without('KMS_KEY_ID'), /^KMS_KEY_ID: required when KMS_PROVIDER=aws/],
+      ['no AWS_REGION', without('AWS_REGION'), /^AWS_REGION: required when KMS_PROVIDER=aws/],
+      [
+        'the local key provider',
+        { ...without('KMS_KEY_ID', 'AWS_REGION'), KMS_PROVIDER: 'local' },
+        /^KMS_PROVIDER: "local" is for development only/,
+      ],
+      [
+        'ROLE=api without REDIS_URL',
+        { ...PRODUCTION, ROLE: 'api' },
+        /^REDIS_URL: required when NODE_ENV=production with ROLE=api/,
+      ],
+      [
+        'ROLE=worker without REDIS_URL',
+        { ...PRODUCTION, ROLE: 'worker' },
+        /^REDIS_URL: required when NODE_ENV=production with ROLE=worker/,
+      ],
+    ])('stops on %s with one problem naming the variable', (_case, env, expected) => {
+      const problems = problemsOf(env);
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(expected);
+    });
+
+    it('takes a JWKS URL (with its issuer and audience) in place of AUTH_JWT_SECRET', () => {
+      const env = {
+        ...without('AUTH_JWT_SECRET'),
+        AUTH_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json',
+        AUTH_JWT_ISSUER: 'https://idp.example.com',
+        AUTH_JWT_AUDIENCE: 'okta-evidence',
+      };
+      expect(problemsOf(env)).toEqual([]);
+    });
+
+    it('allows http only for a loopback host (the production shape on one machine)', () => {
+      const env = {
+        ...PRODUCTION,
+        PUBLIC_URL: 'http://localhost:3000',
+        DASHBOARD_URL: 'http://127.0.0.1:3000',
+      };
+      expect(problemsOf(env)).toEqual([]);
+      expect(problemsOf({ ...PRODUCTION, PUBLIC_URL: 'http://10.0.0.5:3000' })).toHaveLength(1);
+    });
+
+    it('needs no REDIS_URL with ROLE=all, and none of this outside production', () => {
+      expect(problemsOf({ ...PRODUCTION, ROLE: 'all' })).toEqual([]);
+      expect(problemsOf({ NODE_ENV: 'test', AUTH_JWT_SECRET: SECRET, ROLE: 'api' })).toEqual([]);
+    });
+  });
+
+  describe('metrics', () => {
+    it('serves /metrics on the API port, open, by default', () => {
+      expect(loadConfig({}, '/srv').metrics).toEqual({
+        token: undefined,
+        port: undefined,
+        host: '127.0.0.1',
+      });
+    });
+
+    it('reads the token, the separate port and its host', () => {
+      const config = loadConfig(
+        { METRICS_TOKEN: 't'.repeat(20), METRICS_PORT: '9464', METRICS_HOST: '10.0.0.7' },
+        '/srv',
+      );
+      expect(config.metrics).toEqual({ token: 't'.repeat(20), port: 9464, host: '10.0.0.7' });
+    });
+
+    it.each<[string, Record<string, string>, string]>([
+      ['a short token', { METRICS_TOKEN: 'short' }, 'METRICS_TOKEN: expected at least 16 characters'],
+      ['a bad port', { METRICS_PORT: 'x' }, 'METRICS_PORT: expected an integer from 0 to 65535'],
+      ['the API port', { PORT: '3000', METRICS_PORT: '3000' }, 'METRICS_PORT: must differ from PORT (3000)'],
+    ])('rejects %s, naming the variable', (_case, env, expected) => {
+      expect(problemsOf(env)).toEqual([expect.stringContaining(expected)]);
+    });
+  });
+
   it('reports every problem at once', () => {
     expect(problemsOf({ PORT: 'x', ROLE: 'y', RETENTION_DAYS: '0' })).toHaveLength(3);
   });

@@ -63,6 +63,14 @@ export interface AppConfig {
     readonly maxDepth: number;
     readonly maxComplexity: number;
   };
+  /** Who may read `/metrics`, and where it is served (README "Metrics"). */
+  readonly metrics: {
+    /** Set: `/metrics` requires `Authorization: Bearer <token>`. */
+    readonly token: string | undefined;
+    /** Set: `/metrics` is served only on this port (at `host`), never on the API port. */
+    readonly port: number | undefined;
+    readonly host: string;
+  };
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -109,6 +117,9 @@ export const CONFIG_VARIABLES = [
   'GRAPHQL_MAX_DEPTH',
   'GRAPHQL_MAX_COMPLEXITY',
   'LOG_LEVEL',
+  'METRICS_TOKEN',
+  'METRICS_PORT',
+  'METRICS_HOST',
 ] as const;
 
 /** Thrown when the environment cannot be turned into a valid configuration; names every bad variable. */
@@ -171,6 +182,41 @@ class EnvReader {
 }
 
 const MIN_SECRET_LENGTH = 32;
+const MIN_METRICS_TOKEN_LENGTH = 16;
+
+/** Hosts a browser (and Okta) treat as secure over plain http: the service's own machine. */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** https, or http on a loopback host (the production shape run on one machine, as docker-compose does). */
+function isSecureOrLoopback(url: string): boolean {
+  const { protocol, hostname } = new URL(url);
+  return protocol === 'https:' || (protocol === 'http:' && LOOPBACK_HOSTS.has(hostname));
+}
+
+/**
+ * What production cannot default: the database (an embedded one is never started), the URLs the OAuth
+ * redirect and the dashboard are built from (https), and Redis when instances are split by role. One problem
+ * per variable, naming it.
+ */
+function requireProductionSettings(
+  r: EnvReader,
+  resolved: { publicUrl: string; dashboardUrl: string },
+): void {
+  const why = 'when NODE_ENV=production';
+  if (r.raw('MONGO_URL') === undefined)
+    r.require('MONGO_URL', `${why} (a MongoDB replica set; no embedded database is started in production)`);
+  for (const [name, value] of [
+    ['PUBLIC_URL', resolved.publicUrl],
+    ['DASHBOARD_URL', resolved.dashboardUrl],
+  ] as const) {
+    if (r.raw(name) === undefined) r.require(name, `${why} (the service's https URL)`);
+    else if (!isSecureOrLoopback(value))
+      r.problems.push(`${name}: expected an https URL ${why} (http only for localhost); got "${value}"`);
+  }
+  const role = r.raw('ROLE');
+  if (role !== undefined && role !== 'all' && r.raw('REDIS_URL') === undefined)
+    r.require('REDIS_URL', `${why} with ROLE=${role} (subscriptions must reach every instance)`);
+}
 
 /**
  * Turns the environment into a typed configuration, collecting every problem before failing so that an
@@ -185,6 +231,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
   const dashboardUrl = r.url('DASHBOARD_URL', publicUrl, ['http:', 'https:']) as string;
   const mongoUrl = r.url('MONGO_URL', undefined, ['mongodb:', 'mongodb+srv:']);
   const dataDir = absolute(r.raw('DATA_DIR') ?? '.data', cwd);
+  if (nodeEnv === 'production') requireProductionSettings(r, { publicUrl, dashboardUrl });
 
   const jwtSecret = r.raw('AUTH_JWT_SECRET');
   const jwksUrl = r.url('AUTH_JWKS_URL', undefined, ['http:', 'https:']);
@@ -278,9 +325,20 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       maxDepth: r.int('GRAPHQL_MAX_DEPTH', 10, 2, 50),
       maxComplexity: r.int('GRAPHQL_MAX_COMPLEXITY', 2000, 10, 1_000_000),
     },
+    metrics: metricsSettings(r, port),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+function metricsSettings(r: EnvReader, apiPort: number): AppConfig['metrics'] {
+  const token = r.raw('METRICS_TOKEN');
+  if (token !== undefined && token.length < MIN_METRICS_TOKEN_LENGTH)
+    r.problems.push(`METRICS_TOKEN: expected at least ${MIN_METRICS_TOKEN_LENGTH} characters`);
+  const port = r.raw('METRICS_PORT') === undefined ? undefined : r.int('METRICS_PORT', 0, 0, 65535);
+  if (port !== undefined && port !== 0 && port === apiPort)
+    r.problems.push(`METRICS_PORT: must differ from PORT (${apiPort})`);
+  return { token, port, host: r.raw('METRICS_HOST') ?? '127.0.0.1' };
 }
 
 function absolute(path: string, cwd: string): string {

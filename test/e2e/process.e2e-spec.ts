@@ -119,15 +119,14 @@ describe('the CLI', () => {
     expect(result.stderr).toContain('Usage:');
   });
 
-  it.each([[['--help']], [['bundle', '--help']], [['token', '-h']]])(
-    'prints the usage on stdout and exits 0 for %j',
-    async (args) => {
-      const result = await run('cli.js', args, processEnv());
-      expect(result).toMatchObject({ code: 0, stderr: '' });
-      expect(result.stdout).toMatch(/^Usage:/);
-      expect(result.stdout).toContain(
-        'npm run cli -- bundle --org <organizationId> --assessment <assessmentId>',
-      );
-    },
-  );
+  it.each<[string[], string]>([
+    [['--help'], 'npm run cli -- bundle --org <organizationId> --assessment <assessmentId>'],
+    [['bundle', '--help'], 'npm run cli -- bundle --org <organizationId> --assessment <assessmentId>'],
+    [['token', '-h'], 'npm run cli -- token --org <organizationId> --role <ADMIN|MEMBER|AUDITOR>'],
+  ])('prints the usage on stdout and exits 0 for %j', async (args, line) => {
+    const result = await run('cli.js', args, processEnv());
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^Usage:/);
+    expect(result.stdout).toContain(line);
+  });
 });

@@ -28,6 +28,8 @@ export function runEntry(
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
+        // The run's temporary folder (global setup), removed when the run ends.
+        TMPDIR: process.env.TMPDIR,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         ...env,
       },

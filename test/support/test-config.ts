@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type AppConfig, type Env, loadConfig } from '#src/config/app-config';
+import { testTempDir } from './test-temp';
 
 export const TEST_JWT_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
@@ -16,7 +14,7 @@ export function awsKmsConfigured(): boolean {
  * KMS provider the run offers (aws against the local KMS server in CI, local otherwise).
  */
 export function testConfig(overrides: Env = {}): AppConfig {
-  const dataDir = mkdtempSync(join(tmpdir(), 'okta-evidence-test-'));
+  const dataDir = testTempDir('app-');
   const mongoUrl = process.env.MONGO_URL;
   if (mongoUrl === undefined) throw new Error('MONGO_URL is not set (global setup should have set it)');
   return loadConfig({

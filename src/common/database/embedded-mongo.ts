@@ -21,8 +21,21 @@ export class EmbeddedMongoUnavailableError extends Error {
   }
 }
 
-/** Starts mongodb-memory-server with its data kept in `<dataDir>/mongo`, and advertises its URL. */
+/** Refused in production, whatever the caller: production names its database (`MONGO_URL`). */
+export class EmbeddedMongoInProductionError extends Error {
+  constructor() {
+    super('MONGO_URL: required when NODE_ENV=production (no embedded database is started in production)');
+    this.name = 'EmbeddedMongoInProductionError';
+  }
+}
+
+/**
+ * Starts mongodb-memory-server with its data kept in `<dataDir>/mongo`, and advertises its URL. Never in
+ * production: the configuration already requires `MONGO_URL` there, and this refuses before anything is
+ * downloaded or started should a caller get that wrong.
+ */
 export async function startEmbeddedMongo(dataDir: string): Promise<EmbeddedMongo> {
+  if (process.env.NODE_ENV === 'production') throw new EmbeddedMongoInProductionError();
   const dbPath = join(dataDir, 'mongo');
   mkdirSync(dbPath, { recursive: true, mode: 0o700 });
   let server: import('mongodb-memory-server').MongoMemoryServer;
@@ -58,6 +71,7 @@ export async function startEmbeddedMongo(dataDir: string): Promise<EmbeddedMongo
  * For short-lived tools (the CLI): reuse the embedded server a running `npm start` advertises, or start one.
  */
 export async function attachOrStartEmbeddedMongo(dataDir: string): Promise<EmbeddedMongo> {
+  if (process.env.NODE_ENV === 'production') throw new EmbeddedMongoInProductionError();
   try {
     const uri = readFileSync(join(dataDir, 'mongo.url'), 'utf8').trim();
     const connection = await createConnection(uri, { serverSelectionTimeoutMS: 1500 }).asPromise();

@@ -40,13 +40,27 @@ export const REDACTED_PATHS = [
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
- * Structured logs (pino): JSON in production, pretty in development, a request id on every line of a
+ * Whether a package can be loaded. pino-pretty is a devDependency: a production install (`npm ci --omit=dev`)
+ * has none, and development logs are then JSON, as in production.
+ */
+export function isInstalled(name: string, resolve: (id: string) => string = require.resolve): boolean {
+  try {
+    resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Structured logs (pino): JSON in production, pretty in development (when pino-pretty is installed), a request id on every line of a
  * request (taken from `x-request-id` when it looks like one, else generated), secrets redacted.
  */
 @Module({})
 export class LoggingModule {
   static forRoot(config: AppConfig, destination?: DestinationStream): DynamicModule {
-    const pretty = config.nodeEnv === 'development' && destination === undefined;
+    const pretty =
+      config.nodeEnv === 'development' && destination === undefined && isInstalled('pino-pretty');
     return {
       module: LoggingModule,
       imports: [

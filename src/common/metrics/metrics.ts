@@ -1,7 +1,6 @@
-import { Controller, Get, Global, Header, Injectable, Module } from '@nestjs/common';
+import { Global, Injectable, Module } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DbCommandMetrics } from '#src/common/database/command-metrics';
-import { Public } from '#src/common/tenancy/decorators';
 
 /** The application's Prometheus metrics, in a registry of its own (one per application instance). */
 @Injectable()
@@ -64,18 +63,7 @@ export class Metrics {
   }
 }
 
-@Public()
-@Controller()
-export class MetricsController {
-  constructor(private readonly metrics: Metrics) {}
-
-  @Get('metrics')
-  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
-  scrape(): Promise<string> {
-    return this.metrics.registry.metrics();
-  }
-}
-
+/** The application's metrics; where and to whom they are served is `MetricsHttpModule`'s (metrics-http.ts). */
 @Global()
-@Module({ providers: [Metrics], controllers: [MetricsController], exports: [Metrics] })
+@Module({ providers: [Metrics], exports: [Metrics] })
 export class MetricsModule {}

@@ -58,6 +58,14 @@ export class OrganizationsSystemRepository {
     return Buffer.isBuffer(raw) ? raw : Buffer.from((raw as { buffer: Uint8Array }).buffer);
   }
 
+  /** Every organization (id, name, creation time), in creation order, for operators (`cli org list`). */
+  async *all(): AsyncGenerator<Organization> {
+    const cursor = this.model.find({}, { name: 1, createdAt: 1 }).sort({ _id: 1 }).lean().cursor();
+    for await (const doc of cursor) {
+      yield { id: doc._id.toHexString(), name: doc.name, createdAt: doc.createdAt };
+    }
+  }
+
   /** Every organization id, in creation order, for jobs that run per tenant. */
   async *allOrganizationIds(): AsyncGenerator<string> {
     for await (const doc of this.model.find({}, { _id: 1 }).sort({ _id: 1 }).lean().cursor()) {

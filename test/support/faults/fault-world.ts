@@ -207,6 +207,7 @@ export class FaultWorld {
     return {
       NODE_ENV: 'production',
       PUBLIC_URL: `http://127.0.0.1:${this.publicPort}`,
+      DASHBOARD_URL: `http://127.0.0.1:${this.publicPort}`,
       MONGO_URL: this.proxy.url,
       MONGO_DB_NAME: this.dbName,
       DATA_DIR: join(this.workDir, 'data'),
