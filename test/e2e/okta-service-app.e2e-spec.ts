@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import { ConnectionCredentialsStore } from '#src/modules/connections/credentials.store';
 import { SyncService } from '#src/modules/connectors/sync/sync.service';
 import { generateKeyPairJwk } from '#src/modules/connectors/oauth/jwk';
+import { REQUIRED_OKTA_SCOPES, ROLES_SCOPE } from '#src/modules/connectors/okta/okta-scopes';
 import { connectOkta } from '../support/okta-connect';
 import { OktaOrgState, OktaSimulator } from '../support/okta-simulator';
 import { errorCode, TestApp, type TestOrg } from '../support/test-app';
@@ -181,14 +182,22 @@ describe('Okta service-app connections: client credentials, private_key_jwt, DPo
       grantedScopes: ['okta.groups.read', 'okta.logs.read', 'okta.policies.read', 'okta.users.read'],
     });
     const tokenCalls = sim.oauth.calls.slice(calls).filter((c) => c.path === '/oauth2/v1/token');
+    // The optional okta.roles.read first: this app was not granted it, so Okta refuses the request and the
+    // required scopes are asked for alone.
     expect(tokenCalls).toEqual([
+      expect.objectContaining({
+        grantType: 'client_credentials',
+        clientAuth: 'private_key_jwt',
+        status: 400,
+        error: 'invalid_scope',
+      }),
       expect.objectContaining({
         grantType: 'client_credentials',
         clientAuth: 'private_key_jwt',
         status: 200,
       }),
     ]);
-    expect(tokenCalls[0]?.dpop).toBeUndefined();
+    expect(tokenCalls.map((c) => c.dpop === true)).toEqual([false, false]);
     const dpopRequests = sim.api.dpopRequests;
     await idle(); // the first sync, started by the activation
     const [run] = await runs(org, started.id);
@@ -248,6 +257,7 @@ describe('Okta service-app connections: client credentials, private_key_jwt, DPo
     expect(tokenCalls.map((c) => [c.dpop === true, c.error ?? c.status])).toEqual([
       [false, 'invalid_dpop_proof'],
       [true, 'use_dpop_nonce'],
+      [true, 'invalid_scope'], // okta.roles.read, not granted to this app
       [true, 200],
     ]);
     await idle();
@@ -290,6 +300,36 @@ describe('Okta service-app connections: client credentials, private_key_jwt, DPo
     const refetch = sim.oauth.calls.slice(before).filter((c) => c.path === '/oauth2/v1/token');
     expect(refetch.at(-1)).toMatchObject({ grantType: 'client_credentials', dpop: true, status: 200 });
     expect(await evidenceOf(started.id)).toEqual(await evidenceOf(pkce.id));
+  });
+
+  it('asks for the optional okta.roles.read too: an app granted it gets it and its admin roles are collected', async () => {
+    const { org, started } = await setUp('Roles app', {
+      dpop: true,
+      scopes: [...REQUIRED_OKTA_SCOPES, ROLES_SCOPE],
+    });
+    const calls = sim.oauth.calls.length;
+    const activated = await activate(org, started.id);
+    expect(activated.errors).toBeUndefined();
+    expect(activated.data?.activateServiceApp.grantedScopes).toEqual(
+      [...REQUIRED_OKTA_SCOPES, ROLES_SCOPE].sort(),
+    );
+    const tokenCalls = sim.oauth.calls.slice(calls).filter((c) => c.path === '/oauth2/v1/token');
+    expect(tokenCalls.map((c) => c.error ?? c.status)).toEqual(['invalid_dpop_proof', 'use_dpop_nonce', 200]);
+    await idle();
+    expect((await runs(org, started.id))[0]?.status).toBe('SUCCEEDED');
+    const roles = (await evidenceOf(started.id)).filter((row) =>
+      row.startsWith('okta.admin_role_assignment'),
+    );
+    // One row per admin: users holding a role directly or through a group.
+    const admins = new Set(
+      sim.state.roles.flatMap((r) =>
+        r.assignee.type === 'USER'
+          ? [r.assignee.id]
+          : [...(sim.state.groups.find((g) => g.id === r.assignee.id)?.members ?? [])],
+      ),
+    );
+    expect(roles).toHaveLength(admins.size);
+    expect(admins.size).toBeGreaterThan(0);
   });
 
   it('bounds the nonce loop: a token endpoint demanding a new nonce forever fails the activation after 3 challenges, and an API doing so fails the run with the reason', async () => {

@@ -28,8 +28,11 @@ export class ClientCredentialsClient {
     client: ServiceAppClient,
     scopes: readonly string[],
     nonces: DpopNonces,
+    /** Scopes asked for too, unless the vendor refuses them (`invalid_scope`): then the request is made again without. */
+    optional: readonly string[] = [],
   ): Promise<ServiceAppTokenSet> {
     const url = `${server.origin.baseUrl}${server.tokenPath}`;
+    let asked = [...scopes, ...optional];
     let dpop = client.dpop;
     let demanded = false;
     let challenges = 0;
@@ -40,7 +43,7 @@ export class ClientCredentialsClient {
         client,
         {
           grant_type: 'client_credentials',
-          scope: scopes.join(' '),
+          scope: asked.join(' '),
         },
         dpop ? nonces : undefined,
       );
@@ -54,6 +57,11 @@ export class ClientCredentialsClient {
         challenges += 1;
         if (challenges >= MAX_DPOP_NONCE_CHALLENGES)
           throw new OAuthExchangeError('use_dpop_nonce', nonceLoopReason(server.vendor));
+        continue;
+      }
+      if (code === 'invalid_scope' && asked.length > scopes.length) {
+        // The app was not granted an optional scope, and the vendor refuses the whole request for it.
+        asked = [...scopes];
         continue;
       }
       if (!dpop && !demanded && dpopDemanded(code, description)) {

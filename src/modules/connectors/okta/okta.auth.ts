@@ -2,7 +2,6 @@ import { type VendorOrigin } from '#src/common/net/outbound-guard';
 import {
   type ConnectorAuth,
   type OAuthClient,
-  OAuthExchangeError,
   type RevocationOutcome,
   type ScopeCheck,
   type ServiceAppAuth,
@@ -20,8 +19,11 @@ import {
   REQUIRED_OKTA_SCOPES,
 } from './okta-scopes';
 
-/** What a service app asks for: the read scopes, and the optional ones if the customer granted them. */
-const SERVICE_APP_SCOPES = [...REQUIRED_OKTA_SCOPES, ...OPTIONAL_OKTA_SCOPES.map((o) => o.scope)];
+/** How long a service app refused the optional scopes is asked for the required ones alone. */
+const OPTIONAL_RETRY_MS = 24 * 3_600_000;
+
+/** What a service app asks for besides the read scopes, if the customer granted them. */
+const OPTIONAL_SCOPES = OPTIONAL_OKTA_SCOPES.map((o) => o.scope);
 
 /**
  * Okta's org authorization server (`/oauth2/v1/authorize`, `/token`, `/revoke`) for a connection's own OIDC
@@ -33,17 +35,26 @@ export class OktaAuth implements ConnectorAuth {
   private readonly authorize: OAuth2Authorize;
   private readonly tokens: OAuth2TokenClient;
   private readonly clientCredentials: ClientCredentialsClient;
+  /** Service-app connections whose app Okta refused the optional scopes to, and when (per process). */
+  private readonly optionalRefused = new Map<string, number>();
   readonly serviceApp: ServiceAppAuth = {
     token: async (client, nonces) => {
-      const server = this.server(client.externalTenant);
-      try {
-        return await this.clientCredentials.token(server, client, SERVICE_APP_SCOPES, nonces);
-      } catch (error) {
-        if (!(error instanceof OAuthExchangeError) || error.code !== 'invalid_scope') throw error;
-        // Okta refuses the whole request when the app lacks one of the scopes asked for, and the optional
-        // ones are the customer's choice: ask again for the required scopes alone.
-        return this.clientCredentials.token(server, client, REQUIRED_OKTA_SCOPES, nonces);
-      }
+      const refusedAt = this.optionalRefused.get(client.connectionId);
+      const optional =
+        refusedAt !== undefined && Date.now() - refusedAt < OPTIONAL_RETRY_MS ? [] : OPTIONAL_SCOPES;
+      const tokens = await this.clientCredentials.token(
+        this.server(client.externalTenant),
+        client,
+        REQUIRED_OKTA_SCOPES,
+        nonces,
+        optional,
+      );
+      // Okta refuses a request naming a scope the app lacks (then asked again without it): not asking for a
+      // day spares that refusal on every token.
+      const granted = (tokens.scope ?? '').split(' ');
+      if (optional.length > 0 && !optional.every((scope) => granted.includes(scope)))
+        this.optionalRefused.set(client.connectionId, Date.now());
+      return tokens;
     },
     revoke: (client, accessToken) =>
       this.clientCredentials.revoke(this.server(client.externalTenant), client, accessToken),
