@@ -11,9 +11,14 @@ import { AuditService } from '#src/modules/audit/audit.service';
 import './connection.events';
 import { ConnectionAuthLock } from './connection-auth-lock';
 import { type Connection } from './connection.types';
-import { ConnectionsRepository, DuplicateConnectionError } from './connections.repository';
+import { ConnectionsRepository } from './connections.repository';
 import { type ClientAuthMethod } from './connection.schema';
-import { type ConnectFieldNames, GENERIC_FIELDS, parseExternalTenant } from './connect-input';
+import {
+  type ConnectFieldNames,
+  GENERIC_FIELDS,
+  insertNewConnection,
+  parseExternalTenant,
+} from './connect-input';
 import { ConnectionCredentialsStore } from './credentials.store';
 import { serviceAppClient } from './service-app.client';
 import { OAuthFlowService } from './oauth-flow.service';
@@ -58,29 +63,18 @@ export class ConnectionsService {
     const id = new Types.ObjectId().toHexString();
     // Seal before anything is stored, so a key-service failure leaves nothing behind.
     const sealed = await this.credentials.seal(id, { clientSecret: command.clientSecret });
-    let connection: Connection;
-    try {
-      connection = await this.connections.insert({
+    const connection = await insertNewConnection(
+      this.connections,
+      {
         id,
         connectorKey: driver.definition.key,
         externalTenant,
         clientId: command.clientId,
         clientAuthMethod: command.clientAuthMethod ?? 'CLIENT_SECRET_BASIC',
         createdBy: userId,
-      });
-    } catch (error) {
-      if (error instanceof DuplicateConnectionError) {
-        const field = fields.externalTenant;
-        throw new DomainError(
-          'CONFLICT',
-          `${field}: an active connection to ${externalTenant} already exists`,
-          {
-            field,
-          },
-        );
-      }
-      throw error;
-    }
+      },
+      fields,
+    );
     await this.credentials.writeSealed(id, sealed);
     return { connection, authorizeUrl: await this.flow.start(connection, 'CONNECT', userId) };
   }

@@ -13,8 +13,8 @@ import './connection.events';
 import { ConnectionAuthLock } from './connection-auth-lock';
 import { type ServiceAppPublicKey } from './connection.schema';
 import { type Connection } from './connection.types';
-import { ConnectionsRepository, DuplicateConnectionError } from './connections.repository';
-import { type ConnectFieldNames, parseExternalTenant } from './connect-input';
+import { ConnectionsRepository } from './connections.repository';
+import { type ConnectFieldNames, insertNewConnection, parseExternalTenant } from './connect-input';
 import { ConnectionCredentialsStore } from './credentials.store';
 import { ADMIN_FIXABLE_CODES, serviceAppAuth, serviceAppClient } from './service-app.client';
 
@@ -60,9 +60,9 @@ export class ServiceAppFlowService {
     ]);
     // Seal before anything is stored, so a key-service failure leaves nothing behind.
     const sealed = await this.credentials.seal(id, { clientSecret: '', serviceApp: { clientKey, dpopKey } });
-    let connection: Connection;
-    try {
-      connection = await this.connections.insert({
+    const connection = await insertNewConnection(
+      this.connections,
+      {
         id,
         connectorKey: driver.definition.key,
         externalTenant,
@@ -71,20 +71,9 @@ export class ServiceAppFlowService {
         authMode: 'SERVICE_APP',
         serviceAppKey: publicKeyOf(clientKey),
         createdBy: userId,
-      });
-    } catch (error) {
-      if (error instanceof DuplicateConnectionError) {
-        const field = fields.externalTenant;
-        throw new DomainError(
-          'CONFLICT',
-          `${field}: an active connection to ${externalTenant} already exists`,
-          {
-            field,
-          },
-        );
-      }
-      throw error;
-    }
+      },
+      fields,
+    );
     await this.credentials.writeSealed(id, sealed);
     return connection;
   }

@@ -1,4 +1,3 @@
-import { request } from '#src/common/net/http-client';
 import {
   OAuthExchangeError,
   type RevocationOutcome,
@@ -7,7 +6,7 @@ import {
 } from '#src/modules/connectors/connector-driver.port';
 import { CLIENT_ASSERTION_TYPE, clientAssertion } from './client-assertion';
 import { dpopProof, type DpopNonces, MAX_DPOP_NONCE_CHALLENGES, nonceLoopReason, validNonce } from './dpop';
-import { type OAuthServer } from './oauth2-token.client';
+import { type OAuthServer, postForm } from './oauth2-token.client';
 
 /**
  * A service app's calls to the token and revocation endpoints: the client-credentials grant (RFC 6749 §4.4)
@@ -120,26 +119,7 @@ export class ClientCredentialsClient {
             url,
             nonce: nonces.get(client.connectionId, 'token', url),
           });
-    try {
-      return await request(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          accept: 'application/json',
-          ...(proof === undefined ? {} : { dpop: proof }),
-        },
-        body,
-        timeoutMs: this.timeoutMs,
-        allowPrivateAddresses: server.origin.allowPrivateAddresses,
-        maxBodyBytes: 1024 * 1024,
-      });
-    } catch (error) {
-      const reason = (error as { name?: string }).name === 'HttpTimeoutError' ? 'timeout' : 'unreachable';
-      throw new OAuthExchangeError(
-        reason,
-        `${server.vendor}'s authorization server is ${reason === 'timeout' ? 'not answering' : 'unreachable'}`,
-      );
-    }
+    return postForm(server, url, body, this.timeoutMs, proof === undefined ? {} : { dpop: proof });
   }
 }
 

@@ -122,26 +122,9 @@ export class OAuth2TokenClient {
     const body = new URLSearchParams(
       basic ? form : { ...form, client_id: client.clientId, client_secret: client.clientSecret },
     ).toString();
-    try {
-      return await request(`${server.origin.baseUrl}${path}`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          accept: 'application/json',
-          ...(basic ? { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` } : {}),
-        },
-        body,
-        timeoutMs: this.timeoutMs,
-        allowPrivateAddresses: server.origin.allowPrivateAddresses,
-        maxBodyBytes: 1024 * 1024,
-      });
-    } catch (error) {
-      const reason = (error as { name?: string }).name === 'HttpTimeoutError' ? 'timeout' : 'unreachable';
-      throw new OAuthExchangeError(
-        reason,
-        `${server.vendor}'s authorization server is ${reason === 'timeout' ? 'not answering' : 'unreachable'}`,
-      );
-    }
+    return postForm(server, `${server.origin.baseUrl}${path}`, body, this.timeoutMs, {
+      ...(basic ? { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` } : {}),
+    });
   }
 }
 
@@ -162,5 +145,39 @@ function parseJson(text: string): Record<string, unknown> | undefined {
     return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * POSTs a form to an authorization server's endpoint (token, revoke): bounded in time and size, on the
+ * vendor's allowed addresses only; a transport failure is an OAuthExchangeError (`timeout` or `unreachable`)
+ * naming the vendor, never the request.
+ */
+export async function postForm(
+  server: OAuthServer,
+  url: string,
+  body: string,
+  timeoutMs: number,
+  headers: Record<string, string>,
+): Promise<Awaited<ReturnType<typeof request>>> {
+  try {
+    return await request(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+        ...headers,
+      },
+      body,
+      timeoutMs,
+      allowPrivateAddresses: server.origin.allowPrivateAddresses,
+      maxBodyBytes: 1024 * 1024,
+    });
+  } catch (error) {
+    const reason = (error as { name?: string }).name === 'HttpTimeoutError' ? 'timeout' : 'unreachable';
+    throw new OAuthExchangeError(
+      reason,
+      `${server.vendor}'s authorization server is ${reason === 'timeout' ? 'not answering' : 'unreachable'}`,
+    );
   }
 }

@@ -477,3 +477,13 @@ function forbidden(response: HttpResponse, path: string): OktaApiError {
     ...(code ? { errorCode: code } : {}),
   });
 }
+
+/** What `read` returns, or undefined when Okta answers 404 (the resource was deleted meanwhile). */
+export async function unlessGone<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof OktaApiError && error.detail.status === 404) return undefined;
+    throw error;
+  }
+}

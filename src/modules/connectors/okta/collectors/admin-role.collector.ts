@@ -4,7 +4,7 @@ import {
   type RunBounds,
 } from '#src/modules/connectors/connector-driver.port';
 import { type EvidenceItem } from '#src/modules/evidence/evidence.types';
-import { emptyStats, type OktaApiClient, OktaApiError } from '#src/modules/connectors/okta/okta-api.client';
+import { emptyStats, type OktaApiClient, unlessGone } from '#src/modules/connectors/okta/okta-api.client';
 import {
   adminRoleItem,
   assigneeGroupId,
@@ -70,13 +70,15 @@ export class AdminRoleCollector implements Collector {
   ): Promise<EvidenceItem | undefined> {
     const id = encodeURIComponent(userId);
     const [user, roles] = await Promise.all([
-      gone(() => api.get<OktaUser>(`/api/v1/users/${id}`)),
-      gone(() => api.get<OktaRoleAssignment[]>(`/api/v1/users/${id}/roles`)),
+      unlessGone(() => api.get<OktaUser>(`/api/v1/users/${id}`)),
+      unlessGone(() => api.get<OktaRoleAssignment[]>(`/api/v1/users/${id}/roles`)),
     ]);
     if (user === undefined || roles === undefined || !Array.isArray(roles)) return undefined;
     for (const groupId of roles.map(assigneeGroupId))
       if (groupId !== undefined && !groupNames.has(groupId)) {
-        const group = await gone(() => api.get<OktaGroup>(`/api/v1/groups/${encodeURIComponent(groupId)}`));
+        const group = await unlessGone(() =>
+          api.get<OktaGroup>(`/api/v1/groups/${encodeURIComponent(groupId)}`),
+        );
         groupNames.set(groupId, typeof group?.profile?.name === 'string' ? group.profile.name : null);
       }
     const login = user.profile?.login;
@@ -98,15 +100,5 @@ function nextPath(href: string | null | undefined): string | undefined {
       : undefined;
   } catch {
     return undefined;
-  }
-}
-
-/** What `read` returns, or undefined when Okta answers 404 (deleted meanwhile). */
-async function gone<T>(read: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch (error) {
-    if (error instanceof OktaApiError && error.detail.status === 404) return undefined;
-    throw error;
   }
 }

@@ -4,7 +4,7 @@ import {
   type RunBounds,
 } from '#src/modules/connectors/connector-driver.port';
 import { type EvidenceItem } from '#src/modules/evidence/evidence.types';
-import { emptyStats, type OktaApiClient, OktaApiError } from '#src/modules/connectors/okta/okta-api.client';
+import { emptyStats, type OktaApiClient, unlessGone } from '#src/modules/connectors/okta/okta-api.client';
 import {
   AUTHENTICATION_POLICY_TYPES,
   authenticationPolicyItem,
@@ -55,11 +55,6 @@ export class AuthenticationPolicyCollector implements Collector {
 
 /** The group's name, or null when the group no longer exists. */
 async function groupName(api: OktaApiClient, id: string): Promise<string | null> {
-  try {
-    const group = await api.get<OktaGroup>(`/api/v1/groups/${encodeURIComponent(id)}`);
-    return typeof group.profile?.name === 'string' ? group.profile.name : null;
-  } catch (error) {
-    if (error instanceof OktaApiError && error.detail.status === 404) return null;
-    throw error;
-  }
+  const group = await unlessGone(() => api.get<OktaGroup>(`/api/v1/groups/${encodeURIComponent(id)}`));
+  return typeof group?.profile?.name === 'string' ? group.profile.name : null;
 }

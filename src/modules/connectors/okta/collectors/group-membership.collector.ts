@@ -5,7 +5,7 @@ import {
   type RunContext,
 } from '#src/modules/connectors/connector-driver.port';
 import { type EvidenceItem } from '#src/modules/evidence/evidence.types';
-import { emptyStats, type OktaApiClient, OktaApiError } from '#src/modules/connectors/okta/okta-api.client';
+import { emptyStats, type OktaApiClient, unlessGone } from '#src/modules/connectors/okta/okta-api.client';
 import {
   GROUP_MEMBERSHIP,
   type GroupMember,
@@ -84,13 +84,13 @@ export class GroupMembershipCollector implements Collector {
 
   /** The group, or undefined when it no longer exists. */
   private async group(api: OktaApiClient, groupId: string): Promise<OktaGroup | undefined> {
-    return gone(() => api.get<OktaGroup>(`/api/v1/groups/${encodeURIComponent(groupId)}`));
+    return unlessGone(() => api.get<OktaGroup>(`/api/v1/groups/${encodeURIComponent(groupId)}`));
   }
 
   /** The group's members, or undefined when the group no longer exists. */
   private async members(api: OktaApiClient, groupId: string): Promise<GroupMember[] | undefined> {
     const path = `/api/v1/groups/${encodeURIComponent(groupId)}/users?limit=${MEMBERS_PER_PAGE}`;
-    return gone(async () => {
+    return unlessGone(async () => {
       const members: GroupMember[] = [];
       for await (const users of api.pages<OktaUser>(path))
         for (const user of users) {
@@ -121,15 +121,5 @@ export class GroupMembershipCollector implements Collector {
         for (const target of event.target ?? [])
           if (target.type === 'UserGroup' && typeof target.id === 'string') ids.add(target.id);
     return ids;
-  }
-}
-
-/** What `read` returns, or undefined when Okta answers 404 (the group was deleted meanwhile). */
-async function gone<T>(read: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch (error) {
-    if (error instanceof OktaApiError && error.detail.status === 404) return undefined;
-    throw error;
   }
 }
