@@ -147,6 +147,24 @@ describe('Dockerfile and its rehearsal', () => {
     }
   });
 
+  it('runs the recommended Node LTS (.nvmrc), which package.json engines allow and CI tests (NODE_NEXT)', () => {
+    const nvmrc = readFileSync(join(ROOT, '.nvmrc'), 'utf8').trim();
+    expect(nvmrc).toMatch(/^\d+$/);
+    expect(stages.map((s) => s.image)).toEqual([
+      `node:${nvmrc}-bookworm-slim`,
+      `node:${nvmrc}-bookworm-slim`,
+    ]);
+    const engines = (
+      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }
+    ).engines.node;
+    expect(engines).toMatch(/^>=20\.19\.0 <(\d+)$/);
+    expect(Number(/<(\d+)$/.exec(engines)?.[1])).toBeGreaterThan(Number(nvmrc));
+    const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8');
+    expect(/^NODE_NEXT=(\d+)\.\d+\.\d+$/m.exec(ci)?.[1]).toBe(nvmrc);
+    expect(ci).toMatch(/^log "unit suite \(Node \$NODE_NEXT\)";.*jest\.js --config jest\.unit\.config\.js$/m);
+    expect(ci).toMatch(/^log "smoke e2e \(Node \$NODE_NEXT\)";.*jest\.js test\/e2e\/smoke\.e2e-spec\.ts$/m);
+  });
+
   it('is rehearsed by CI', () => {
     expect(readFileSync(join(ROOT, '.ci', 'run'), 'utf8')).toMatch(
       /^log "image rehearsal";\s+npm run -s rehearse:image$/m,
