@@ -128,7 +128,7 @@ describe('Dockerfile and its rehearsal', () => {
 
   it('leaves the build outputs, dependencies and git out of the build context', () => {
     const ignored = ignoredBy(parseDockerignore(readFileSync(join(ROOT, '.dockerignore'), 'utf8')));
-    for (const entry of ['node_modules', 'dist', 'dist-test', '.git', 'npm-debug.log'])
+    for (const entry of ['node_modules', 'dist', 'dist-test', 'dist-dev', '.git', 'npm-debug.log'])
       expect(ignored(entry)).toBe(true);
     for (const entry of ['src', 'web', 'package.json', 'schema.gql', 'tsconfig.build.json'])
       expect(ignored(entry)).toBe(false);
