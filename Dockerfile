@@ -2,14 +2,14 @@
 # CI has no Docker engine: `npm run rehearse:image` replays this file's stages in temporary folders and
 # starts the result against FerretDB with production configuration (scripts/image-rehearsal.ts).
 
-FROM node:22-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm run build:tools
 
-FROM node:22-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

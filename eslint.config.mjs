@@ -8,6 +8,7 @@ export default tseslint.config(
     ignores: [
       'dist/**',
       'dist-test/**',
+      'dist-dev/**',
       'node_modules/**',
       '.data/**',
       '.cache/**',

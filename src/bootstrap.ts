@@ -2,17 +2,21 @@ import { type Server, STATUS_CODES } from 'node:http';
 import { type Socket } from 'node:net';
 import { type INestApplication } from '@nestjs/common';
 import helmet from 'helmet';
+import { serveGraphiql } from './common/graphql/graphiql';
 import { type AppConfig } from './config/app-config';
 
 /** HTTP hardening shared by `main.ts` and the test harness. */
 export function configureApp(app: INestApplication, config: AppConfig): INestApplication {
+  const development = config.nodeEnv === 'development';
   app.use(
     helmet({
-      // GraphiQL (development only) loads its UI from a CDN.
-      contentSecurityPolicy: config.nodeEnv === 'development' ? false : undefined,
+      // The same policy everywhere (scripts and styles from the app itself); GraphiQL, served in development,
+      // is bundled too. Development over plain http://localhost is not upgraded to https.
+      contentSecurityPolicy: development ? { directives: { upgradeInsecureRequests: null } } : undefined,
       crossOriginEmbedderPolicy: false,
     }),
   );
+  if (development) serveGraphiql(app);
   answerUnparsableRequests(app.getHttpServer() as Server);
   return app;
 }

@@ -128,7 +128,7 @@ describe('Dockerfile and its rehearsal', () => {
 
   it('leaves the build outputs, dependencies and git out of the build context', () => {
     const ignored = ignoredBy(parseDockerignore(readFileSync(join(ROOT, '.dockerignore'), 'utf8')));
-    for (const entry of ['node_modules', 'dist', 'dist-test', '.git', 'npm-debug.log'])
+    for (const entry of ['node_modules', 'dist', 'dist-test', 'dist-dev', '.git', 'npm-debug.log'])
       expect(ignored(entry)).toBe(true);
     for (const entry of ['src', 'web', 'package.json', 'schema.gql', 'tsconfig.build.json'])
       expect(ignored(entry)).toBe(false);
@@ -145,6 +145,24 @@ describe('Dockerfile and its rehearsal', () => {
       expect(compose.services[name]?.command).toBeUndefined();
       expect(compose.services[name]?.volumes).toBeUndefined();
     }
+  });
+
+  it('runs the recommended Node LTS (.nvmrc), which package.json engines allow and CI tests (NODE_NEXT)', () => {
+    const nvmrc = readFileSync(join(ROOT, '.nvmrc'), 'utf8').trim();
+    expect(nvmrc).toMatch(/^\d+$/);
+    expect(stages.map((s) => s.image)).toEqual([
+      `node:${nvmrc}-bookworm-slim`,
+      `node:${nvmrc}-bookworm-slim`,
+    ]);
+    const engines = (
+      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }
+    ).engines.node;
+    expect(engines).toMatch(/^>=20\.19\.0 <(\d+)$/);
+    expect(Number(/<(\d+)$/.exec(engines)?.[1])).toBeGreaterThan(Number(nvmrc));
+    const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8');
+    expect(/^NODE_NEXT=(\d+)\.\d+\.\d+$/m.exec(ci)?.[1]).toBe(nvmrc);
+    expect(ci).toMatch(/^log "unit suite \(Node \$NODE_NEXT\)";.*jest\.js --config jest\.unit\.config\.js$/m);
+    expect(ci).toMatch(/^log "smoke e2e \(Node \$NODE_NEXT\)";.*jest\.js test\/e2e\/smoke\.e2e-spec\.ts$/m);
   });
 
   it('is rehearsed by CI', () => {

@@ -36,7 +36,9 @@ import { PubSubModule } from './pubsub.module';
           autoSchemaFile: true,
           sortSchema: true,
           playground: false,
-          graphiql: config.nodeEnv === 'development',
+          // GraphiQL is bundled and served by the app itself at /graphiql in development (graphiql.ts), not
+          // Apollo's landing page, which loads it from a CDN.
+          graphiql: false,
           introspection: rules.options.introspection,
           includeStacktraceInErrorResponses: false,
           formatError: formatGraphqlError,
