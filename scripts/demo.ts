@@ -6,6 +6,7 @@
  * and a query to paste. Leaves the API running until Ctrl-C (`--exit` stops after printing).
  */
 import 'reflect-metadata';
+import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
@@ -29,10 +30,34 @@ const CLIENT = { clientId: 'demo-okta-client', clientSecret: 'demo-okta-client-s
 
 const say = (line: string): boolean => process.stdout.write(`${line}\n`);
 
+/** The API's port is taken (most often by a running `npm start`): one line, no stack trace. */
+class PortBusyError extends Error {
+  constructor(port: number) {
+    super(`port ${port} is busy: stop \`npm start\` or set PORT`);
+  }
+}
+
+/** Fails with PortBusyError when something already listens on `port` (before anything is started). */
+async function ensurePortFree(port: number): Promise<void> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new PortBusyError(port) : error),
+    );
+    probe.listen(port, '127.0.0.1', resolve);
+  });
+  await new Promise((resolve) => probe.close(resolve));
+}
+
+function isAddressInUse(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'EADDRINUSE';
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const requested = loadConfig(process.env);
   const port = requested.port === 0 ? await freePort() : requested.port;
+  await ensurePortFree(port);
   const publicUrl = process.env.PUBLIC_URL ?? `http://127.0.0.1:${port}`;
   const okta = await OktaSimulator.start({
     ...CLIENT,
@@ -59,7 +84,10 @@ async function main(): Promise<void> {
   }
   const app = configureApp(await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true }), config);
   app.useLogger(app.get(PinoLogger));
-  await app.listen(port, '127.0.0.1');
+  // Taken between the check and now: the same one line.
+  await app.listen(port, '127.0.0.1').catch((error: unknown) => {
+    throw isAddressInUse(error) ? new PortBusyError(port) : error;
+  });
   const api = `http://127.0.0.1:${port}`;
   say(`API: ${publicUrl}/graphql`);
 
@@ -175,7 +203,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof EmbeddedMongoUnavailableError)
+  if (
+    error instanceof ConfigError ||
+    error instanceof EmbeddedMongoUnavailableError ||
+    error instanceof PortBusyError
+  )
     process.stderr.write(`${error.message}\n`);
   else
     process.stderr.write(

@@ -32,6 +32,7 @@ import { TokenService } from './common/tenancy/token.service';
 import { OrganizationsModule } from './modules/organizations/organizations.module';
 import { OrganizationsService } from './modules/organizations/organizations.service';
 import { OrganizationsSystemService } from './modules/organizations/organizations-system.service';
+import { DevCliModule, makeStale } from './dev-stale';
 
 /** One command: its words, its usage line, what it does, and its options (all take a value but `json`). */
 interface Command {
@@ -77,6 +78,16 @@ const COMMANDS: readonly Command[] = [
       "Writes the assessment's auditor bundle (docs/EVIDENCE_FORMAT.md) and audits it; prints the file,\n" +
       "its manifest's SHA-256 and the signing key's fingerprint. Check it with npm run verify.",
     options: { org: { type: 'string' }, assessment: { type: 'string' }, out: { type: 'string' } },
+  },
+  {
+    words: 'dev stale',
+    synopsis: '--connection <connectionId> [--org <organizationId>]',
+    description:
+      "Development only (refused with NODE_ENV=production): moves the connection's last successful sync\n" +
+      "past its stale threshold, so the running service's next staleness check (STALENESS_CHECK_MS) opens a\n" +
+      'STALE_CONNECTOR alert; its next successful sync resolves it. Prints\n' +
+      '{"organizationId","connectionId","lastSuccessfulSyncAt"}.',
+    options: { connection: { type: 'string' }, org: { type: 'string' } },
   },
 ];
 
@@ -231,6 +242,7 @@ class CliModule {
 async function withDatabase<T>(
   config: AppConfig,
   fn: (app: INestApplicationContext) => Promise<T>,
+  root: (config: AppConfig) => DynamicModule = (c) => CliModule.forRoot(c),
 ): Promise<T> {
   let embedded: EmbeddedMongo | undefined;
   if (config.mongoUrl === undefined) {
@@ -238,7 +250,7 @@ async function withDatabase<T>(
     config = { ...config, mongoUrl: embedded.uri };
   }
   try {
-    const app = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: ['error'] });
+    const app = await NestFactory.createApplicationContext(root(config), { logger: ['error'] });
     try {
       return await fn(app);
     } finally {
@@ -253,8 +265,12 @@ async function run(argv: readonly string[]): Promise<string> {
   const invocation = parseInvocation(argv);
   if (invocation.kind === 'help') return invocation.usage.trimEnd();
   const { command, flags } = invocation;
+  if (command.words === 'dev stale' && process.env.NODE_ENV?.trim() === 'production')
+    throw new RefusedError('dev stale is a development tool: refused with NODE_ENV=production');
   const config = withDevelopmentDefaults(loadConfig(process.env));
   switch (command.words) {
+    case 'dev stale':
+      return devStale(config, flags);
     case 'bundle':
       return bundle(config, flags);
     case 'org list':
@@ -310,6 +326,22 @@ async function mintToken(config: AppConfig, login: boolean, flags: Flags): Promi
     // In the fragment: never sent to a server, and the app removes it from the address bar at once.
     return login ? `${config.publicUrl}/integrations#token=${encodeURIComponent(token)}` : token;
   });
+}
+
+/** `dev stale`: a live connection made stale (development and test only). */
+async function devStale(config: AppConfig, flags: Flags): Promise<string> {
+  const connection = text(flags, 'connection');
+  const org = text(flags, 'org');
+  if (!isObjectIdHex(connection))
+    throw new UsageError('--connection must be a 24-character hex connection id', 'dev stale');
+  if (org !== undefined && !isObjectIdHex(org))
+    throw new UsageError('--org must be a 24-character hex organization id', 'dev stale');
+  const made = await withDatabase(
+    config,
+    (app) => makeStale(app, connection, org),
+    (c) => DevCliModule.forRoot(c),
+  );
+  return JSON.stringify(made);
 }
 
 /** Writes an auditor bundle to a file, next to it first and renamed when complete. */

@@ -5,7 +5,7 @@ import { processEnv, ROOT, type Run, runEntry } from '../support/dist-process';
 import { TestApp } from '../support/test-app';
 import { testTempDir } from '../support/test-temp';
 
-const COMMANDS = ['org create', 'org list', 'token', 'login', 'bundle'];
+const COMMANDS = ['org create', 'org list', 'token', 'login', 'bundle', 'dev stale'];
 
 describe('the CLI (dist/cli.js): exit codes 0, 1 and 2', () => {
   it.each<[string, string[], string[]]>([
@@ -17,6 +17,7 @@ describe('the CLI (dist/cli.js): exit codes 0, 1 and 2', () => {
     ['token', ['token', '--help'], ['token']],
     ['login', ['login', '--org', 'x', '-h'], ['login']],
     ['bundle', ['bundle', '-h'], ['bundle']],
+    ['dev', ['dev', '--help'], ['dev stale']],
   ])('help at %s: that usage on stdout, exit 0', async (_level, args, commands) => {
     const result = await runEntry('cli.js', args, processEnv());
     expect(result).toMatchObject({ code: 0, stderr: '' });

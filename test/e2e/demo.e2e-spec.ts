@@ -1,8 +1,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { runEntry } from '../support/dist-process';
+import { testTempDir } from '../support/test-temp';
 
 const ROOT = join(__dirname, '..', '..');
 const DEMO = join(ROOT, 'dist-test', 'scripts', 'demo.js');
@@ -58,5 +62,34 @@ describe('npm run demo (non-interactive, --exit)', () => {
       /^Dashboard \(signed in as the admin\): http:\/\/127\.0\.0\.1:\d+\/integrations\/okta#token=[\w.-]+$/,
     );
     expect(Date.now() - started).toBeLessThan(90_000);
+  });
+});
+
+describe('npm run demo next to a running server', () => {
+  it('says the port is busy and how to free it, in one line, and exits 1 without starting anything', async () => {
+    // A plain server on the port, as `npm start` would hold it.
+    const server = createServer((_req, res) => res.end('taken'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const result = await runEntry('../dist-test/scripts/demo.js', ['--exit'], {
+        NODE_ENV: 'development',
+        PORT: String(port),
+        DATA_DIR: testTempDir('demo-busy-'),
+      });
+      // oidc-provider (the simulator's) warns on Node 20 when it loads; nothing else is said.
+      const said = result.stderr
+        .split('\n')
+        .filter((line) => line !== '' && !line.startsWith('oidc-provider WARNING: Unsupported runtime'));
+      expect({ code: result.code, stdout: result.stdout, said }).toEqual({
+        code: 1,
+        stdout: '',
+        said: [`port ${port} is busy: stop \`npm start\` or set PORT`],
+      });
+      // The server holding the port was left alone.
+      expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('taken');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
