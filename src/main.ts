@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { Logger as PinoLogger } from 'nestjs-pino';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
+import { AppLogger } from './common/logging/app-logger';
 import { configureApp } from './bootstrap';
 import { type AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { withDevelopmentDefaults } from './config/development-defaults';
@@ -30,7 +30,7 @@ async function bootstrap(): Promise<void> {
     );
   }
   const app = configureApp(await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true }), config);
-  app.useLogger(app.get(PinoLogger));
+  app.useLogger(app.get(AppLogger));
   const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
     logger.log(`${signal}: shutting down`);
     await app.close();

@@ -1,7 +1,6 @@
 import { type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { type INestApplication } from '@nestjs/common';
-import { Logger as PinoLogger } from 'nestjs-pino';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { AbstractLoader, ExpressLoader } from '@nestjs/serve-static';
 import { Test } from '@nestjs/testing';
@@ -11,6 +10,7 @@ import { AppModule } from '#src/app.module';
 import { type ConnectorModule } from '#src/modules/connectors/connector-driver.port';
 import { configureApp } from '#src/bootstrap';
 import { type AppConfig, type Env } from '#src/config/app-config';
+import { AppLogger } from '#src/common/logging/app-logger';
 import { OrgContext } from '#src/common/tenancy/org-context';
 import { type Role } from '#src/common/tenancy/principal';
 import { TokenService } from '#src/common/tenancy/token.service';
@@ -69,7 +69,7 @@ export class TestApp {
       .useValue(new ExpressLoader())
       .compile();
     const app = configureApp(moduleRef.createNestApplication({ bufferLogs: true }), config);
-    app.useLogger(app.get(PinoLogger));
+    app.useLogger(app.get(AppLogger));
     await app.listen(port, '127.0.0.1');
     const address = (app.getHttpServer() as Server).address() as AddressInfo;
     return new TestApp(app, config, `http://127.0.0.1:${address.port}`, logger);

@@ -4,6 +4,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { type AppConfig } from '#src/config/app-config';
 import { APP_CONFIG } from '#src/config/config.module';
 import { formatGraphqlError } from '#src/common/errors/graphql-error.format';
+import { graphqlOperationLogPlugin } from '#src/common/logging/request-log';
 import { type GraphqlRequestContext } from '#src/common/tenancy/request-context';
 import { TenancyModule } from '#src/common/tenancy/tenancy.module';
 import { TokenService } from '#src/common/tenancy/token.service';
@@ -43,7 +44,7 @@ import { PubSubModule } from './pubsub.module';
           includeStacktraceInErrorResponses: false,
           formatError: formatGraphqlError,
           validationRules: rules.httpValidationRules(),
-          plugins: rules.apolloPlugins(),
+          plugins: [...rules.apolloPlugins(), graphqlOperationLogPlugin()],
           fieldResolverEnhancers: ['guards', 'interceptors', 'filters'],
           context: ({
             req,

@@ -4,6 +4,10 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { type DestinationStream } from 'pino';
 import { type AppConfig } from '#src/config/app-config';
+import { OrgContext } from '#src/common/tenancy/org-context';
+import { AppLogger } from './app-logger';
+import { requestLogFields } from './request-log';
+import { RunLogContext } from './run-log-context';
 
 /** Query parameters whose values never reach a log line (the OAuth callback carries some of them). */
 const SECRET_PARAMS =
@@ -37,6 +41,15 @@ export const REDACTED_PATHS = [
   'connectionParams',
 ];
 
+/** What every line logged inside an organization's work, or a sync run, carries: their ids. */
+export function logContext(): { organizationId?: string; runId?: string } {
+  const fields: { organizationId?: string; runId?: string } = {};
+  if (OrgContext.has()) fields.organizationId = OrgContext.organizationId();
+  const runId = RunLogContext.runId();
+  if (runId !== undefined) fields.runId = runId;
+  return fields;
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
@@ -54,7 +67,10 @@ export function isInstalled(name: string, resolve: (id: string) => string = requ
 
 /**
  * Structured logs (pino): JSON in production, pretty in development (when pino-pretty is installed), a request id on every line of a
- * request (taken from `x-request-id` when it looks like one, else generated), secrets redacted.
+ * request (taken from `x-request-id` when it looks like one, else generated), secrets redacted. Each request's
+ * line names its GraphQL operation, its organization and its duration (`responseTime`, ms); every line logged
+ * inside an organization's work or a sync run carries `organizationId` and `runId`. `AppLogger` is the Nest
+ * logger (`app.useLogger`), with Nest's wiring lines at debug.
  */
 @Module({})
 export class LoggingModule {
@@ -63,11 +79,22 @@ export class LoggingModule {
       config.nodeEnv === 'development' && destination === undefined && isInstalled('pino-pretty');
     return {
       module: LoggingModule,
+      providers: [AppLogger],
+      exports: [AppLogger],
       imports: [
         LoggerModule.forRoot({
           pinoHttp: [
             {
               level: config.logLevel,
+              mixin: logContext,
+              customSuccessObject: (req: IncomingMessage, _res: unknown, value: object) => ({
+                ...value,
+                ...requestLogFields(req),
+              }),
+              customErrorObject: (req: IncomingMessage, _res: unknown, _error: Error, value: object) => ({
+                ...value,
+                ...requestLogFields(req),
+              }),
               redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
               genReqId: (req: IncomingMessage) => {
                 const given = req.headers['x-request-id'];

@@ -105,19 +105,21 @@ export class SyncScheduler implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   private async startFairly(due: readonly DueConnection[]): Promise<number> {
-    let started = 0;
+    const claimed: string[] = [];
     for (const next of due) {
       if (this.sync.roomFor(next.organizationId) === 0) continue;
       try {
         const result = await OrgContext.runAsSystem(next.organizationId, 'scheduler', () =>
           this.sync.start(next.connectionId, 'schedule'),
         );
-        if (result.started) started += 1;
+        if (result.started) claimed.push(next.connectionId);
       } catch (error) {
         this.logger.warn(`could not start sync of ${next.connectionId}: ${message(error)}`);
       }
     }
-    return started;
+    if (claimed.length > 0)
+      this.logger.log({ msg: 'sync claimed', count: claimed.length, connectionIds: claimed });
+    return claimed.length;
   }
 }
 

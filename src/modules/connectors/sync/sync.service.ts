@@ -4,6 +4,7 @@ import { type AppConfig } from '#src/config/app-config';
 import { APP_CONFIG } from '#src/config/config.module';
 import { DomainError } from '#src/common/errors/domain.error';
 import { LeaseLock } from '#src/common/scheduling/lease-lock';
+import { RunLogContext } from '#src/common/logging/run-log-context';
 import { AccessTokenProvider } from '#src/modules/connections/access-token.provider';
 import { ConnectionsService } from '#src/modules/connections/connections.service';
 import { DomainEvents, OnDomainEvent } from '#src/common/events/domain-events';
@@ -147,7 +148,7 @@ export class SyncService implements BeforeApplicationShutdown {
       throw error;
     }
     const stop = new AbortController();
-    const task = this.execute(connection, run, key, owner, stop)
+    const task = RunLogContext.run(run.id, () => this.execute(connection, run, key, owner, stop))
       .catch((error: unknown) =>
         this.logger.error(
           `sync ${run.id} crashed: ${error instanceof Error ? error.message : String(error)}`,
@@ -233,6 +234,12 @@ export class SyncService implements BeforeApplicationShutdown {
     stop: AbortController,
   ): Promise<void> {
     const started = new Date();
+    this.logger.log({
+      msg: 'sync started',
+      connectionId: connection.id,
+      runId: run.id,
+      trigger: run.trigger,
+    });
     const stats: CollectorStats[] = [];
     const failures: string[] = [];
     const deadlineMs = this.config.sync.runDeadlineMs;

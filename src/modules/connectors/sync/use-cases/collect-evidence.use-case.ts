@@ -115,6 +115,7 @@ export class CollectEvidence {
     } catch (error) {
       const failure = await this.classify(of.driver, connection, error);
       entry.error = failure.message;
+      this.logger.warn({ msg: 'collector failed', collector: collector.evidenceType, code: failure.code });
       return Object.assign(entry, { code: failure.code });
     } finally {
       sync();

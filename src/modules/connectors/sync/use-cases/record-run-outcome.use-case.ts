@@ -22,7 +22,8 @@ export interface RunResult {
 
 /**
  * Records how a run ended: its status and error on the run record, metrics, the connection's sync times and
- * cursor (due again at once after a SHUTDOWN), and a SYNC or SYNC_FAILURE audit entry. Returns the status,
+ * cursor (due again at once after a SHUTDOWN), an info line ("sync finished", or "sync failed" with its code
+ * when nothing was collected) and a SYNC or SYNC_FAILURE audit entry. Returns the status,
  * or undefined when the run was no longer RUNNING (another instance marked it ABANDONED): nothing else is
  * written then.
  */
@@ -66,6 +67,17 @@ export class RecordRunOutcome {
       closed: stats.reduce((n, s) => n + s.closed, 0),
       apiCalls: stats.reduce((n, s) => n + s.apiCalls, 0),
     };
+    // The operator's line: FAILED (nothing collected) as "sync failed", the others as "sync finished".
+    this.logger.log({
+      msg: status === 'FAILED' ? 'sync failed' : 'sync finished',
+      connectionId: connection.id,
+      runId: run.id,
+      status,
+      ...(error === null ? {} : { code: error.code }),
+      ...counts,
+      changes: stats.reduce((n, s) => n + s.changes, 0),
+      durationMs: finished.getTime() - result.started.getTime(),
+    });
     await this.audit.append(
       status === 'SUCCEEDED'
         ? {
