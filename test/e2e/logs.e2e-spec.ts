@@ -97,6 +97,14 @@ describe('request log lines (real HTTP, captured log)', () => {
     expect(line.organizationId).toBe(org.organizationId);
   });
 
+  it('names a query sent again (Apollo skips parsing and validation for a text it has seen)', async () => {
+    const query = { query: '{ me { role } }' };
+    for (let i = 0; i < 3; i++) {
+      const sent = await post(query, org.adminToken);
+      expect((await lineOf(sent.id)).operationName).toBe('me');
+    }
+  });
+
   it('has no organization for a request without a valid token, and still names its operation', async () => {
     const sent = await post({ query: 'query Anonymous { connections(first: 1) { edges { cursor } } }' });
     const line = await lineOf(sent.id);

@@ -46,8 +46,13 @@ export function graphqlOperationLogPlugin(): ApolloServerPlugin {
       const requested = request.operationName;
       if (typeof requested === 'string' && NAME.test(requested)) record(contextValue, requested);
       return Promise.resolve({
-        // Before validation, so that a rejected operation is named too.
+        // Before validation, so that a rejected operation is named too. Apollo skips parsing and validation
+        // for a query text it has already validated, so a repeated one is named when it is resolved.
         validationDidStart: ({ document }) => {
+          record(contextValue, operationNameOf(document, requested));
+          return Promise.resolve();
+        },
+        didResolveOperation: ({ document }) => {
           record(contextValue, operationNameOf(document, requested));
           return Promise.resolve();
         },
