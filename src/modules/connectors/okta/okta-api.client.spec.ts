@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { type HttpResponse, request } from '#src/common/net/http-client';
 import {
   DEFAULT_CLIENT_OPTIONS,
@@ -98,6 +99,32 @@ describe('OktaApiClient (against a scripted transport)', () => {
     await expect(api.get('/api/v1/users/u1')).resolves.toEqual({ id: 'u1' });
     expect(sent).toHaveLength(4);
     expect(stats).toMatchObject({ apiCalls: 4, retries: 3, pages: 1 });
+  });
+
+  it('asks for the token once for requests sent together: one abort listener on the run, not one per request', async () => {
+    script(...Array.from({ length: 40 }, (_, i) => answer(200, { id: `u${i}` })));
+    let asked = 0;
+    let release: (token: PresentedToken) => void = () => undefined;
+    const slow: TokenSource = {
+      current: () => {
+        asked += 1;
+        return new Promise<PresentedToken>((resolve) => (release = resolve));
+      },
+      refreshed: () => Promise.resolve<PresentedToken>(new BearerToken('token-2')),
+    };
+    const stats = emptyStats();
+    const signal = new AbortController().signal;
+    const api = new OktaConnectionSession(ORIGIN, slow, OPTIONS).client(stats, {
+      deadline: new Date(Date.now() + 60_000),
+      signal,
+    });
+    const all = Promise.all(Array.from({ length: 40 }, (_, i) => api.get(`/api/v1/users/u${i}/factors`)));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(getEventListeners(signal, 'abort')).toHaveLength(1);
+    release(new BearerToken('token-1'));
+    await expect(all).resolves.toHaveLength(40);
+    expect(asked).toBe(1);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
   });
 
   it('gives up as unavailable after its retries', async () => {

@@ -147,6 +147,8 @@ export function nextLink(header: string | string[] | undefined): string | undefi
  * in progress ends by throwing the signal's reason. Counts calls, pages and waits into `stats`. Never logs.
  */
 export class OktaApiClient {
+  private pendingToken: Promise<PresentedToken> | undefined;
+
   constructor(
     private readonly session: OktaConnectionSession,
     readonly stats: OktaApiStats,
@@ -207,7 +209,7 @@ export class OktaApiClient {
     let rateLimitWaits = 0;
     let refreshed = false;
     let nonceChallenges = 0;
-    let token = await this.abortable(this.session.tokens.current());
+    let token = await this.currentToken();
     for (;;) {
       this.bounds.signal.throwIfAborted();
       let response: HttpResponse | undefined;
@@ -392,6 +394,22 @@ export class OktaApiClient {
       signal.throwIfAborted();
       throw error;
     }
+  }
+
+  /**
+   * The current token, one wait shared by the requests that ask at once (a page of factor requests asks
+   * together): one abort listener on the run's signal instead of one per request.
+   */
+  private currentToken(): Promise<PresentedToken> {
+    if (this.pendingToken === undefined) {
+      const pending = this.abortable(this.session.tokens.current());
+      const clear = (): void => {
+        if (this.pendingToken === pending) this.pendingToken = undefined;
+      };
+      pending.then(clear, clear);
+      this.pendingToken = pending;
+    }
+    return this.pendingToken;
   }
 
   /** `work`, unless the run is stopped first: then the signal's reason (the work's outcome is dropped). */
