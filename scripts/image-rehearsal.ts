@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mongoose from 'mongoose';
 import { freePort } from '../test/support/net';
 import {
   ignoredBy,
@@ -152,10 +153,26 @@ async function waitReady(url: string, app: ChildProcess): Promise<void> {
   }
 }
 
+/** Best effort: the rehearsal leaves no database behind on the server it borrowed. */
+async function dropDatabase(dbName: string): Promise<void> {
+  const url = process.env.MONGO_URL;
+  if (url === undefined) return;
+  const connection = mongoose.createConnection(url, { dbName, serverSelectionTimeoutMS: 5_000 });
+  try {
+    await connection.asPromise();
+    await connection.dropDatabase();
+  } catch (error) {
+    log(`could not drop ${dbName}: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+}
+
 async function main(): Promise<void> {
   const stages = parseDockerfile(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
   const ignore = ignoredBy(parseDockerignore(readFileSync(join(ROOT, '.dockerignore'), 'utf8')));
   const work = mkdtempSync(join(tmpdir(), 'okta-evidence-image-'));
+  const dbName = `image_rehearsal_${Date.now()}`;
   const built = new Map<string, string>();
   let app: ChildProcess | undefined;
   try {
@@ -184,7 +201,7 @@ async function main(): Promise<void> {
       PUBLIC_URL: 'https://evidence.rehearsal.example',
       DASHBOARD_URL: 'https://evidence.rehearsal.example',
       MONGO_URL: required('MONGO_URL'),
-      MONGO_DB_NAME: `image_rehearsal_${Date.now()}`,
+      MONGO_DB_NAME: dbName,
       AUTH_JWT_SECRET: randomBytes(48).toString('base64'),
       KMS_PROVIDER: 'aws',
       KMS_KEY_ID: required('KMS_KEY_ID'),
@@ -241,6 +258,7 @@ async function main(): Promise<void> {
     log('stopped cleanly on SIGTERM: the image rehearsal passed');
   } finally {
     app?.kill('SIGKILL');
+    await dropDatabase(dbName);
     if (process.argv.includes('--keep')) log(`kept ${work}`);
     else rmSync(work, { recursive: true, force: true });
   }

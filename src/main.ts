@@ -38,16 +38,33 @@ async function bootstrap(): Promise<void> {
     process.exit(0);
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, (s) => void shutdown(s));
-  await app.listen(config.port);
+  try {
+    await app.listen(config.port);
+  } catch (error) {
+    await app.close();
+    await embedded?.stop();
+    if ((error as { code?: unknown }).code === 'EADDRINUSE') throw new PortBusyError(config.port);
+    throw error;
+  }
   logger.log(`GraphQL API at ${config.publicUrl}/graphql`);
-  logger.log('Get a token: npm run cli -- org create --name "Acme"   (prints organizationId and adminToken)');
+  // The image holds dist/ only: there the CLI is run with node.
+  const cli = config.nodeEnv === 'production' ? 'node dist/cli.js' : 'npm run cli --';
+  logger.log(`Get a token: ${cli} org create --name "Acme"   (prints organizationId and adminToken)`);
+}
+
+class PortBusyError extends Error {
+  constructor(port: number) {
+    super(`port ${port} is busy: stop the process using it or set PORT`);
+    this.name = 'PortBusyError';
+  }
 }
 
 bootstrap().catch((error: unknown) => {
   if (
     error instanceof ConfigError ||
     error instanceof EmbeddedMongoUnavailableError ||
-    error instanceof EmbeddedMongoInProductionError
+    error instanceof EmbeddedMongoInProductionError ||
+    error instanceof PortBusyError
   ) {
     process.stderr.write(`${error.message}\n`);
   } else {

@@ -82,6 +82,10 @@ describe('boot logs of the server process', () => {
         msg: 'GraphQL API at https://evidence.example.test/graphql',
       }),
     );
+    // The image holds dist/ only: the hint names the CLI as it runs there.
+    expect(parsed.filter((line) => String(line.msg).startsWith('Get a token'))).toEqual([
+      expect.objectContaining({ msg: expect.stringContaining('Get a token: node dist/cli.js org create') }),
+    ]);
     expect(lines.filter((line) => WIRING.test(line))).toEqual([]);
   });
 

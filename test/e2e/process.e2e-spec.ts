@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { type AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,5 +130,23 @@ describe('the CLI', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toMatch(/^Usage:/);
     expect(result.stdout).toContain(line);
+  });
+});
+
+describe('node dist/main.js on a busy port (e2e, real process)', () => {
+  it('says the port is busy and how to free it, in one line, exits 1, and leaves the holder alone', async () => {
+    const holder = createServer((_req, res) => res.end('taken'));
+    await new Promise<void>((resolve) => holder.listen(0, resolve));
+    const { port } = holder.address() as AddressInfo;
+    try {
+      const result = await run('main.js', [], processEnv({ PORT: String(port) }), 120_000);
+      expect({ code: result.code, stderr: result.stderr.trim().split('\n') }).toEqual({
+        code: 1,
+        stderr: [`port ${port} is busy: stop the process using it or set PORT`],
+      });
+      expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('taken');
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
   });
 });
