@@ -3,21 +3,16 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ScheduleModule } from '@nestjs/schedule';
 import { type DynamicModule, type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { cliImports } from './cli-context';
 import { type AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { withDevelopmentDefaults } from './config/development-defaults';
-import { CryptoModule } from './common/crypto/crypto.module';
 import { KeyProviderModule } from './common/crypto/key-provider.module';
-import { DomainEventsModule } from './common/events/domain-events';
-import { MetricsModule } from './common/metrics/metrics';
 import { OrgContext } from './common/tenancy/org-context';
 import { AuditorBundleModule } from './modules/auditor-bundle/auditor-bundle.module';
 import { BundleExportsService } from './modules/auditor-bundle/bundle-exports.service';
-import { ConnectorsModule } from './modules/connectors/connectors.module';
-import { INSTALLED_CONNECTORS } from './modules/connectors/installed-connectors';
 import { DatabaseModule } from './common/database/database.module';
 import {
   attachOrStartEmbeddedMongo,
@@ -205,18 +200,7 @@ class BundleCliModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: BundleCliModule,
-      imports: [
-        AppConfigModule.forRoot(config),
-        DatabaseModule,
-        KeyProviderModule,
-        CryptoModule,
-        PubSubModule,
-        DomainEventsModule,
-        MetricsModule,
-        ScheduleModule.forRoot(),
-        ConnectorsModule.forRoot(INSTALLED_CONNECTORS),
-        AuditorBundleModule,
-      ],
+      imports: [...cliImports(config), AuditorBundleModule],
     };
   }
 }

@@ -1,21 +1,12 @@
 import { type DynamicModule, type INestApplicationContext, Module } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
+import { cliImports } from './cli-context';
 import { type AppConfig } from './config/app-config';
-import { AppConfigModule } from './config/config.module';
-import { CryptoModule } from './common/crypto/crypto.module';
-import { KeyProviderModule } from './common/crypto/key-provider.module';
-import { DatabaseModule } from './common/database/database.module';
 import { DomainError } from './common/errors/domain.error';
-import { DomainEventsModule } from './common/events/domain-events';
-import { PubSubModule } from './common/graphql/pubsub.module';
-import { MetricsModule } from './common/metrics/metrics';
 import { OrgContext } from './common/tenancy/org-context';
 import { type Connection } from './modules/connections/connection.types';
 import { ConnectionsModule } from './modules/connections/connections.module';
 import { ConnectionsService } from './modules/connections/connections.service';
 import { ConnectorRegistry } from './modules/connectors/connector.registry';
-import { ConnectorsModule } from './modules/connectors/connectors.module';
-import { INSTALLED_CONNECTORS } from './modules/connectors/installed-connectors';
 import { OrganizationsModule } from './modules/organizations/organizations.module';
 import { OrganizationsSystemService } from './modules/organizations/organizations-system.service';
 
@@ -28,19 +19,7 @@ export class DevCliModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: DevCliModule,
-      imports: [
-        AppConfigModule.forRoot({ ...config, role: 'api' }),
-        DatabaseModule,
-        KeyProviderModule,
-        CryptoModule,
-        PubSubModule,
-        DomainEventsModule,
-        MetricsModule,
-        ScheduleModule.forRoot(),
-        ConnectorsModule.forRoot(INSTALLED_CONNECTORS),
-        ConnectionsModule,
-        OrganizationsModule,
-      ],
+      imports: [...cliImports(config), ConnectionsModule, OrganizationsModule],
     };
   }
 }
