@@ -209,6 +209,14 @@ export class EvidenceRepository extends TenantRepository<EvidenceDocument> imple
     );
   }
 
+  /** One row by id (an equality on `_id`: FerretDB 1.x answers an `$in` by scanning the collection). */
+  async findById(id: string): Promise<Evidence | undefined> {
+    const _id = toObjectId(id);
+    if (_id === undefined) return undefined;
+    const doc = await this.model.findOne(this.scope({ _id })).lean<EvidenceDocument>();
+    return doc === null ? undefined : toEvidence(doc);
+  }
+
   async findByIds(ids: readonly string[]): Promise<Evidence[]> {
     const objectIds = ids.map(toObjectId).filter((id): id is Types.ObjectId => id !== undefined);
     if (objectIds.length === 0) return [];

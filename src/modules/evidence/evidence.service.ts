@@ -160,8 +160,8 @@ export class EvidenceService {
   }
 
   /** One row of the organization in context, by id. */
-  async byId(id: string): Promise<Evidence | undefined> {
-    return (await this.evidence.findByIds([id]))[0];
+  byId(id: string): Promise<Evidence | undefined> {
+    return this.evidence.findById(id);
   }
 
   /** After a complete collection, before `closeVanished`: the items this run did not see, as diffs to nothing. */
