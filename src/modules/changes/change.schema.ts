@@ -37,5 +37,4 @@ export class ChangeDocument {
 export const ChangeSchema = SchemaFactory.createForClass(ChangeDocument);
 ChangeSchema.index({ organizationId: 1, key: 1 }, { unique: true });
 ChangeSchema.index({ organizationId: 1, connectionId: 1, _id: -1 });
-ChangeSchema.index({ organizationId: 1, runId: 1 });
 ChangeSchema.plugin(tenantScopedPlugin);

@@ -67,7 +67,7 @@ export class ChangesRepository extends TenantRepository<ChangeDocument> {
 
   /** Changes of a connection detected at or after `since`, newest first. */
   async page(
-    filter: { connectionId?: string; since?: Date; risky?: boolean; runId?: string },
+    filter: { connectionId?: string; since?: Date; risky?: boolean },
     limit: number,
     beforeId?: string,
   ): Promise<Change[]> {
@@ -77,7 +77,6 @@ export class ChangesRepository extends TenantRepository<ChangeDocument> {
       if (id === undefined) return [];
       query.connectionId = id;
     }
-    if (filter.runId !== undefined) query.runId = new Types.ObjectId(filter.runId);
     if (filter.since !== undefined) query.detectedAt = { $gte: filter.since };
     if (filter.risky !== undefined) query.risky = filter.risky;
     if (beforeId !== undefined) {
@@ -91,13 +90,6 @@ export class ChangesRepository extends TenantRepository<ChangeDocument> {
       .limit(limit)
       .lean<ChangeDocument[]>();
     return docs.map(toChange);
-  }
-
-  async findById(id: string): Promise<Change | undefined> {
-    const _id = toObjectId(id);
-    if (_id === undefined) return undefined;
-    const doc = await this.model.findOne(this.scope({ _id })).lean<ChangeDocument>();
-    return doc === null ? undefined : toChange(doc);
   }
 
   /** Retention: removes a purged connection's changes. */

@@ -49,15 +49,11 @@ export class ChangesService {
   }
 
   page(
-    filter: { connectionId?: string; since?: Date; risky?: boolean; runId?: string },
+    filter: { connectionId?: string; since?: Date; risky?: boolean },
     limit: number,
     beforeId?: string,
   ): Promise<Change[]> {
     return this.changes.page(filter, limit, beforeId);
-  }
-
-  get(id: string): Promise<Change | undefined> {
-    return this.changes.findById(id);
   }
 
   deleteForConnection(connectionId: string): Promise<number> {
