@@ -1,18 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { type Server } from 'node:http';
-import { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type INestApplication } from '@nestjs/common';
-import { getConnectionToken } from '@nestjs/mongoose';
-import { AbstractLoader, ExpressLoader } from '@nestjs/serve-static';
-import { Test } from '@nestjs/testing';
-import { type Connection } from 'mongoose';
-import { Logger as PinoLogger } from 'nestjs-pino';
-import { AppModule } from '#src/app.module';
-import { configureApp } from '#src/bootstrap';
 import { graphiqlRoot } from '#src/common/graphql/graphiql';
 import { type AppConfig } from '#src/config/app-config';
-import { CapturedLogs } from '../support/test-app';
+import { TestApp } from '../support/test-app';
 import { testConfig } from '../support/test-config';
 
 /*
@@ -20,30 +10,9 @@ import { testConfig } from '../support/test-config';
  * under the app's Content-Security-Policy; in test and production there is no GraphiQL at all.
  */
 
-/** The whole application on a loopback port, with NODE_ENV as given (the configuration otherwise a test's). */
-async function startApp(nodeEnv: AppConfig['nodeEnv']): Promise<{ app: INestApplication; url: string }> {
-  const config: AppConfig = { ...testConfig(), nodeEnv };
-  const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.forRoot(config, new CapturedLogs())],
-  })
-    .overrideProvider(AbstractLoader)
-    .useValue(new ExpressLoader())
-    .compile();
-  const app = configureApp(moduleRef.createNestApplication({ bufferLogs: true }), config);
-  app.useLogger(app.get(PinoLogger));
-  await app.listen(0, '127.0.0.1');
-  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
-  return { app, url: `http://127.0.0.1:${port}` };
-}
-
-async function stopApp(app: INestApplication | undefined): Promise<void> {
-  if (app === undefined) return;
-  try {
-    await app.get<Connection>(getConnectionToken()).dropDatabase();
-  } finally {
-    await app.close();
-  }
-}
+/** The whole application with NODE_ENV as given (the configuration otherwise a test's). */
+const startApp = (nodeEnv: AppConfig['nodeEnv']): Promise<TestApp> =>
+  TestApp.startWith({ ...testConfig(), nodeEnv });
 
 /** Every script, module preload and stylesheet URL of an HTML page, as written. */
 function referencedUrls(html: string): string[] {
@@ -68,13 +37,14 @@ describe('GraphiQL (e2e, no browser)', () => {
   });
 
   describe('in development', () => {
-    let app: INestApplication | undefined;
+    let app: TestApp | undefined;
     let url: string;
 
     beforeAll(async () => {
-      ({ app, url } = await startApp('development'));
+      app = await startApp('development');
+      url = app.url;
     });
-    afterAll(() => stopApp(app));
+    afterAll(() => app?.close());
 
     it('serves the page, and every script and style it loads, from the app itself (200, same origin)', async () => {
       const page = await fetch(`${url}/graphiql/`);
@@ -144,13 +114,14 @@ describe('GraphiQL (e2e, no browser)', () => {
   });
 
   describe.each<AppConfig['nodeEnv']>(['test', 'production'])('in %s', (nodeEnv) => {
-    let app: INestApplication | undefined;
+    let app: TestApp | undefined;
     let url: string;
 
     beforeAll(async () => {
-      ({ app, url } = await startApp(nodeEnv));
+      app = await startApp(nodeEnv);
+      url = app.url;
     });
-    afterAll(() => stopApp(app));
+    afterAll(() => app?.close());
 
     it('has no GraphiQL: the page and its assets are 404, and /graphql shows no landing page', async () => {
       expect((await fetch(`${url}/graphiql/`)).status).toBe(404);

@@ -1,61 +1,40 @@
-import { type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { type INestApplication } from '@nestjs/common';
-import { getConnectionToken } from '@nestjs/mongoose';
-import { AbstractLoader, ExpressLoader } from '@nestjs/serve-static';
-import { Test } from '@nestjs/testing';
-import { type Connection } from 'mongoose';
-import { Logger as PinoLogger } from 'nestjs-pino';
-import { AppModule } from '#src/app.module';
-import { configureApp } from '#src/bootstrap';
 import { MetricsServer } from '#src/common/metrics/metrics-http';
 import { type AppConfig } from '#src/config/app-config';
-import { CapturedLogs } from '../support/test-app';
+import { TestApp } from '../support/test-app';
 import { testConfig } from '../support/test-config';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
 
-/** The whole application on a loopback port, with `metrics` (and NODE_ENV) as given. */
+/** The whole application with `metrics` (and NODE_ENV) as given, the configuration otherwise a test's. */
 class MetricsApp {
-  private constructor(
-    readonly app: INestApplication,
-    readonly api: string,
-  ) {}
+  private constructor(private readonly t: TestApp) {}
 
   static async start(change: {
     nodeEnv?: AppConfig['nodeEnv'];
     metrics?: Partial<AppConfig['metrics']>;
   }): Promise<MetricsApp> {
     const base = testConfig();
-    const config: AppConfig = {
-      ...base,
-      nodeEnv: change.nodeEnv ?? base.nodeEnv,
-      metrics: { ...base.metrics, ...change.metrics },
-    };
-    const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot(config, new CapturedLogs())],
-    })
-      .overrideProvider(AbstractLoader)
-      .useValue(new ExpressLoader())
-      .compile();
-    const app = configureApp(moduleRef.createNestApplication({ bufferLogs: true }), config);
-    app.useLogger(app.get(PinoLogger));
-    await app.listen(0, '127.0.0.1');
-    const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
-    return new MetricsApp(app, `http://127.0.0.1:${port}`);
+    return new MetricsApp(
+      await TestApp.startWith({
+        ...base,
+        nodeEnv: change.nodeEnv ?? base.nodeEnv,
+        metrics: { ...base.metrics, ...change.metrics },
+      }),
+    );
+  }
+
+  get api(): string {
+    return this.t.url;
   }
 
   /** The separate metrics port's address. */
   metricsAddress(): AddressInfo {
-    return this.app.get(MetricsServer).address();
+    return this.t.get<MetricsServer>(MetricsServer).address();
   }
 
-  async close(): Promise<void> {
-    try {
-      await this.app.get<Connection>(getConnectionToken()).dropDatabase();
-    } finally {
-      await this.app.close();
-    }
+  close(): Promise<void> {
+    return this.t.close();
   }
 }
 

@@ -58,7 +58,15 @@ export class TestApp {
     connectors?: readonly ConnectorModule[],
     port = 0,
   ): Promise<TestApp> {
-    const config = testConfig(overrides);
+    return TestApp.startWith(testConfig(overrides), connectors, port);
+  }
+
+  /** The whole application with this configuration (a test's own, such as another NODE_ENV), on a loopback port. */
+  static async startWith(
+    config: AppConfig,
+    connectors?: readonly ConnectorModule[],
+    port = 0,
+  ): Promise<TestApp> {
     const logger = new CapturedLogs();
     const moduleRef = await Test.createTestingModule({
       imports: [AppModule.forRoot(config, logger, connectors)],
